@@ -1,0 +1,1 @@
+"""lawsearch: embedded full-text search over Chinese government reports and laws."""

@@ -1,0 +1,5 @@
+"""``python -m lawsearch`` runs the command-line interface."""
+
+from lawsearch.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,156 @@
+"""Frozen value objects that flow between the stages: Document, Passage, Span, Fragment, Hit, SearchResults.
+
+They hold data only: no I/O, no markup. ``render`` turns them into text, HTML or JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "AnalyzedToken",
+    "Document",
+    "Fragment",
+    "Hit",
+    "ParsedDocument",
+    "Passage",
+    "SearchResults",
+    "Span",
+    "SECTION_SEPARATOR",
+]
+
+#: Joins the headings of a section path (章节路径) for display.
+SECTION_SEPARATOR = " › "
+
+
+def _metadata_pairs(value: Mapping[str, Any] | tuple[tuple[str, str], ...] | None) -> tuple[tuple[str, str], ...]:
+    if value is None:
+        return ()
+    items = value.items() if isinstance(value, Mapping) else value
+    return tuple(sorted((str(k), str(v)) for k, v in items))
+
+
+def _non_negative(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if value < 0:
+        raise ValueError(f"{type(instance).__name__}.{attribute.name} must be >= 0, got {value!r}")
+
+
+@attrs.frozen
+class Document:
+    """One report (报告) or other source document; passages point to it by ``id``.
+
+    ``title_derived`` is true when the file had no title line and lawsearch made one up from region and year.
+    ``metadata`` holds any further string fields (from JSONL records), as sorted ``(key, value)`` pairs.
+    """
+
+    id: str
+    title: str
+    path: str = ""
+    org: str = ""
+    region: str = ""
+    year: int | None = None
+    publisher: str = ""
+    published: str = ""
+    title_derived: bool = False
+    collection: str = "reports"
+    metadata: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_metadata_pairs)
+
+    def metadata_dict(self) -> dict[str, str]:
+        return dict(self.metadata)
+
+
+@attrs.frozen
+class Passage:
+    """One paragraph (段落) of a document: the unit that is indexed, ranked and shown.
+
+    ``text`` is the original text for display (boilerplate removed, nothing folded).
+    ``section`` is the section path, outermost heading first; ``is_heading`` says the passage
+    starts with a heading line that also carries body text.
+    """
+
+    id: str
+    document_id: str
+    number: int = attrs.field(validator=_non_negative)
+    text: str
+    section: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    is_heading: bool = False
+
+    @property
+    def section_path(self) -> str:
+        """The section path joined for display, e.g. ``一、主要做法和成效 › （三）规范履职行为…``."""
+        return SECTION_SEPARATOR.join(self.section)
+
+
+@attrs.frozen
+class ParsedDocument:
+    """What ingest makes of one document: its metadata and its passages, in reading order."""
+
+    document: Document
+    passages: tuple[Passage, ...] = attrs.field(converter=tuple)
+
+
+@attrs.frozen
+class Span:
+    """A highlighted match: characters ``start:end`` of a passage's text, and the index term that matched."""
+
+    start: int = attrs.field(validator=_non_negative)
+    end: int = attrs.field()
+    term: str = ""
+
+    @end.validator
+    def _check_end(self, attribute: attrs.Attribute[int], value: int) -> None:
+        if value <= self.start:
+            raise ValueError(f"Span.end must be > start ({self.start}), got {value!r}")
+
+
+@attrs.frozen
+class Fragment:
+    """A window ``start:end`` of a passage's text chosen for display, with the spans inside it."""
+
+    start: int = attrs.field(validator=_non_negative)
+    end: int = attrs.field()
+    spans: tuple[Span, ...] = attrs.field(default=(), converter=tuple)
+
+
+@attrs.frozen
+class Hit:
+    """One ranked passage: 1-based ``rank`` over the whole result list, score, and its highlights."""
+
+    rank: int
+    score: float
+    passage: Passage
+    document: Document
+    spans: tuple[Span, ...] = attrs.field(default=(), converter=tuple)
+    fragments: tuple[Fragment, ...] = attrs.field(default=(), converter=tuple)
+
+
+@attrs.frozen
+class SearchResults:
+    """A page of hits for a query; ``total`` counts every matching passage, not only this page."""
+
+    query: str
+    total: int
+    page: int
+    limit: int
+    hits: tuple[Hit, ...] = attrs.field(converter=tuple)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.limit))
+
+
+@attrs.frozen
+class AnalyzedToken:
+    """One token as the analyzer emits it (what ``lawsearch analyze`` shows).
+
+    ``text`` is the original slice ``source[start:end]``; ``term`` the normalized form that is indexed.
+    """
+
+    term: str
+    text: str
+    position: int
+    start: int
+    end: int
