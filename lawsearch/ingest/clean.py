@@ -1,0 +1,92 @@
+"""Line-level cleaning: web-page chrome, markup residue and page metadata lines (发布日期, 发布者).
+
+Only whole lines that match a known chrome pattern, or that carry no letter, digit or CJK character at all,
+are dropped; inline residue such as ``[bookmark: _GoBack]`` is cut out of a line. Real content is never dropped:
+``tests/test_ingest.py`` checks that every character of the seed reports ends up in a passage, the title,
+the metadata or a dropped chrome line.
+"""
+
+from __future__ import annotations
+
+import re
+
+import attrs
+
+__all__ = ["CleanLine", "clean_lines", "is_content_free", "parse_meta_line"]
+
+# Navigation bars: every item of the line is a navigation word (丨 网站无障碍 丨 关怀版, 法律声明 | 关于我们 …).
+_NAV_ITEM = re.compile(
+    r"^(网站)?(无障碍|关怀版|关爱版|长者版|适老化|法律声明|关于我们|网站地图|使用帮助|联系我们|隐私声明|"
+    r"微博|微信|分享到?|打印本?页?|关闭(窗口)?|返回顶部|扫一扫|首页|繁体|简体|English)$"
+)
+_NAV_SPLIT = re.compile(r"[\s|丨｜·•【】\[\]]+")
+# Footers: lines that start with a footer key, or carry a registration number no report sentence has.
+_FOOTER = re.compile(
+    r"^\s*(主办单位|承办单位|协办单位|技术支持|版权所有|运维单位|网站标识码)\s*[:：]"
+    r"|公网安备\s*\d|ICP备\s*\d|网站标识码\s*[:：]?\s*\d"
+    r"|^\s*本网站违法和不良信息举报"
+)
+# Word-processor residue left by conversions: [bookmark: _GoBack], {.underline} …
+_RESIDUE = re.compile(r"\[bookmark:[^\]]*\]|\{\.(underline|mark|smallcaps)\}")
+# Page metadata: 发布日期:2025-03-14    发布者:和平区人民政府  (several key:value pairs on one line).
+_META_KEYS = "发布日期|发布时间|成文日期|发布者|发布机构|发文机关|来源|信息来源|作者|浏览次数|点击数|访问量|字号"
+_META_PAIR = re.compile(rf"({_META_KEYS})\s*[:：]\s*(\S*)")
+_META_LINE = re.compile(rf"^\s*({_META_KEYS})\s*[:：]")
+_WORD_CHAR = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+
+
+@attrs.frozen
+class CleanLine:
+    """A line of the report after cleaning, with inline residue cut out.
+
+    ``dropped`` says why the line is not content ("" when it is): blank, residue, no-content, chrome or meta.
+    """
+
+    number: int
+    text: str
+    dropped: str = ""
+
+
+def is_content_free(line: str) -> bool:
+    """True when a line has no letter, digit or CJK character (a stray backtick, a rule, spaces).
+
+    >>> is_content_free("`"), is_content_free("一、")
+    (True, False)
+    """
+    return _WORD_CHAR.search(line) is None
+
+
+def parse_meta_line(line: str) -> dict[str, str]:
+    """The ``key: value`` pairs of a page-metadata line, or ``{}`` when it is not one.
+
+    >>> parse_meta_line("发布日期:2025-03-14    发布者:和平区人民政府")
+    {'发布日期': '2025-03-14', '发布者': '和平区人民政府'}
+    """
+    if not _META_LINE.match(line):
+        return {}
+    return {key: value for key, value in _META_PAIR.findall(line) if value}
+
+
+def clean_lines(text: str) -> list[CleanLine]:
+    """Split decoded text into lines, marking chrome and metadata lines as dropped and cutting inline residue."""
+    out: list[CleanLine] = []
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = _RESIDUE.sub("", raw)
+        if not line.strip():
+            out.append(CleanLine(number, raw, "blank" if not raw.strip() else "residue"))
+        elif is_content_free(line):
+            out.append(CleanLine(number, line, "no-content"))
+        elif _is_chrome(line):
+            out.append(CleanLine(number, line, "chrome"))
+        elif parse_meta_line(line):
+            out.append(CleanLine(number, line, "meta"))
+        else:
+            out.append(CleanLine(number, line))
+    return out
+
+
+def _is_chrome(line: str) -> bool:
+    if _FOOTER.search(line):
+        return True
+    items = [item for item in _NAV_SPLIT.split(line) if item]
+    return bool(items) and all(_NAV_ITEM.match(item) for item in items)

@@ -1,0 +1,285 @@
+"""Report text → title, metadata and passages with their section paths (章节路径).
+
+The layout of a 法治政府建设 report:
+
+    [web chrome]                          dropped (clean.py)
+    title, possibly over two lines        汉阳区教育局关于2024年度法治政府建设 / 情况的报告
+    [发布日期:… 发布者:…]                  publish date and publisher
+    opening paragraph(s)
+    一、heading                            level 1
+    （一）heading。body on the same line   level 2, a heading and a passage at once
+    1.heading。body                        level 3
+    一是…。二是…。                         items: their own passage each (see below)
+
+Heading levels are ranked by their marker (一、 > （一） > 1. > 一是), so a report that skips a level still nests
+correctly. A heading line with body text after its first sentence is both a heading and a passage; a heading line
+that is a whole sentence (ends with 。) is a passage too; a bare heading only labels the passages under it.
+
+Items: a paragraph that packs ``一是…二是…`` (or ``一抓…二抓…``) items at sentence starts is split into one passage
+per item, plus its lead-in; each item passage carries its own item heading (``一是列入中心组学习重要内容。``) at the end
+of its section path. Items are self-contained: they do not label the paragraphs after them.
+Paragraphs longer than ``MAX_PASSAGE_CHARS`` are cut at sentence ends so no passage is unbounded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator, Sequence
+
+import attrs
+
+from lawsearch.ingest.clean import CleanLine, clean_lines, parse_meta_line
+from lawsearch.models import Document, ParsedDocument, Passage
+
+__all__ = ["MAX_PASSAGE_CHARS", "ReportLayout", "parse_report", "split_report"]
+
+MAX_PASSAGE_CHARS = 1500
+_MAX_HEADING_CHARS = 60
+_NUMERALS = "一二三四五六七八九十"
+
+# (rank, pattern) — rank 0 is the outermost level.
+_HEADINGS: tuple[tuple[int, re.Pattern[str]], ...] = (
+    (0, re.compile(rf"^[{_NUMERALS}]{{1,3}}\s*[、.．]")),
+    (1, re.compile(rf"^[（(]\s*[{_NUMERALS}]{{1,3}}\s*[）)]")),
+    (2, re.compile(r"^[0-9０-９]{1,2}\s*[.．、](?![0-9０-９])")),
+    (2, re.compile(r"^[（(][0-9０-９]{1,2}[）)]")),
+)
+_ITEM_RANK = 3
+_ITEM = re.compile(rf"(?:^|(?<=[。；;：:！？!?\s]))([{_NUMERALS}]{{1,2}})(是|抓|要|方面)")
+_SENTENCE_END = re.compile(r"[。！？；!?;]")
+_TITLE_END = re.compile(r"(报告|总结|情况|汇报|通报|要点|计划|方案|意见|通知|纲要|规划)$")
+_TITLE_ORG = re.compile(
+    r"^(?P<org>.{0,24}?(教育和体育局|教育体育局|教体局|教育局|局|委员会|委|办公室|政府|厅|院|中心|公司))(关于)?\s*(?=[0-9]{4}\s*年)"
+)
+_YEAR = re.compile(r"(20[0-9]{2}|19[0-9]{2})\s*年")
+_REGION = re.compile(r"[\u4e00-\u9fff]{2,3}[区县]")
+# Two-character endings that make X区/X县 a generic word, not a place (全区, 辖区, 社区 …).
+_GENERIC_REGION = frozenset(
+    "全区 城区 辖区 社区 校区 园区 本区 我区 该区 各区 市区 片区 景区 地区 新区 山区 老区 街区 学区 小区 分区 "
+    "专区 矿区 灾区 误区 盲区 禁区 示范区 功能区 开发区 保护区 试验区 集聚区 全县 本县 我县 该县 各县 郡县 州县".split()
+)
+_ORG_IN_TEXT = re.compile(r"(?:[\u4e00-\u9fff]{2,3}[区县市])?(教育和体育局|教育体育局|教体局|教育局)")
+_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+
+
+@attrs.frozen
+class ReportLayout:
+    """Everything parse_report found, including the lines it set aside (for tests and debugging)."""
+
+    parsed: ParsedDocument
+    title_lines: tuple[int, ...]
+    dropped: tuple[CleanLine, ...]
+
+
+def parse_report(text: str, *, doc_id: str, path: str = "") -> ParsedDocument:
+    """Parse a decoded report into its Document and Passages (pure: no I/O)."""
+    return split_report(text, doc_id=doc_id, path=path).parsed
+
+
+def split_report(text: str, *, doc_id: str, path: str = "") -> ReportLayout:
+    """Like parse_report, but also return which lines were the title and which were dropped."""
+    lines = clean_lines(text)
+    dropped = tuple(line for line in lines if line.dropped and line.dropped != "blank")
+    meta: dict[str, str] = {}
+    for line in lines:
+        if line.dropped == "meta":
+            meta.update(parse_meta_line(line.text))
+    content = [line for line in lines if not line.dropped]
+
+    title_lines = _find_title(content)
+    title = "".join(line.text.strip() for line in title_lines)
+    body = [line for line in content if line not in title_lines]
+    body_text = "\n".join(line.text for line in body)
+
+    region = _find_region(title, body_text)
+    org = _find_org(title, body_text, region)
+    year = _find_year(title, body_text)
+    derived = not title
+    if derived:
+        title = _derive_title(org or region, year, body_text)
+
+    passages = tuple(_passages(body, doc_id))
+    document = Document(
+        id=doc_id,
+        title=title,
+        path=path,
+        org=org,
+        region=region,
+        year=year,
+        publisher=meta.get("发布者", meta.get("发布机构", meta.get("发文机关", ""))),
+        published=_iso_date(meta.get("发布日期", meta.get("发布时间", meta.get("成文日期", "")))),
+        title_derived=derived,
+    )
+    return ReportLayout(
+        parsed=ParsedDocument(document, passages),
+        title_lines=tuple(line.number for line in title_lines),
+        dropped=dropped,
+    )
+
+
+def _find_title(content: Sequence[CleanLine]) -> list[CleanLine]:
+    """The leading short lines that read as a title; empty when the report opens with body text."""
+    picked: list[CleanLine] = []
+    for line in content[:3]:
+        stripped = line.text.strip()
+        if (
+            len(stripped) > 50
+            or _SENTENCE_END.search(stripped)
+            or stripped.endswith(("：", ":", "，", ","))
+            or _heading_rank(stripped) is not None
+        ):
+            break
+        picked.append(line)
+        if _TITLE_END.search(stripped):
+            return picked
+    joined = "".join(line.text.strip() for line in picked)
+    # A lone short line with no title word could be a stray heading; keep it only if it reads as a title.
+    return picked if picked and _TITLE_END.search(joined) else []
+
+
+def _heading_rank(line: str) -> int | None:
+    for rank, pattern in _HEADINGS:
+        if pattern.match(line):
+            return rank
+    return None
+
+
+def _find_region(title: str, body: str) -> str:
+    """The county-level region (区/县) the report is about: from the title, else the most frequent in the text."""
+    for source in (title, body):
+        counts = Counter(
+            found for found in _REGION.findall(source) if found[-2:] not in _GENERIC_REGION and found not in _GENERIC_REGION
+        )
+        # Longer matches like 阳区教 never occur; but 3+1 matches can swallow a preceding character (在汉阳区):
+        # prefer the 2+1 form when both are seen.
+        for name in list(counts):
+            if len(name) == 4 and name[1:] in counts:
+                counts[name[1:]] += counts.pop(name)
+        if counts:
+            name, count = counts.most_common(1)[0]
+            if source is title or count >= 2:
+                return name
+    return ""
+
+
+def _find_org(title: str, body: str, region: str) -> str:
+    """The reporting organization: from the title (汉阳区教育局关于2024年…), else the bureau named in the text."""
+    match = _TITLE_ORG.match(title)
+    if match:
+        org = match.group("org")
+        if region and not org.startswith(region) and org.startswith(("区", "县")):
+            org = region + org[1:]
+        return org
+    counts = Counter(found.group(0) for found in _ORG_IN_TEXT.finditer(body))
+    if counts:
+        org = counts.most_common(1)[0][0]
+        if region and org[0] in "区县" and not org.startswith(region):
+            org = region + org[1:]
+        elif region and not org.startswith(("区", "县")) and not re.match(r"[\u4e00-\u9fff]{2,3}[区县市]", org):
+            org = region + org
+        return org
+    if region and f"{region}教育系统" in body or ("全区教育系统" in body and region):
+        return f"{region}教育系统"
+    return ""
+
+
+def _find_year(title: str, body: str) -> int | None:
+    """The year reported on: the title's year, else the most frequent year of the opening paragraph, else of the text."""
+    for source in (title, body[:400], body):
+        years = Counter(int(y) for y in _YEAR.findall(source))
+        if years:
+            return years.most_common(1)[0][0]
+    return None
+
+
+def _derive_title(who: str, year: int | None, body: str) -> str:
+    subject = "法治政府建设情况报告" if "法治政府建设" in body else "工作报告"
+    when = f"{year}年度" if year else ""
+    return f"{who}{when}{subject}" if who or when else subject
+
+
+def _iso_date(value: str) -> str:
+    match = _DATE.search(value)
+    if not match:
+        return value
+    y, m, d = match.groups()
+    return f"{int(y):04d}-{int(m):02d}-{int(d):02d}"
+
+
+def _passages(body: Sequence[CleanLine], doc_id: str) -> Iterator[Passage]:
+    stack: list[tuple[int, str]] = []
+    number = 0
+    for line in body:
+        text = line.text.strip()
+        rank = _heading_rank(text)
+        is_heading = rank is not None
+        if rank is not None:
+            heading, rest = _split_heading(text)
+            stack = [entry for entry in stack if entry[0] < rank]
+            stack.append((rank, heading))
+            if not rest and not _SENTENCE_END.search(text[-1]):
+                continue  # a bare heading: it labels what follows and is no passage of its own
+        section = tuple(heading for _, heading in stack)
+        chunks = _split_items(text)
+        for chunk, item_heading in chunks:
+            if len(chunks) > 1 and is_heading and not item_heading and chunk == stack[-1][1]:
+                continue  # the lead-in before 一是… is only the line's heading: it labels the items
+            for piece in _split_long(chunk):
+                number += 1
+                yield Passage(
+                    id=f"{doc_id}#{number}",
+                    document_id=doc_id,
+                    number=number,
+                    text=piece,
+                    section=section + ((item_heading,) if item_heading else ()),
+                    is_heading=is_heading or bool(item_heading),
+                )
+                is_heading = False
+
+
+def _split_heading(text: str) -> tuple[str, str]:
+    """A heading line's heading (up to its first sentence end) and the body text after it."""
+    match = _SENTENCE_END.search(text)
+    if match is None or match.end() == len(text):
+        return _shorten(text), ""
+    return _shorten(text[: match.end()]), text[match.end() :].strip()
+
+
+def _shorten(heading: str) -> str:
+    return heading if len(heading) <= _MAX_HEADING_CHARS else heading[: _MAX_HEADING_CHARS - 1] + "…"
+
+
+def _split_items(text: str) -> list[tuple[str, str]]:
+    """Split ``…一是A。…二是B。…`` into the lead-in and one chunk per item: ``(chunk, item heading or "")``."""
+    starts: list[int] = []
+    suffix = ""
+    for match in _ITEM.finditer(text):
+        numeral, kind = match.groups()
+        expected = _NUMERALS[len(starts)] if len(starts) < len(_NUMERALS) else None
+        if numeral == expected and (not starts or kind == suffix):
+            starts.append(match.start())
+            suffix = kind
+    if len(starts) < 2:
+        # A paragraph of its own that starts with an item marker (二是…) is one item.
+        return [(text, _split_heading(text)[0] if _ITEM.match(text) else "")]
+    chunks: list[tuple[str, str]] = []
+    lead = text[: starts[0]].strip()
+    if lead:
+        chunks.append((lead, ""))
+    for begin, end in zip(starts, starts[1:] + [len(text)]):
+        chunk = text[begin:end].strip()
+        chunks.append((chunk, _split_heading(chunk)[0]))
+    return chunks
+
+
+def _split_long(text: str) -> Iterator[str]:
+    """Cut a paragraph longer than MAX_PASSAGE_CHARS at sentence ends (hard cuts when it has none)."""
+    while len(text) > MAX_PASSAGE_CHARS:
+        window = text[:MAX_PASSAGE_CHARS]
+        ends = [m.end() for m in _SENTENCE_END.finditer(window)]
+        cut = ends[-1] if ends and ends[-1] > MAX_PASSAGE_CHARS // 3 else MAX_PASSAGE_CHARS
+        yield text[:cut]
+        text = text[cut:]
+    if text:
+        yield text
