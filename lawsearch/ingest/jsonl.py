@@ -106,7 +106,7 @@ def _year(record: dict[str, Any], path: str | Path, number: int) -> int | None:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         return int(value)
     raise IngestError(f"field 'year' must be an integer like 2024, got {value!r}", path=path, line=number)
 

@@ -1,0 +1,248 @@
+"""Ingest of the five real seed reports: titles, metadata, passages, section paths, nothing lost, no chrome."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from lawsearch.errors import IngestError
+from lawsearch.ingest import decode_bytes, discover, parse_jsonl, read_file, split_report
+from lawsearch.models import ParsedDocument
+
+from conftest import CORPUS, REPORTS
+
+EXPECTED = {
+    "hanyang-edu-2024": dict(
+        title="汉阳区教育局关于2024年度法治政府建设情况的报告",
+        org="汉阳区教育局", region="汉阳区", year=2024, publisher="", published="", title_derived=False, passages=25,
+    ),
+    "shanzhou-edu-2023": dict(
+        title="2023年法治政府建设工作报告",
+        org="陕州区教体局", region="陕州区", year=2023, publisher="", published="", title_derived=False, passages=21,
+    ),
+    "huangzhong-edu-2024": dict(
+        title="湟中区教育系统2024年度法治政府建设情况报告",
+        org="湟中区教育系统", region="湟中区", year=2024, publisher="", published="", title_derived=True, passages=19,
+    ),
+    "heping-edu-2024": dict(
+        title="区教育局2024年法治政府建设情况报告",
+        org="和平区教育局", region="和平区", year=2024, publisher="和平区人民政府", published="2025-03-14",
+        title_derived=False, passages=22,
+    ),
+    "zhongzhan-edu-2024": dict(
+        title="中站区教育局2024年度法治政府建设工作报告",
+        org="中站区教育局", region="中站区", year=2024, publisher="", published="", title_derived=False, passages=21,
+    ),
+}
+
+CHROME = ["无障碍", "关怀版", "关爱版", "法律声明", "关于我们", "网站地图", "主办单位", "版权所有", "公网安备",
+          "ICP备", "网站标识码", "举报邮箱", "bookmark", "_GoBack", "`", "发布日期", "发布者"]
+
+
+def parse(name: str) -> ParsedDocument:
+    (parsed,) = read_file(CORPUS / f"{name}.txt", doc_id=name)
+    return parsed
+
+
+def test_the_corpus_holds_the_five_seed_reports() -> None:
+    assert [p.stem for p in REPORTS] == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_report_metadata(name: str) -> None:
+    parsed = parse(name)
+    doc = parsed.document
+    want = EXPECTED[name]
+    got = dict(
+        title=doc.title, org=doc.org, region=doc.region, year=doc.year, publisher=doc.publisher,
+        published=doc.published, title_derived=doc.title_derived, passages=len(parsed.passages),
+    )
+    assert got == want
+    assert doc.id == name and doc.path.endswith(f"{name}.txt")
+
+
+@pytest.mark.parametrize("path", REPORTS, ids=lambda p: p.stem)
+def test_no_chrome_in_any_passage_or_title(path: Path) -> None:
+    parsed = parse(path.stem)
+    texts = [parsed.document.title] + [p.text for p in parsed.passages] + [h for p in parsed.passages for h in p.section]
+    for text in texts:
+        for chrome in CHROME:
+            assert chrome not in text, (chrome, text[:60])
+
+
+@pytest.mark.parametrize("path", REPORTS, ids=lambda p: p.stem)
+def test_no_content_is_lost(path: Path) -> None:
+    """Every content line of the raw file is in the title, a heading or the passages (whitespace aside)."""
+    raw = decode_bytes(path.read_bytes())
+    layout = split_report(raw, doc_id=path.stem)
+    parsed = layout.parsed
+    squeeze = lambda s: re.sub(r"\s+", "", s)  # noqa: E731
+    body = squeeze("".join(p.text for p in parsed.passages))
+    headings = {squeeze(h) for p in parsed.passages for h in p.section}
+    dropped = {line.number for line in layout.dropped}
+    for number, line in enumerate(raw.split("\n"), start=1):
+        text = squeeze(re.sub(r"\[bookmark:[^\]]*\]", "", line))
+        if not text or number in dropped or number in layout.title_lines:
+            continue
+        if text in body or text in headings:
+            continue
+        lead = next((h for h in headings if text.startswith(h)), None)
+        assert lead is not None and text[len(lead):] in body, f"line {number} lost: {line[:50]}"
+    # and what was dropped is chrome, metadata or content-free, never a sentence of the report
+    for line in layout.dropped:
+        assert line.dropped in {"chrome", "meta", "no-content", "residue"}
+        assert "。" not in line.text
+
+
+def sections(name: str) -> list[str]:
+    return [p.section_path for p in parse(name).passages]
+
+
+def test_section_paths_hanyang() -> None:
+    paths = sections("hanyang-edu-2024")
+    assert paths[0] == ""  # the opening paragraph sits before the first heading
+    assert "一、主要做法和成效 › （三）规范履职行为，提高依法行政的能力。" in paths
+    # the paragraph after the (三) heading line inherits its section path
+    passage = next(p for p in parse("hanyang-edu-2024").passages if p.text.startswith("规范民办教育发展"))
+    assert passage.section_path == "一、主要做法和成效 › （三）规范履职行为，提高依法行政的能力。"
+    assert not passage.is_heading
+    assert paths[-1].startswith("三、2025年工作打算 › （三）进一步加强执法人员培训")
+
+
+def test_heading_with_body_is_heading_and_passage() -> None:
+    first = parse("hanyang-edu-2024").passages[1]
+    assert first.is_heading
+    assert first.text.startswith("（一）加强组织领导，夯实法治政府建设工作基础。局主要负责同志")
+    assert first.section == ("一、主要做法和成效", "（一）加强组织领导，夯实法治政府建设工作基础。")
+
+
+def test_items_are_split_into_passages_with_their_item_heading() -> None:
+    passages = parse("hanyang-edu-2024").passages
+    items = [p for p in passages if p.section[-1:] and p.section[-1].startswith(("一是", "二是", "三是", "四是", "五是"))]
+    assert [p.text[:2] for p in items] == ["一是", "二是", "三是", "四是", "五是"]
+    assert items[0].section[-1] == "一是列入中心组学习重要内容。"
+    lead = passages[items[0].number - 2]
+    assert lead.text.startswith("（二）注重理论学习") and lead.text.endswith("维护稳定、应对风险情况的水平和能力。")
+    # 一抓/二抓/三抓 items too
+    assert [p.section[-1] for p in passages if p.section and p.section[-1].endswith("抓诚信宣教。")] == ["一抓诚信宣教。"]
+
+
+def test_half_width_headings_and_numbered_levels() -> None:
+    heping = sections("heping-edu-2024")
+    assert "二、推进法治政府建设的主要举措和成效 › (一)强化党对法治政府建设的领导 › 一是深入学习宣传贯彻新时代党的创新理论。" in heping
+    assert heping[-1] == "四、下一步计划 › 三是持续推动法治教育。"
+    shanzhou = sections("shanzhou-edu-2023")
+    assert "一、工作开展情况 › （一）加强组织领导，强化责任落实 › 2.加强执法队伍建设。" in shanzhou
+    # a 1./2. heading line that is only a heading before 一是… items labels them and is no passage itself
+    assert not any(p.text == "2.全员培训，提高执法水平。" for p in parse("shanzhou-edu-2023").passages)
+    assert sum(path.startswith("一、工作开展情况 › （二）加强学习宣传，提升法治素养 › 2.全员培训，提高执法水平。 › ") for path in shanzhou) == 3
+
+
+def test_bare_headings_are_not_passages() -> None:
+    for name in EXPECTED:
+        for passage in parse(name).passages:
+            assert not re.fullmatch(r"[一二三四五六七八九十]+、[^。]*", passage.text), passage.text
+
+
+def test_markup_residue_is_cut_but_the_sentence_kept() -> None:
+    passage = next(p for p in parse("zhongzhan-edu-2024").passages if p.text.startswith("一年来"))
+    assert passage.section_path == "二、存在问题"
+    assert "bookmark" not in passage.text
+
+
+def test_passage_ids_are_stable_and_unique() -> None:
+    ids = [p.id for name in EXPECTED for p in parse(name).passages]
+    assert len(ids) == len(set(ids))
+    assert parse("heping-edu-2024").passages[0].id == "heping-edu-2024#1"
+    assert [p.id for p in parse("heping-edu-2024").passages] == [p.id for p in parse("heping-edu-2024").passages]
+
+
+# --- decoding -------------------------------------------------------------------------------------------
+
+
+def test_gb18030_bom_and_utf16_decode_to_the_same_passages(tmp_path: Path) -> None:
+    source = CORPUS / "zhongzhan-edu-2024.txt"
+    text = source.read_text(encoding="utf-8")
+    reference = [p.text for p in parse("zhongzhan-edu-2024").passages]
+    for encoding in ("gb18030", "utf-8-sig", "utf-16"):
+        target = tmp_path / f"{encoding}.txt"
+        target.write_bytes(text.replace("\n", "\r\n").encode(encoding))
+        (parsed,) = read_file(target)
+        assert [p.text for p in parsed.passages] == reference, encoding
+        assert parsed.document.title == "中站区教育局2024年度法治政府建设工作报告"
+
+
+def test_undecodable_binary_and_empty_files_raise_ingest_error(tmp_path: Path) -> None:
+    png = tmp_path / "image.txt"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    with pytest.raises(IngestError, match="binary") as info:
+        read_file(png)
+    assert info.value.path == png and "image.txt" in str(info.value)
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b" \n\t\n")
+    with pytest.raises(IngestError, match="empty"):
+        read_file(empty)
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes("法治".encode("utf-8") + b"\xff\xff\xff\xff")
+    with pytest.raises(IngestError, match="cannot decode"):
+        read_file(bad)
+    with pytest.raises(IngestError, match="no such file"):
+        discover([tmp_path / "missing"])
+
+
+# --- JSONL ----------------------------------------------------------------------------------------------
+
+
+def test_jsonl_records_become_passages_grouped_by_document(tmp_path: Path) -> None:
+    lines = [
+        {"id": "l1", "text": "第一条 为了保护未成年人身心健康", "title": "未成年人保护法", "year": 2020, "chapter": "第一章 总则"},
+        {"id": "l2", "text": "第二条 本法所称未成年人", "title": "未成年人保护法", "section": ["第一章 总则"]},
+        {"docid": 7, "text": "教育是国家的事业", "law": "教育法", "status": "现行有效"},
+    ]
+    path = tmp_path / "laws.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in lines) + "\n\n", encoding="utf-8")
+    docs = read_file(path)
+    assert [d.document.title for d in docs] == ["未成年人保护法", "教育法"]
+    minors, education = docs
+    assert [p.id for p in minors.passages] == ["l1", "l2"]
+    assert minors.passages[1].number == 2 and minors.passages[0].section == ("第一章 总则",)
+    assert minors.document.year == 2020
+    assert education.passages[0].id == "7" and education.document.metadata_dict() == {"status": "现行有效"}
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{not json", "invalid JSON"),
+        ('["a"]', "expected a JSON object"),
+        ('{"text": "x"}', "needs an 'id'"),
+        ('{"id": "a"}', "non-empty string 'text'"),
+        ('{"id": "a", "text": 5}', "non-empty string 'text'"),
+        ('{"id": "a", "text": "x", "year": "二〇二四"}', "'year' must be an integer"),
+        ('{"id": "a", "text": "x", "title": ["t"]}', "'title' must be a string"),
+    ],
+)
+def test_jsonl_errors_name_the_line(line: str, message: str) -> None:
+    text = '{"id": "ok", "text": "fine"}\n' + line
+    with pytest.raises(IngestError, match=message) as info:
+        parse_jsonl(text, default_document="d", path="x.jsonl")
+    assert info.value.line == 2 and "x.jsonl:2" in str(info.value)
+
+
+def test_jsonl_duplicate_ids_are_rejected() -> None:
+    with pytest.raises(IngestError, match="duplicate id 'a' \\(first on line 1\\)"):
+        parse_jsonl('{"id": "a", "text": "x"}\n{"id": "a", "text": "y"}', default_document="d")
+
+
+def test_discover_gives_relative_ids_and_rejects_unsupported_files(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "r.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "a.jsonl").write_text("x", encoding="utf-8")
+    (tmp_path / "skip.pdf").write_bytes(b"%PDF")
+    assert [s.doc_id for s in discover([tmp_path])] == ["a", "sub/r"]
+    with pytest.raises(IngestError, match="unsupported file type '.pdf'"):
+        discover([tmp_path / "skip.pdf"])
+    assert [s.doc_id for s in discover([CORPUS])] == sorted(EXPECTED)
