@@ -50,17 +50,20 @@ def parse_jsonl(text: str, *, default_document: str, path: str | Path = "<jsonl>
             )
         title = _string(record, "title", path, number) or _string(record, "law", path, number)
         doc_id = _string(record, "document", path, number) or title or default_document
+        # Validate every record's fields, not only those of the first record of each document.
+        document = Document(
+            id=doc_id,
+            title=title or doc_id,
+            path=str(path),
+            org=_string(record, "org", path, number),
+            region=_string(record, "region", path, number),
+            year=_year(record, path, number),
+            collection=_string(record, "collection", path, number) or "records",
+            metadata={k: v for k, v in record.items() if k not in _KNOWN and isinstance(v, (str, int, float))},
+        )
+        section = _section(record, path, number)
         if doc_id not in documents:
-            documents[doc_id] = Document(
-                id=doc_id,
-                title=title or doc_id,
-                path=str(path),
-                org=_string(record, "org", path, number),
-                region=_string(record, "region", path, number),
-                year=_year(record, path, number),
-                collection=_string(record, "collection", path, number) or "records",
-                metadata={k: v for k, v in record.items() if k not in _KNOWN and isinstance(v, (str, int, float))},
-            )
+            documents[doc_id] = document
             passages[doc_id] = []
         passages[doc_id].append(
             Passage(
@@ -68,7 +71,7 @@ def parse_jsonl(text: str, *, default_document: str, path: str | Path = "<jsonl>
                 document_id=doc_id,
                 number=len(passages[doc_id]) + 1,
                 text=body.strip(),
-                section=_section(record, path, number),
+                section=section,
             )
         )
     return [ParsedDocument(documents[key], passages[key]) for key in documents]
