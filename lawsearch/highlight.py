@@ -1,0 +1,161 @@
+"""Highlights as data: which characters of a passage matched, and the best fragments to show.
+
+* Spans come from the same analyzer that indexed the passage, so a highlight is exactly a term that matched:
+  the passage is re-tokenized and each token whose term is one of the query's terms is a candidate span.
+  Phrase queries add a span for each occurrence of the phrase (punctuation and spaces between its
+  characters allowed, as the phrase field allows them).
+* The longest match wins over the sub-words inside it (未成年人保护法, not 未成年 + 保护), and overlapping or
+  touching matches merge into one span (法治 + 副校长 → 法治副校长).
+* Fragments are whole sentences (ending in 。；！？), the sentence with the most distinct matched terms first,
+  widened by its neighbours while it stays within ``max_chars``; a single sentence longer than that is cut
+  around its matches at a clause boundary (，、：).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+
+from lawsearch.analysis import fold, make_analyzer, make_char_analyzer
+from lawsearch.models import Fragment, Span
+
+__all__ = ["find_spans", "best_fragments", "highlight"]
+
+_SENTENCE_END = re.compile(r"[。；！？!?;]+[”’」』）)]*|\n")
+_CLAUSE_END = re.compile(r"[，、：:,]")
+_WORD = r"0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_GAP = f"[^{_WORD}]*"
+
+
+def highlight(
+    text: str,
+    terms: Collection[str],
+    phrases: Sequence[str] = (),
+    *,
+    max_chars: int = 160,
+    count: int = 1,
+) -> tuple[tuple[Span, ...], tuple[Fragment, ...]]:
+    """Spans of ``terms`` and ``phrases`` in ``text`` and its best ``count`` fragments."""
+    spans = find_spans(text, terms, phrases)
+    return spans, best_fragments(text, spans, max_chars=max_chars, count=count)
+
+
+def find_spans(text: str, terms: Collection[str], phrases: Sequence[str] = ()) -> tuple[Span, ...]:
+    """Merged, non-overlapping spans where the query's terms or phrases occur in ``text``.
+
+    >>> [(s.start, s.end) for s in find_spans("会同区司法局，开展法治副校长调研", {"法治", "副校长", "校长"})]
+    [(9, 14)]
+    """
+    wanted = set(terms)
+    found: list[tuple[int, int, str]] = []
+    if wanted:
+        for token in make_analyzer()(text, chars=True, mode="index"):
+            if token.text in wanted:
+                found.append((token.startchar, token.endchar, token.text))
+    if phrases:
+        folded = fold(text)
+        for phrase in phrases:
+            pattern = _phrase_pattern(phrase)
+            if pattern is not None:
+                found.extend((m.start(), m.end(), fold(phrase)) for m in pattern.finditer(folded))
+    return _merge(found)
+
+
+def _phrase_pattern(phrase: str) -> re.Pattern[str] | None:
+    units = [token.text for token in make_char_analyzer()(phrase)]
+    if not units:
+        return None
+    parts = []
+    for unit in units:
+        escaped = re.escape(unit)
+        # a letter/digit run only matches a whole run, as in the phrase field
+        parts.append(f"(?<![0-9a-z]){escaped}(?![0-9a-z])" if unit[0].isascii() else escaped)
+    return re.compile(_GAP.join(parts))
+
+
+def _merge(found: list[tuple[int, int, str]]) -> tuple[Span, ...]:
+    found.sort(key=lambda item: (item[0], -(item[1] - item[0])))
+    merged: list[list[object]] = []
+    for start, end, term in found:
+        if merged and start <= merged[-1][1]:  # type: ignore[operator]
+            last = merged[-1]
+            if end > last[1]:  # type: ignore[operator]
+                last[1] = end
+                last[2] = f"{last[2]} {term}"
+            continue  # inside the longer match: the longest wins
+        merged.append([start, end, term])
+    return tuple(Span(start, end, term) for start, end, term in merged)  # type: ignore[arg-type]
+
+
+def best_fragments(text: str, spans: Sequence[Span], *, max_chars: int = 160, count: int = 1) -> tuple[Fragment, ...]:
+    """The ``count`` best fragments of ``text`` for these spans, in text order; without spans, the opening."""
+    sentences = _sentences(text)
+    if not spans:
+        return (_widen(text, sentences, 0, max_chars, spans),)
+
+    def score(index: int) -> tuple[int, int, int]:
+        start, end = sentences[index]
+        inside = [s for s in spans if s.start < end and s.end > start]
+        return (len({s.term for s in inside}), len(inside), -index)
+
+    ranked = sorted(range(len(sentences)), key=score, reverse=True)
+    chosen: list[Fragment] = []
+    for index in ranked:
+        if len(chosen) == count or score(index)[1] == 0:
+            break
+        fragment = _widen(text, sentences, index, max_chars, spans)
+        if not any(f.start < fragment.end and fragment.start < f.end for f in chosen):
+            chosen.append(fragment)
+    return tuple(sorted(chosen, key=lambda f: f.start))
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        if match.end() > start:
+            out.append((start, match.end()))
+            start = match.end()
+    if start < len(text):
+        out.append((start, len(text)))
+    return out or [(0, len(text))]
+
+
+def _widen(text: str, sentences: list[tuple[int, int]], index: int, max_chars: int, spans: Sequence[Span]) -> Fragment:
+    start, end = sentences[index]
+    if end - start > max_chars:
+        start, end = _cut_long_sentence(text, start, end, max_chars, spans)
+    else:
+        before, after = index - 1, index + 1
+        while True:
+            if after < len(sentences) and sentences[after][1] - start <= max_chars:
+                end = sentences[after][1]
+                after += 1
+            elif before >= 0 and end - sentences[before][0] <= max_chars:
+                start = sentences[before][0]
+                before -= 1
+            else:
+                break
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    inside = tuple(s for s in spans if s.start >= start and s.end <= end)
+    return Fragment(start, max(end, start + 1), inside)
+
+
+def _cut_long_sentence(text: str, start: int, end: int, max_chars: int, spans: Sequence[Span]) -> tuple[int, int]:
+    inside = [s for s in spans if s.start >= start and s.end <= end]
+    anchor = inside[0].start if inside else start
+    # begin at the clause boundary before the first match, end at a clause boundary within max_chars
+    begin = start
+    for match in _CLAUSE_END.finditer(text, start, anchor):
+        if anchor - match.end() < max_chars // 2:
+            begin = match.end()
+            break
+    stop = min(end, begin + max_chars)
+    if stop < end:
+        cuts = [m.end() for m in _CLAUSE_END.finditer(text, begin, stop)]
+        if cuts and cuts[-1] > anchor:
+            stop = cuts[-1]
+    return begin, stop

@@ -1,0 +1,271 @@
+"""The query language: parse a query string into a small syntax tree (no whoosh here).
+
+    法治副校长 培训            words; juxtaposed clauses are OR-ed and ranked by how many terms match
+    A AND B, A OR B, NOT A     boolean operators (upper case); precedence NOT > AND > juxtaposition > OR
+    "食品安全" or “食品安全”    a phrase: those characters in that order (punctuation and spaces between them ignored)
+    (A OR B) AND C             grouping
+    year:2024  year:2023..2024  org:汉阳区教育局  region:…  section:…  title:…  doc:…  collection:…
+                               filters: in a juxtaposed list they are required and do not change scores
+
+Full-width forms are folded first, so （ ） ＂ ： work like ( ) " :.
+Malformed queries raise QuerySyntaxError with the position of the problem; nothing is guessed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Union
+
+import attrs
+
+from lawsearch.analysis import fold
+from lawsearch.errors import QuerySyntaxError
+
+__all__ = ["FIELDS", "And", "Field", "Node", "Not", "Or", "Phrase", "Soft", "Words", "parse_query"]
+
+#: Filter fields and what each matches.
+FIELDS = {
+    "year": "the year reported on: 2024, or a range 2023..2024",
+    "org": "the reporting organization (words of it), e.g. 汉阳区教育局",
+    "region": "the region, e.g. 湟中区",
+    "section": "words of the section headings, e.g. 存在问题",
+    "title": "words of the document title (report title or law name)",
+    "doc": "a document id, e.g. hanyang-edu-2024",
+    "collection": "reports, records, laws …",
+}
+_OPERATORS = ("AND", "OR", "NOT")
+_OPEN_QUOTES = '"“”„「'
+_CLOSE_QUOTES = {'"': '"“”', "“": '”"“', "”": '”"“', "„": "“”\"", "「": "」"}
+_STOP_CHARS = set(" \t\n()") | set(_OPEN_QUOTES)
+_FIELD = re.compile(r"([A-Za-z_]+):(.*)", re.S)
+_YEAR = re.compile(r"^(\d{4})(?:\.\.(\d{4}))?$")
+
+
+@attrs.frozen
+class Words:
+    """Plain words: analyzed into terms, OR-ed with coordination."""
+
+    text: str
+    position: int
+
+
+@attrs.frozen
+class Phrase:
+    text: str
+    position: int
+
+
+@attrs.frozen
+class Field:
+    """A filter ``name:value``; for ``year`` the value is normalized to ``(first, last)``."""
+
+    name: str
+    value: str
+    position: int
+    years: tuple[int, int] | None = None
+
+
+@attrs.frozen
+class Not:
+    child: Node
+
+
+@attrs.frozen
+class And:
+    children: tuple[Node, ...]
+
+
+@attrs.frozen
+class Or:
+    children: tuple[Node, ...]
+
+
+@attrs.frozen
+class Soft:
+    """Juxtaposed clauses: words OR-ed (ranked by coordination), filters required, NOT clauses excluded."""
+
+    children: tuple[Node, ...]
+
+
+Node = Union[Words, Phrase, Field, Not, And, Or, Soft]
+
+_Token = tuple[str, str, int]  # (kind, text, position); kinds: ( ) word phrase field op
+
+
+def parse_query(query: str) -> Node:
+    """Parse a query into a syntax tree.
+
+    >>> parse_query('法治副校长 year:2024')
+    Soft(children=(Words(text='法治副校长', position=0), Field(name='year', value='2024', position=6, years=(2024, 2024))))
+
+    Raises:
+        QuerySyntaxError: unbalanced quotes or parentheses, a dangling operator, an unknown field or a bad value.
+    """
+    if not query.strip():
+        raise QuerySyntaxError("the query is empty; type some words to search for", query=query, position=0)
+    parser = _Parser(query, _lex(query))
+    node = parser.parse_or()
+    if parser.peek() is not None:
+        kind, text, position = parser.peek()  # type: ignore[misc]
+        raise QuerySyntaxError(f"unexpected {text!r}; remove it or add the missing '('", query=query, position=position)
+    return node
+
+
+def _lex(query: str) -> list[_Token]:
+    text = fold(query)
+    tokens: list[_Token] = []
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char.isspace():
+            i += 1
+        elif char in "()":
+            tokens.append((char, char, i))
+            i += 1
+        elif char in _OPEN_QUOTES:
+            end = _closing_quote(query, text, i)
+            tokens.append(("phrase", query[i + 1 : end], i))
+            i = end + 1
+        else:
+            start = i
+            while i < len(text) and text[i] not in _STOP_CHARS:
+                i += 1
+            word = text[start:i]
+            field = _FIELD.fullmatch(word)
+            # fold() lower-cases; operators are upper case only, so look at the query as typed (width-folded).
+            typed = unicodedata.normalize("NFKC", query[start:i])
+            if typed in _OPERATORS:
+                tokens.append(("op", typed, start))
+            elif field:
+                name = field.group(1).lower()
+                value = query[start + len(field.group(1)) + 1 : i]
+                if name not in FIELDS:
+                    raise QuerySyntaxError(
+                        f"unknown field {field.group(1)!r}; valid fields: {', '.join(sorted(FIELDS))}",
+                        query=query,
+                        position=start,
+                    )
+                if not value and i < len(text) and text[i] in _OPEN_QUOTES:
+                    end = _closing_quote(query, text, i)
+                    value = query[i + 1 : end]
+                    i = end + 1
+                if not value.strip():
+                    raise QuerySyntaxError(
+                        f"field {name!r} needs a value, e.g. {name}:{_example(name)}", query=query, position=start
+                    )
+                tokens.append(("field", f"{name}:{value}", start))
+            else:
+                tokens.append(("word", query[start:i], start))
+    return tokens
+
+
+def _closing_quote(query: str, text: str, start: int) -> int:
+    closers = _CLOSE_QUOTES.get(text[start], '"')
+    for j in range(start + 1, len(text)):
+        if text[j] in closers:
+            if not text[start + 1 : j].strip():
+                raise QuerySyntaxError("empty quotes; put a phrase between them", query=query, position=start)
+            return j
+    raise QuerySyntaxError("unclosed quote; add the closing quote", query=query, position=start)
+
+
+def _example(name: str) -> str:
+    return {"year": "2024", "doc": "hanyang-edu-2024", "collection": "reports"}.get(name, "汉阳区")
+
+
+class _Parser:
+    def __init__(self, query: str, tokens: list[_Token]) -> None:
+        self.query = query
+        self.tokens = tokens
+        self.at = 0
+
+    def peek(self) -> _Token | None:
+        return self.tokens[self.at] if self.at < len(self.tokens) else None
+
+    def take(self) -> _Token:
+        token = self.tokens[self.at]
+        self.at += 1
+        return token
+
+    def _is_op(self, name: str) -> bool:
+        token = self.peek()
+        return token is not None and token[0] == "op" and token[1] == name
+
+    def _error(self, message: str, position: int) -> QuerySyntaxError:
+        return QuerySyntaxError(message, query=self.query, position=position)
+
+    def parse_or(self) -> Node:
+        children = [self.parse_soft()]
+        while self._is_op("OR"):
+            op = self.take()
+            if self.peek() is None or self.peek()[0] in (")", "op") and not self._is_op("NOT"):  # type: ignore[index]
+                raise self._error("OR needs a term on both sides", op[2])
+            children.append(self.parse_soft())
+        return children[0] if len(children) == 1 else Or(tuple(children))
+
+    def parse_soft(self) -> Node:
+        children = [self.parse_and()]
+        while True:
+            token = self.peek()
+            if token is None or token[0] == ")" or (token[0] == "op" and token[1] != "NOT"):
+                break
+            children.append(self.parse_and())
+        return children[0] if len(children) == 1 else Soft(tuple(children))
+
+    def parse_and(self) -> Node:
+        children = [self.parse_unary()]
+        while self._is_op("AND"):
+            op = self.take()
+            token = self.peek()
+            if token is None or token[0] == ")" or (token[0] == "op" and token[1] != "NOT"):
+                raise self._error("AND needs a term on both sides", op[2])
+            children.append(self.parse_unary())
+        return children[0] if len(children) == 1 else And(tuple(children))
+
+    def parse_unary(self) -> Node:
+        token = self.peek()
+        if token is None:
+            raise self._error("the query ends where a term was expected", len(self.query))
+        kind, text, position = token
+        if kind == "op":
+            self.take()
+            if text != "NOT":
+                raise self._error(f"{text} needs a term on both sides", position)
+            following = self.peek()
+            if following is None or following[0] == ")" or (following[0] == "op" and following[1] != "NOT"):
+                raise self._error("NOT needs a term after it", position)
+            return Not(self.parse_unary())
+        if kind == "(":
+            self.take()
+            if self.peek() is not None and self.peek()[0] == ")":  # type: ignore[index]
+                raise self._error("empty parentheses", position)
+            node = self.parse_or()
+            if self.peek() is None or self.peek()[0] != ")":  # type: ignore[index]
+                raise self._error("unclosed parenthesis; add the missing ')'", position)
+            self.take()
+            return node
+        if kind == ")":
+            raise self._error("unexpected ')' with no '(' before it", position)
+        self.take()
+        if kind == "phrase":
+            return Phrase(text, position)
+        if kind == "field":
+            name, value = text.split(":", 1)
+            return _field(name, value.strip(), position, self.query)
+        return Words(text, position)
+
+
+def _field(name: str, value: str, position: int, query: str) -> Field:
+    if name != "year":
+        return Field(name, value, position)
+    match = _YEAR.match(fold(value))
+    if not match:
+        raise QuerySyntaxError(
+            f"year must be a year like 2024 or a range like 2023..2024, got {value!r}", query=query, position=position
+        )
+    first = int(match.group(1))
+    last = int(match.group(2) or first)
+    if last < first:
+        raise QuerySyntaxError(f"year range {value!r} ends before it starts", query=query, position=position)
+    return Field(name, value, position, years=(first, last))
