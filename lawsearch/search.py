@@ -2,8 +2,8 @@
 
 Matching and ranking are separate steps:
 
-1. The syntax tree (``query.py``) compiles to a whoosh query that decides *which* passages match: words
-   match in body, title or section headings; phrases on the phrase field; filters on their fields.
+1. The syntax tree (``query.py``) decides *which* passages match, evaluated on sets of whoosh document
+   numbers: words match in body, title or section headings; phrases on the phrase field; filters on their fields.
 2. Every matching passage is scored with BM25F over the body, title and section fields (Robertson & Zaragoza,
    "The Probabilistic Relevance Framework: BM25 and Beyond", 2009): for each query term the field term
    frequencies are length-normalized per field, weighted, summed, and saturated once::
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -72,9 +72,9 @@ class Weights:
 
 @attrs.frozen
 class Plan:
-    """A compiled query: the whoosh query that selects passages, the terms that score and highlight, the phrases."""
+    """A parsed query with the terms that score and highlight, and its phrases."""
 
-    match: Any
+    node: Node
     terms: tuple[str, ...]
     phrases: tuple[str, ...]
 
@@ -104,7 +104,15 @@ def search(
     from lawsearch.index import document_from_stored, passage_from_stored
 
     with index.searcher() as searcher:
-        candidates = set(plan.match.docs(searcher))
+        reader = searcher.reader()
+        live: list[set[int]] = []
+
+        def everything() -> set[int]:
+            if not live:
+                live.append(set(reader.all_doc_ids()))
+            return live[0]
+
+        candidates = _matching(searcher, plan.node, everything)
         scores = _bm25f(searcher, candidates, plan.terms, weights)
         ranked = sorted(candidates, key=lambda docnum: (-scores.get(docnum, 0.0), docnum))
         first = (page - 1) * limit
@@ -128,71 +136,98 @@ def search(
     return SearchResults(query=query, total=len(candidates), page=page, limit=limit, hits=tuple(hits))
 
 
-# --- compiling the syntax tree ---------------------------------------------------------------------------------
+# --- compiling and matching ------------------------------------------------------------------------------------
 
 
 def compile_query(node: Node) -> Plan:
-    """Turn a syntax tree into a Plan (pure: needs no index)."""
+    """Collect a syntax tree's scoring terms and phrases (pure: needs no index)."""
     terms: dict[str, None] = {}
     phrases: dict[str, None] = {}
-    match = _compile(node, terms, phrases, negated=False)
-    return Plan(match=match, terms=tuple(terms), phrases=tuple(phrases))
+    _collect(node, terms, phrases, negated=False)
+    return Plan(node=node, terms=tuple(terms), phrases=tuple(phrases))
 
 
-def _compile(node: Node, terms: dict[str, None], phrases: dict[str, None], *, negated: bool) -> Any:
-    if isinstance(node, Words):
-        words = query_terms(node.text)
-        if not negated:
-            terms.update(dict.fromkeys(words))
-        return wq.Or([_term_anywhere(t) for t in words]) if words else wq.NullQuery
-    if isinstance(node, Phrase):
-        units = [token.text for token in make_char_analyzer()(node.text)]
+def _collect(node: Node, terms: dict[str, None], phrases: dict[str, None], *, negated: bool) -> None:
+    if isinstance(node, (Words, Phrase)):
         if not negated:
             terms.update(dict.fromkeys(query_terms(node.text)))
-            phrases[node.text] = None
+            if isinstance(node, Phrase):
+                phrases[node.text] = None
+    elif isinstance(node, Not):
+        _collect(node.child, terms, phrases, negated=not negated)
+    elif isinstance(node, (And, Or, Soft)):
+        for child in node.children:
+            _collect(child, terms, phrases, negated=negated)
+
+
+def _matching(searcher: Any, node: Node, everything: Callable[[], set[int]]) -> set[int]:
+    """The live document numbers that match ``node``.
+
+    Boolean structure is evaluated on sets here rather than by whoosh's compound matchers: whoosh 2.7's
+    AndNot matcher drops exclusions coming from a numeric range (``法治副校长 NOT year:2024`` kept 2024 hits).
+    """
+    if isinstance(node, Words):
+        found: set[int] = set()
+        for term in query_terms(node.text):
+            found |= _term_docs(searcher, term)
+        return found
+    if isinstance(node, Phrase):
+        units = [token.text for token in make_char_analyzer()(node.text)]
         if not units:
-            return wq.NullQuery
-        return wq.Term(CHARS, units[0]) if len(units) == 1 else wq.Phrase(CHARS, units)
+            return set()
+        query = wq.Term(CHARS, units[0]) if len(units) == 1 else wq.Phrase(CHARS, units)
+        return set(query.docs(searcher))
     if isinstance(node, Field):
-        return _filter(node)
+        return _filter_docs(searcher, node)
     if isinstance(node, Not):
-        return wq.AndNot(wq.Every(), _compile(node.child, terms, phrases, negated=not negated))
+        return everything() - _matching(searcher, node.child, everything)
     if isinstance(node, And):
-        return wq.And([_compile(child, terms, phrases, negated=negated) for child in node.children])
+        result = _matching(searcher, node.children[0], everything)
+        for child in node.children[1:]:
+            if not result:
+                break
+            result &= _matching(searcher, child, everything)
+        return result
     if isinstance(node, Or):
-        return wq.Or([_compile(child, terms, phrases, negated=negated) for child in node.children])
+        return set().union(*(_matching(searcher, child, everything) for child in node.children))
     assert isinstance(node, Soft)
-    required = [_compile(c, terms, phrases, negated=negated) for c in node.children if isinstance(c, Field)]
-    excluded = [
-        _compile(c.child, terms, phrases, negated=not negated) for c in node.children if isinstance(c, Not)
-    ]
-    optional = [
-        _compile(c, terms, phrases, negated=negated) for c in node.children if not isinstance(c, (Field, Not))
-    ]
-    positive: Any = wq.Every()
-    if optional:
-        positive = wq.Or(optional)
-    if required:
-        positive = wq.And(required + ([positive] if optional else []))
-    return wq.AndNot(positive, wq.Or(excluded)) if excluded else positive
+    optional = [c for c in node.children if not isinstance(c, (Field, Not))]
+    result = (
+        set().union(*(_matching(searcher, c, everything) for c in optional)) if optional else set(everything())
+    )
+    for child in node.children:
+        if isinstance(child, Field) and result:
+            result &= _matching(searcher, child, everything)
+        elif isinstance(child, Not) and result:
+            result -= _matching(searcher, child.child, everything)
+    return result
 
 
-def _term_anywhere(term: str) -> Any:
-    return wq.Or([wq.Term(field, term) for field in SCORED_FIELDS])
+def _term_docs(searcher: Any, term: str) -> set[int]:
+    reader = searcher.reader()
+    found: set[int] = set()
+    for field in SCORED_FIELDS:
+        if (field, term) in reader:
+            found.update(reader.postings(field, term).all_ids())
+    return found
 
 
-def _filter(node: Field) -> Any:
+def _filter_docs(searcher: Any, node: Field) -> set[int]:
     if node.years is not None:
         first, last = node.years
-        return wq.NumericRange("year", first, last)
-    if node.name == "doc":
-        return wq.Term("doc_id", node.value)
-    if node.name == "collection":
-        return wq.Term("collection", node.value)
+        return set(wq.NumericRange("year", first, last).docs(searcher))
+    if node.name in ("doc", "collection"):
+        field = "doc_id" if node.name == "doc" else "collection"
+        return set(wq.Term(field, node.value).docs(searcher))
     words = query_terms(node.value)
     if not words:
-        return wq.NullQuery
-    return wq.And([wq.Term(node.name, word) for word in words])
+        return set()
+    reader = searcher.reader()
+    result: set[int] | None = None
+    for word in words:
+        docs = set(reader.postings(node.name, word).all_ids()) if (node.name, word) in reader else set()
+        result = docs if result is None else result & docs
+    return result or set()
 
 
 # --- ranking ---------------------------------------------------------------------------------------------------

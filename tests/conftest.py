@@ -13,3 +13,15 @@ REPORTS = sorted(CORPUS.glob("*.txt"))
 @pytest.fixture(scope="session")
 def corpus_dir() -> Path:
     return CORPUS
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """One index of the five seed reports for the whole test session (read-only: do not write to it)."""
+    from lawsearch.index import Index
+
+    index = Index.create(tmp_path_factory.mktemp("seed-index") / "index")
+    report = index.update([CORPUS])
+    assert report.added == 5 and not report.errors
+    yield index
+    index.close()

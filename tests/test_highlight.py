@@ -1,0 +1,67 @@
+"""Highlight spans and fragments as data."""
+
+from __future__ import annotations
+
+from lawsearch.highlight import best_fragments, find_spans, highlight
+from lawsearch.models import Span
+
+TEXT = (
+    "健全协同创新的普法工作新格局。会同区司法局，开展法治副校长调研，研究制定《中小学法治副校长聘任与管理办法》。"
+    "落实检察官、律师、司法行政人员、公安民警担任学校法治副校长工作。加强青少年法治教育实践基地建设。"
+)
+
+
+def test_longest_match_wins_over_its_sub_words() -> None:
+    spans = find_spans(TEXT, {"法治副校长", "副校长", "校长", "法治"})
+    marked = [TEXT[s.start : s.end] for s in spans]
+    assert marked.count("法治副校长") == 3
+    assert "副校长" not in marked and "校长" not in marked
+    assert next(s for s in spans if TEXT[s.start : s.end] == "法治副校长").term == "法治副校长"
+
+
+def test_adjacent_matches_merge_into_one_span() -> None:
+    spans = find_spans("开展法治副校长调研", {"法治", "调研", "开展"})
+    assert [("开展法治副校长调研"[s.start : s.end]) for s in spans] == ["开展法治", "调研"]
+    assert spans[0].term == "开展 法治"
+
+
+def test_phrase_spans_allow_punctuation_between_characters() -> None:
+    text = "制定2024年民办教育“双随机、一公开”抽查计划"
+    (span,) = find_spans(text, set(), ["双随机一公开"])
+    assert text[span.start : span.end] == "双随机、一公开"
+
+
+def test_fullwidth_text_is_matched_with_exact_offsets() -> None:
+    text = "全区ＧＤＰ增长，ＧＤＰ"
+    spans = find_spans(text, {"gdp"})
+    assert [text[s.start : s.end] for s in spans] == ["ＧＤＰ", "ＧＤＰ"]
+
+
+def test_fragments_end_on_sentence_boundaries_and_prefer_the_densest_sentence() -> None:
+    spans = find_spans(TEXT, {"法治副校长", "聘任"})
+    (fragment,) = best_fragments(TEXT, spans, max_chars=60)
+    shown = TEXT[fragment.start : fragment.end]
+    assert shown.endswith("。")
+    assert "聘任" in shown  # the sentence with both terms
+    assert fragment.start == 0 or TEXT[fragment.start - 1] == "。"
+    assert all(fragment.start <= s.start and s.end <= fragment.end for s in fragment.spans)
+
+
+def test_long_sentences_are_cut_around_the_match() -> None:
+    text = "，".join(f"第{i}项工作有序开展" for i in range(40)) + "，法治副校长全覆盖。"
+    spans, (fragment,) = highlight(text, {"法治副校长"}, max_chars=50)
+    assert fragment.end - fragment.start <= 50
+    assert any(s.start >= fragment.start and s.end <= fragment.end for s in spans)
+
+
+def test_several_fragments_do_not_overlap_and_come_in_text_order() -> None:
+    spans = find_spans(TEXT, {"法治副校长", "基地"})
+    fragments = best_fragments(TEXT, spans, max_chars=40, count=3)
+    assert len(fragments) >= 2
+    assert all(a.end <= b.start for a, b in zip(fragments, fragments[1:]))
+
+
+def test_no_spans_gives_the_opening() -> None:
+    (fragment,) = best_fragments(TEXT, [], max_chars=40)
+    assert fragment.start == 0 and TEXT[fragment.end - 1] == "。"
+    assert Span(0, 2) == Span(0, 2, "")

@@ -1,0 +1,74 @@
+"""The query language: what parses to what, and precise errors for malformed queries."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lawsearch.errors import LawsearchError, QuerySyntaxError
+from lawsearch.query import And, Field, Not, Or, Phrase, Soft, Words, parse_query
+
+
+def test_juxtaposed_words_and_filters_form_a_soft_group() -> None:
+    assert parse_query("法治副校长 培训 year:2024") == Soft(
+        (Words("法治副校长", 0), Words("培训", 6), Field("year", "2024", 9, years=(2024, 2024)))
+    )
+
+
+def test_operator_precedence_not_and_juxtaposition_or() -> None:
+    tree = parse_query("A B AND C OR NOT D")
+    assert tree == Or((Soft((Words("A", 0), And((Words("B", 2), Words("C", 8))))), Not(Words("D", 17))))
+
+
+def test_phrases_in_ascii_chinese_and_fullwidth_quotes() -> None:
+    assert parse_query('"食品安全"') == Phrase("食品安全", 0)
+    assert parse_query("“食品安全”") == Phrase("食品安全", 0)
+    assert parse_query("＂食品 安全＂") == Phrase("食品 安全", 0)
+
+
+def test_fields_fullwidth_colon_ranges_and_quoted_values() -> None:
+    assert parse_query("year：2023..2024") == Field("year", "2023..2024", 0, years=(2023, 2024))
+    assert parse_query('section:"存在 问题"') == Field("section", "存在 问题", 0)
+    assert parse_query("（法治 OR 法制）") == Or((Words("法治", 1), Words("法制", 7)))
+
+
+def test_lower_case_operators_are_words() -> None:
+    assert parse_query("a and b") == Soft((Words("a", 0), Words("and", 2), Words("b", 6)))
+
+
+@pytest.mark.parametrize(
+    ("query", "message", "position"),
+    [
+        ('"食品安全', "unclosed quote", 0),
+        ("法治 “食品", "unclosed quote", 3),
+        ("(法治 培训", "unclosed parenthesis", 0),
+        ("法治)", "unexpected ')'", 2),
+        ("AND 法治", "AND needs a term on both sides", 0),
+        ("法治 AND", "AND needs a term on both sides", 3),
+        ("法治 OR", "OR needs a term on both sides", 3),
+        ("法治 NOT", "NOT needs a term after it", 3),
+        ("year:", "field 'year' needs a value", 0),
+        ("foo:bar", "unknown field 'foo'; valid fields: collection, doc, org, region, section, title, year", 0),
+        ("year:去年", "year must be a year like 2024", 0),
+        ("year:2024..2023", "ends before it starts", 0),
+        ("   ", "the query is empty", 0),
+        ('""', "empty quotes", 0),
+        ("()", "empty parentheses", 0),
+    ],
+)
+def test_malformed_queries_say_what_and_where(query: str, message: str, position: int) -> None:
+    with pytest.raises(QuerySyntaxError) as info:
+        parse_query(query)
+    assert message in str(info.value)
+    assert info.value.position == position and info.value.query == query
+    assert isinstance(info.value, ValueError)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list('法治 副校长"“”()（）:：ANDORNOTyear2024.-x\t')), max_size=30))
+def test_any_string_parses_or_raises_a_query_syntax_error(query: str) -> None:
+    try:
+        parse_query(query)
+    except LawsearchError as exc:
+        assert isinstance(exc, QuerySyntaxError)

@@ -1,0 +1,153 @@
+"""Search over the real seed reports: default semantics, phrases, filters, operators, ranking, pagination."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from lawsearch.analysis import fold, index_terms
+from lawsearch.errors import InvalidArgumentError, QuerySyntaxError
+from lawsearch.ingest import discover, read_file
+from lawsearch.models import Passage
+from lawsearch.query import parse_query
+from lawsearch.search import Weights, compile_query
+
+from conftest import CORPUS
+
+FIVE = {"hanyang-edu-2024", "shanzhou-edu-2023", "huangzhong-edu-2024", "heping-edu-2024", "zhongzhan-edu-2024"}
+
+
+def all_passages() -> list[Passage]:
+    return [p for s in discover([CORPUS]) for d in read_file(s.path, doc_id=s.doc_id) for p in d.passages]
+
+
+def squeeze(text: str) -> str:
+    return re.sub(r"[^0-9a-z\u4e00-\u9fff]", "", fold(text))
+
+
+def test_keyword_finds_passages_in_all_five_reports_with_highlights(seed_index) -> None:
+    results = seed_index.search("法治副校长", limit=20)
+    expected = {p.id for p in all_passages() if "法治副校长" in p.text}
+    assert {h.passage.id for h in results.hits} == expected
+    assert results.total == len(expected)
+    assert {h.document.id for h in results.hits} == FIVE
+    for hit in results.hits:
+        marked = [hit.passage.text[s.start : s.end] for s in hit.spans]
+        assert "法治副校长" in marked
+        assert hit.fragments and any("法治副校长" in hit.passage.text[f.start : f.end] for f in hit.fragments)
+    assert [h.rank for h in results.hits] == list(range(1, len(expected) + 1))
+    assert [h.score for h in results.hits] == sorted((h.score for h in results.hits), reverse=True)
+
+
+@pytest.mark.parametrize("phrase", ["食品安全", "法治副校长", "校外培训机构", "依法治校"])
+def test_phrase_query_returns_exactly_the_passages_containing_it(seed_index, phrase: str) -> None:
+    results = seed_index.search(f'"{phrase}"', limit=100)
+    expected = {p.id for p in all_passages() if phrase in squeeze(p.text)}
+    assert expected and {h.passage.id for h in results.hits} == expected
+    for hit in results.hits:
+        assert any(squeeze(hit.passage.text[s.start : s.end]) == phrase for s in hit.spans)
+
+
+def test_phrase_order_matters_and_punctuation_between_characters_is_ignored(seed_index) -> None:
+    assert seed_index.search('"全安品食"').total == 0
+    # 安全、食品 (校园安全、食品安全) is 安全食品 with a comma between: punctuation never breaks a phrase
+    reversed_order = seed_index.search('"安全食品"', limit=50)
+    assert {h.passage.id for h in reversed_order.hits} == {
+        p.id for p in all_passages() if "安全食品" in squeeze(p.text)
+    }
+    found = seed_index.search('"双随机一公开"', limit=50)
+    assert found.total == len([p for p in all_passages() if "双随机、一公开" in p.text]) > 0
+    assert all(any(hit.passage.text[s.start : s.end] == "双随机、一公开" for s in hit.spans) for hit in found.hits)
+
+
+def test_natural_language_question_ranks_the_answering_passages_first(seed_index) -> None:
+    results = seed_index.search("查处了多少家违规培训机构")
+    assert {h.passage.id for h in results.hits[:2]} == {"hanyang-edu-2024#10", "huangzhong-edu-2024#5"}
+    assert results.total > 2  # OR semantics: partial matches are still found, ranked lower
+
+
+def test_filters_restrict_without_changing_scores(seed_index) -> None:
+    plain = {h.passage.id: h.score for h in seed_index.search("法治副校长", limit=50).hits}
+    filtered = seed_index.search("法治副校长 year:2024", limit=50)
+    assert filtered.hits and all(h.document.year == 2024 for h in filtered.hits)
+    assert all(plain[h.passage.id] == h.score for h in filtered.hits)
+    assert {h.document.id for h in seed_index.search("法治副校长 year:2023").hits} == {"shanzhou-edu-2023"}
+    assert {h.document.id for h in seed_index.search("培训 org:汉阳区教育局", limit=50).hits} == {"hanyang-edu-2024"}
+    assert {h.document.id for h in seed_index.search("region:湟中区", limit=50).hits} == {"huangzhong-edu-2024"}
+    assert seed_index.search("region:湟中区", limit=50).total == 19
+    assert seed_index.search("year:2023..2024", limit=1).total == seed_index.search("year:2020..2030", limit=1).total
+    assert seed_index.search("doc:heping-edu-2024").total == 22
+
+
+def test_section_filter_matches_heading_words(seed_index) -> None:
+    results = seed_index.search("section:存在问题", limit=100)
+    assert results.total > 0
+    for hit in results.hits:
+        assert "存在" in hit.passage.section_path and "问题" in hit.passage.section_path
+
+
+def test_boolean_operators(seed_index) -> None:
+    both = seed_index.search("培训 AND 执法", limit=100)
+    for hit in both.hits:
+        terms = set(index_terms(hit.passage.text + " " + hit.document.title + " " + " ".join(hit.passage.section)))
+        assert {"培训", "执法"} <= terms
+    no_2024 = seed_index.search("法治副校长 NOT year:2024", limit=50)
+    assert {h.document.id for h in no_2024.hits} == {"shanzhou-edu-2023"}
+    either = seed_index.search("食品安全 OR 执法证", limit=100)
+    assert either.total >= max(seed_index.search("食品安全").total, seed_index.search("执法证").total)
+    without = seed_index.search("执法证 NOT region:和平区", limit=100)
+    assert without.total == seed_index.search("执法证").total - 1
+    assert "heping-edu-2024" not in {h.document.id for h in without.hits}
+
+
+def test_pagination_is_consistent(seed_index) -> None:
+    everything = seed_index.search("法治 教育", limit=30)
+    page2 = seed_index.search("法治 教育", page=2, limit=10)
+    assert page2.total == everything.total and page2.pages == -(-everything.total // 10)
+    assert [h.passage.id for h in page2.hits] == [h.passage.id for h in everything.hits[10:20]]
+    assert [h.rank for h in page2.hits] == list(range(11, 21))
+    assert seed_index.search("法治", page=999).hits == ()
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [({"page": 0}, "page"), ({"limit": 0}, "limit"), ({"limit": 5000}, "limit")])
+def test_bad_paging_arguments(seed_index, kwargs, message: str) -> None:
+    with pytest.raises(InvalidArgumentError, match=message):
+        seed_index.search("法治", **kwargs)
+
+
+def test_malformed_query_raises(seed_index) -> None:
+    with pytest.raises(QuerySyntaxError, match="unclosed quote"):
+        seed_index.search('"食品安全')
+
+
+def test_field_weights_change_the_ranking_contribution_of_titles(seed_index) -> None:
+    # every 汉阳区 passage matches 汉阳区 in its title; without title weight only body mentions score
+    with_title = seed_index.search("汉阳区", limit=50)
+    no_title = seed_index.search("汉阳区", limit=50, weights=Weights(title=0.0))
+    assert with_title.total == no_title.total
+    zero = [h for h in no_title.hits if h.score == 0]
+    assert zero and all("汉阳区" not in h.passage.text for h in zero)
+    assert all(h.score > 0 for h in with_title.hits)
+    with pytest.raises(InvalidArgumentError, match="'b_body' must be between 0 and 1"):
+        Weights(b_body=2.0)
+
+
+def test_highlights_are_honest(seed_index) -> None:
+    for query in ["法治副校长", "查处了多少家违规培训机构", '"食品安全" 检查', "未成年人保护法"]:
+        plan = compile_query(parse_query(query))
+        allowed = set(plan.terms) | {fold(p) for p in plan.phrases}
+        for hit in seed_index.search(query, limit=20).hits:
+            if not hit.spans:  # matched only in the title or a section heading: nothing in the body to mark
+                heading_terms = set(index_terms(hit.document.title + " " + " ".join(hit.passage.section)))
+                assert heading_terms & set(plan.terms), (query, hit.passage.id)
+            for span in hit.spans:
+                assert set(span.term.split()) <= allowed
+                assert 0 <= span.start < span.end <= len(hit.passage.text)
+            starts = [s.start for s in hit.spans]
+            assert starts == sorted(starts)
+            assert all(a.end < b.start for a, b in zip(hit.spans, hit.spans[1:]))  # merged: never touching
+
+
+def test_stopword_only_query_matches_nothing(seed_index) -> None:
+    assert seed_index.search("的 了 吗").total == 0
