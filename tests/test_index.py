@@ -1,0 +1,141 @@
+"""The on-disk index: round trips, incremental updates, JSONL input, errors, locking, default location."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import lawsearch.index
+from lawsearch.errors import IndexLockedError, IndexMismatchError, IndexNotFoundError, InvalidArgumentError
+from lawsearch.index import Index, bundled_corpus, default_index_path
+from lawsearch.ingest import discover, read_file
+
+from conftest import CORPUS
+
+
+@pytest.fixture()
+def corpus_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "corpus"
+    shutil.copytree(CORPUS, target)
+    return target
+
+
+@pytest.fixture()
+def fresh(tmp_path: Path, corpus_copy: Path) -> Index:
+    index = Index.create(tmp_path / "index")
+    index.update([corpus_copy])
+    yield index
+    index.close()
+
+
+def test_passages_and_documents_survive_the_round_trip(seed_index) -> None:
+    for source in discover([CORPUS]):
+        for parsed in read_file(source.path, doc_id=source.doc_id):
+            assert seed_index.passages(parsed.document.id) == list(parsed.passages)
+            assert seed_index.document(parsed.document.id) == parsed.document
+            assert seed_index.passage(parsed.passages[0].id) == parsed.passages[0]
+    assert len(seed_index) == 108
+    assert [d.id for d in seed_index.documents()] == sorted(s.doc_id for s in discover([CORPUS]))
+
+
+def test_context_returns_neighbours_in_reading_order(seed_index) -> None:
+    around = seed_index.context("hanyang-edu-2024#10", before=1, after=2)
+    assert [p.id for p in around] == [f"hanyang-edu-2024#{n}" for n in (9, 10, 11, 12)]
+    assert [p.id for p in seed_index.context("hanyang-edu-2024#1", before=3)] == ["hanyang-edu-2024#1", "hanyang-edu-2024#2"]
+    with pytest.raises(InvalidArgumentError, match="no passage 'nope'"):
+        seed_index.passage("nope")
+
+
+def test_reindexing_skips_unchanged_files(fresh: Index, corpus_copy: Path) -> None:
+    report = fresh.update([corpus_copy])
+    assert (report.added, report.changed, report.removed, report.unchanged, report.passages) == (0, 0, 0, 5, 0)
+    assert len(fresh) == 108
+
+
+def test_a_changed_file_is_replaced_and_a_deleted_file_removed(fresh: Index, corpus_copy: Path) -> None:
+    report_file = corpus_copy / "zhongzhan-edu-2024.txt"
+    text = report_file.read_text(encoding="utf-8")
+    report_file.write_text(text.replace("法治副校长19名", "法治副校长23名"), encoding="utf-8")
+    (corpus_copy / "heping-edu-2024.txt").unlink()
+    report = fresh.update([corpus_copy])
+    assert (report.changed, report.removed, report.unchanged) == (1, 1, 3)
+    assert report.passages == 21
+    assert len(fresh) == 108 - 22
+    assert fresh.search('"法治副校长23名"').total == 1
+    assert fresh.search('"法治副校长19名"').total == 0
+    assert "heping-edu-2024" not in {d.id for d in fresh.documents()}
+
+
+def test_a_bad_file_is_reported_and_skipped_and_old_passages_kept(fresh: Index, corpus_copy: Path) -> None:
+    (corpus_copy / "zhongzhan-edu-2024.txt").write_bytes(b"\x00\x01binary")
+    (corpus_copy / "new.txt").write_text("中站区教育局\n2025年度法治政府建设工作报告\n新的一年，法治副校长全覆盖。\n", encoding="utf-8")
+    report = fresh.update([corpus_copy])
+    assert report.added == 1 and len(report.errors) == 1
+    assert report.errors[0].path == (corpus_copy / "zhongzhan-edu-2024.txt").resolve()
+    assert len(fresh.passages("zhongzhan-edu-2024")) == 21  # nothing already indexed is lost
+    assert fresh.search("doc:new").total == 1
+
+
+def test_jsonl_records_keep_their_ids(tmp_path: Path) -> None:
+    laws = tmp_path / "laws.jsonl"
+    records = [
+        {"docid": "l1", "text": "第一条 为了保护未成年人身心健康，保障未成年人合法权益，制定本法。", "law": "未成年人保护法"},
+        {"docid": "l2", "text": "第二条 本法所称未成年人是指未满十八周岁的公民。", "law": "未成年人保护法"},
+    ]
+    laws.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
+    with Index.create(tmp_path / "index") as index:
+        assert index.update([laws]).passages == 2
+        hits = index.search("未成年人 合法权益").hits
+        assert hits[0].passage.id == "l1" and hits[0].document.title == "未成年人保护法"
+        other = tmp_path / "other.jsonl"
+        other.write_text(json.dumps({"id": "l1", "text": "重复"}, ensure_ascii=False), encoding="utf-8")
+        report = index.update([other])
+        assert report.passages == 0 and "passage id 'l1' is already used" in str(report.errors[0])
+        assert index.delete_document("未成年人保护法") == 2
+        assert len(index) == 0
+
+
+def test_opening_what_is_not_an_index(tmp_path: Path) -> None:
+    with pytest.raises(IndexNotFoundError, match="no index at"):
+        Index.open(tmp_path / "missing")
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "a.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(IndexNotFoundError, match="is not a lawsearch index"):
+        Index.open(tmp_path / "notes")
+    with pytest.raises(IndexNotFoundError):
+        Index.open_or_create(tmp_path / "notes")  # never overwrite a folder of someone's files
+    assert (tmp_path / "notes" / "a.txt").exists()
+
+
+def test_an_index_built_by_another_analyzer_must_be_rebuilt(fresh: Index) -> None:
+    meta = fresh.path / lawsearch.index.META_FILE
+    data = json.loads(meta.read_text(encoding="utf-8"))
+    meta.write_text(json.dumps({**data, "analyzer": "0123456789abcdef"}), encoding="utf-8")
+    with pytest.raises(IndexMismatchError, match="analyzer 0123456789abcdef.*rebuild it with: lawsearch index PATH --rebuild"):
+        Index.open(fresh.path)
+    rebuilt = Index.create(fresh.path)
+    assert len(rebuilt) == 0 and Index.open(fresh.path) is not None
+
+
+def test_a_second_writer_gets_a_clear_error(fresh: Index, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lawsearch.index, "_WRITE_TIMEOUT", 0.2)
+    (corpus_copy / "hanyang-edu-2024.txt").write_text("汉阳区教育局\n2025年度报告\n法治副校长。\n", encoding="utf-8")
+    holder = fresh._ix.writer()
+    try:
+        with pytest.raises(IndexLockedError, match="another process is writing"):
+            fresh.update([corpus_copy])
+    finally:
+        holder.cancel()
+    assert fresh.update([corpus_copy]).changed == 1
+
+
+def test_default_index_path_is_per_user_and_per_corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LAWSEARCH_CACHE", str(tmp_path / "cache"))
+    one = default_index_path(CORPUS)
+    assert one.parent == tmp_path / "cache" / "indexes" and one.name.startswith("corpus-")
+    assert default_index_path(CORPUS) == one
+    assert default_index_path(tmp_path) != one
+    assert bundled_corpus() == CORPUS
