@@ -1,0 +1,552 @@
+"""Analysis (分词): turn text into the terms that are indexed and searched.
+
+The body field's pipeline, as ``make_analyzer()`` builds it::
+
+    value ─fold─▶ folded ─jieba─▶ words ─▶ Token(text=value[start:end])   JiebaTokenizer
+                                            ─▶ folded term                    FoldFilter
+                                            ─▶ stop words removed             StopFilter
+
+* ``fold`` normalizes without changing the length (fullwidth → ASCII, lower case, every space → ' '),
+  so offsets into the folded text are offsets into the original and every token keeps exact
+  ``startchar``/``endchar`` for highlighting.
+* jieba segments the folded text with a private dictionary: jieba's own plus ``data/userdict.txt``
+  (法治副校长, 双随机、一公开, ...). Indexing adds the dictionary words inside each word (未成年人保护法 →
+  未成年人, 保护法, 保护, ...) so a query's coarser words find finer text; queries use jieba's accurate
+  mode. Compound terms written with separators (双随机、一公开) become one extra token 双随机一公开.
+* Stop words (``data/stopwords.txt``: 的, 了, 多少, 如何 ...) are removed from the body field only.
+
+``make_char_analyzer()`` builds the phrase field's analyzer: one token per CJK character, one per run of
+letters or digits, consecutive positions, no stop words, so ``"食品安全"`` matches however jieba cut it.
+
+``analyzer_fingerprint()`` digests everything that decides which terms come out, for the index to check.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.resources
+import logging
+import os
+import re
+import threading
+import unicodedata
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+from whoosh.analysis import CompositeAnalyzer, Filter, StopFilter, Token, Tokenizer
+
+from lawsearch.errors import InvalidArgumentError
+from lawsearch.models import AnalyzedToken
+
+__all__ = [
+    "ANALYZER_VERSION",
+    "ANALYZE_MODES",
+    "FOLD_VERSION",
+    "JIEBA_MODES",
+    "STOPWORDS",
+    "CharTokenizer",
+    "FoldFilter",
+    "JiebaTokenizer",
+    "analyze",
+    "analyzer_fingerprint",
+    "fold",
+    "index_terms",
+    "make_analyzer",
+    "make_char_analyzer",
+    "query_terms",
+]
+
+#: Bump when a change here changes the terms for the same text; the index then asks to be rebuilt.
+ANALYZER_VERSION = 1
+
+#: Bump when the rules of ``_build_fold_table`` change.
+FOLD_VERSION = 1
+
+#: What ``analyze`` can show: the body field's index or query terms, or the phrase field's characters.
+ANALYZE_MODES = ("index", "query", "chars")
+#: ``JiebaTokenizer``'s modes: words and the dictionary words inside them, or jieba's accurate cut alone.
+JIEBA_MODES = ("search", "default")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# fold: length-preserving normalization
+
+# Only these blocks hold characters that fold to another single character and matter in Chinese reports;
+# scanning all of Unicode would cost ~1 s at import.
+_FOLD_RANGES = (
+    (0x0000, 0x0100),  # ASCII (A-Z, control spaces) and Latin-1
+    (0x2000, 0x2070),  # general punctuation: en/em/thin spaces, ‐ ‑ ‒, ․ ‥
+    (0x3000, 0x3040),  # CJK symbols: ideographic space
+    (0xF900, 0xFB00),  # CJK compatibility ideographs → unified ideographs
+    (0xFE10, 0xFE70),  # vertical, small and compatibility punctuation forms
+    (0xFF00, 0xFFF0),  # halfwidth and fullwidth forms: ＡＢＣ１２３（），
+)
+# The only characters outside those ranges for which str.isspace() is true.
+_OTHER_SPACES = "\u1680"
+
+
+def _build_fold_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for low, high in _FOLD_RANGES:
+        for code in range(low, high):
+            char = chr(code)
+            if char.isspace():
+                folded = " "
+            else:
+                folded = unicodedata.normalize("NFKC", char)
+                if len(folded) != 1:  # ㈠ ½ ﬁ ¨: folding them would shift every later offset
+                    continue
+                lowered = folded.lower()
+                if len(lowered) == 1:
+                    folded = lowered
+            if folded != char:
+                table[code] = folded
+    for char in _OTHER_SPACES:
+        table[ord(char)] = " "
+    return table
+
+
+_FOLD_TABLE = _build_fold_table()
+
+
+def fold(text: str) -> str:
+    """Normalize text for matching (归一化) without changing its length: fullwidth → ASCII, lower case.
+
+    Each character becomes its NFKC form and then its lower case, wherever that is again one character;
+    every whitespace character becomes a plain space. ``len(fold(t)) == len(t)`` always.
+
+    >>> fold("ＧＤＰ增长５％，\u3000Ａ类")
+    'gdp增长5%, a类'
+    >>> fold("㈠½")  # NFKC would make these longer: they stay
+    '㈠½'
+    """
+    return text.translate(_FOLD_TABLE)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# data files
+
+
+def _read_data(name: str) -> str:
+    return (importlib.resources.files("lawsearch") / "data" / name).read_text(encoding="utf-8")
+
+
+def _data_lines(text: str) -> Iterator[str]:
+    """Non-empty lines without ``#`` comments (jieba's own loader knows no comments)."""
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            yield line
+
+
+_STOPWORDS_TEXT = _read_data("stopwords.txt")
+
+#: Folded stop words (停用词): function and question words the body field does not index.
+STOPWORDS: frozenset[str] = frozenset(fold(line) for line in _data_lines(_STOPWORDS_TEXT))
+
+# What may separate the parts of a compound term (双随机、一公开; 学宪法 讲宪法), in folded text.
+_SEPARATOR_CHARS = r"\s、,，·・"
+_SEPARATORS = re.compile(f"[{_SEPARATOR_CHARS}]+")
+
+# jieba's userdict line format: word, then an optional frequency, then an optional part-of-speech tag.
+_USERDICT_LINE = re.compile(r"^(?P<word>.+?)(?: (?P<freq>[0-9]+))?(?: (?P<tag>[a-z]+))?$")
+
+
+@attrs.frozen
+class _UserWord:
+    """One line of ``userdict.txt``: the folded word, split into parts if it is a compound."""
+
+    parts: tuple[str, ...]
+    freq: int | None
+    tag: str | None
+
+    @property
+    def joined(self) -> str:
+        return "".join(self.parts)
+
+
+def _parse_userdict(text: str) -> tuple[_UserWord, ...]:
+    words = []
+    for line in _data_lines(text):
+        match = _USERDICT_LINE.match(" ".join(line.split()))
+        assert match is not None  # the word group matches any non-empty line
+        parts = tuple(part for part in _SEPARATORS.split(fold(match["word"])) if part)
+        freq = None if match["freq"] is None else int(match["freq"])
+        if not parts or freq == 0:
+            # Frequency 0 makes jieba force-split the word in its process-wide HMM state.
+            raise ValueError(f"userdict.txt: bad entry {line!r}; expected 'word [freq>0] [tag]'")
+        words.append(_UserWord(parts, freq, match["tag"]))
+    return tuple(words)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the jieba dictionary, loaded once per process
+
+
+def _import_jieba() -> Any:
+    # Imported on first use: jieba's import alone costs ~80 ms.
+    with warnings.catch_warnings():
+        # jieba 0.42.1 imports pkg_resources, which newer setuptools deprecates.
+        warnings.filterwarnings("ignore", message=".*pkg_resources", category=Warning)
+        import jieba
+    # jieba logs "Building prefix dict ..." at DEBUG through its own stderr handler: a library must not print.
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    return jieba
+
+
+@attrs.frozen
+class _Lexicon:
+    """A private ``jieba.Tokenizer`` with the user dictionary, and the compound-term matcher."""
+
+    jieba: Any
+    compounds: re.Pattern[str] | None  # group i matches compound_terms[i - 1], separators and all
+    compound_terms: tuple[str, ...]
+
+
+_LEXICONS: dict[str | None, _Lexicon] = {}
+_LEXICON_LOCK = threading.Lock()
+
+
+def _lexicon(dictionary: str | None) -> _Lexicon:
+    lexicon = _LEXICONS.get(dictionary)
+    if lexicon is None:
+        with _LEXICON_LOCK:
+            lexicon = _LEXICONS.get(dictionary)
+            if lexicon is None:
+                lexicon = _LEXICONS[dictionary] = _load_lexicon(dictionary)
+    return lexicon
+
+
+def _load_lexicon(dictionary: str | None) -> _Lexicon:
+    jieba = _import_jieba()
+    # Never jieba.dt: the global instance belongs to whoever else uses jieba in this process.
+    segmenter = jieba.Tokenizer() if dictionary is None else jieba.Tokenizer(dictionary)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*pkg_resources", category=Warning)
+        segmenter.initialize()
+    patterns = []
+    terms = []
+    for word in _parse_userdict(_read_data("userdict.txt")):
+        # The parts too: jieba cannot hold 双随机、一公开, but it must cut 双随机 | 、| 一公开 around it.
+        for entry in dict.fromkeys((word.joined, *word.parts)):
+            segmenter.add_word(entry, word.freq, word.tag)
+        if len(word.parts) > 1:
+            patterns.append("(" + f"[{_SEPARATOR_CHARS}]*".join(map(re.escape, word.parts)) + ")")
+            terms.append(word.joined)
+    compounds = re.compile("|".join(patterns)) if patterns else None
+    return _Lexicon(segmenter, compounds, tuple(terms))
+
+
+def _dictionary_path(dictionary: str | None) -> str:
+    if dictionary is not None:
+        return dictionary
+    jieba = _import_jieba()
+    return os.path.join(os.path.dirname(jieba.__file__), jieba.DEFAULT_DICT_NAME)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# tokenizers and filters
+
+# A token must hold a letter, digit or ideograph: jieba also emits punctuation and spaces as words.
+_WORDLIKE = re.compile(r"[^\W_]")
+
+# Jieba's search mode adds only 2- and 3-character sub-words; we add every dictionary word inside a word,
+# up to this length, which bounds the work on a long run of letters or digits.
+_MAX_SUBWORD = 8
+
+
+def _check_jieba_mode(name: str, value: str) -> None:
+    if value not in JIEBA_MODES:
+        raise InvalidArgumentError(f"{name} must be one of {JIEBA_MODES!r}, got {value!r}")
+
+
+class JiebaTokenizer(Tokenizer):  # type: ignore[misc]
+    """Whoosh tokenizer that segments Chinese with jieba (结巴分词) and keeps exact character offsets.
+
+    ``index_mode`` is used when whoosh indexes (``mode="index"`` or ``""``), ``query_mode`` when it parses
+    a query (``mode="query"``): ``"search"`` emits each word and then the dictionary words inside it
+    (未成年人保护法 → 未成年人保护法, 未成, 未成年, 未成年人, 成年, 成年人, 保护, 保护法, 护法), ``"default"``
+    is jieba's accurate mode (未成年人保护法 alone).
+    ``dictionary`` replaces jieba's main dictionary file (``None``: the bundled one).
+
+    Every token's ``text`` is the original slice ``value[start:end]``; the folded term travels in
+    ``token.folded`` for ``FoldFilter``.
+    """
+
+    def __init__(
+        self,
+        index_mode: str = "search",
+        query_mode: str = "default",
+        hmm: bool = True,
+        dictionary: str | None = None,
+    ) -> None:
+        _check_jieba_mode("index_mode", index_mode)
+        _check_jieba_mode("query_mode", query_mode)
+        self.index_mode = index_mode
+        self.query_mode = query_mode
+        self.hmm = hmm
+        self.dictionary = dictionary
+        self._lexicon: _Lexicon | None = None
+
+    def _config(self) -> tuple[str, str, bool, str | None]:
+        return (self.index_mode, self.query_mode, self.hmm, self.dictionary)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, JiebaTokenizer)
+        return self._config() == other._config()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        index_mode, query_mode, hmm, dictionary = self._config()
+        return (
+            f"{type(self).__name__}(index_mode={index_mode!r}, query_mode={query_mode!r}, "
+            f"hmm={hmm!r}, dictionary={dictionary!r})"
+        )
+
+    def __getstate__(self) -> dict[str, Any]:
+        # whoosh pickles the schema with its analyzers; the jieba dictionary is rebuilt (once) on load.
+        state = self.__dict__.copy()
+        state["_lexicon"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lexicon = None
+
+    def _spans(self, folded: str, mode: str) -> list[tuple[int, int, str]]:
+        """The ``(start, end, term)`` of every token of already folded text, ordered by ``start``."""
+        lexicon = self._lexicon
+        if lexicon is None:
+            lexicon = self._lexicon = _lexicon(self.dictionary)
+        search = (self.query_mode if mode == "query" else self.index_mode) == "search"
+        freq = lexicon.jieba.FREQ
+        wordlike = _WORDLIKE.search
+        spans: list[tuple[int, int, str]] = []
+        start = 0
+        for word in lexicon.jieba.cut(folded, HMM=self.hmm):
+            length = len(word)
+            if wordlike(word):
+                spans.append((start, start + length, word))
+                if search and length > 2:
+                    for i in range(length - 1):
+                        for j in range(i + 2, min(length, i + _MAX_SUBWORD) + 1):
+                            sub = word[i:j]
+                            # j - i < length: the whole word is already in
+                            if j - i < length and freq.get(sub) and wordlike(sub):
+                                spans.append((start + i, start + j, sub))
+            start += length
+        if lexicon.compounds is not None:
+            self._add_compounds(lexicon, folded, spans)
+        return spans
+
+    @staticmethod
+    def _add_compounds(lexicon: _Lexicon, folded: str, spans: list[tuple[int, int, str]]) -> None:
+        assert lexicon.compounds is not None
+        found = [
+            (match.start(), match.end(), lexicon.compound_terms[match.lastindex - 1])
+            for match in lexicon.compounds.finditer(folded)
+            if match.lastindex is not None
+        ]
+        if found:
+            seen = set(spans)  # jieba may already have cut 双随机一公开 written without separators
+            spans.extend(span for span in found if span not in seen)
+            spans.sort(key=lambda span: span[0])  # stable: jieba's tokens first at the same start
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        """Yield one reused ``Token`` per word; see whoosh's ``RegexTokenizer.__call__`` for the arguments."""
+        if not isinstance(value, str):
+            raise InvalidArgumentError(f"JiebaTokenizer needs a str, got {type(value).__name__}: {value!r}")
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            yield _whole_value(token, value, positions, chars, start_pos, start_char)
+            return
+        pos = start_pos
+        for start, end, term in self._spans(fold(value), mode):
+            token.text = value[start:end]
+            token.folded = term
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = token.text
+            if positions:
+                token.pos = pos
+                pos += 1
+            if chars:
+                token.startchar = start_char + start
+                token.endchar = start_char + end
+            yield token
+
+
+def _whole_value(
+    token: Token, value: str, positions: bool, chars: bool, start_pos: int, start_char: int
+) -> Token:
+    """The ``tokenize=False`` token: the whole value as one term (whoosh uses it for range ends)."""
+    token.original = token.text = value
+    token.folded = fold(value)
+    token.boost = 1.0
+    token.stopped = False
+    if positions:
+        token.pos = start_pos
+    if chars:
+        token.startchar = start_char
+        token.endchar = start_char + len(value)
+    return token
+
+
+# Ideographs: unified (with extension A and B..H), compatibility, and 々 〆 〇 which read as characters.
+_CJK_CHARS = "\u3005-\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
+# The lookahead skips code points unassigned in this Python's Unicode (they are not word characters).
+_CHAR_TOKEN = re.compile(f"(?=[^\\W_])[{_CJK_CHARS}]|[^\\W_{_CJK_CHARS}]+")
+
+
+class CharTokenizer(Tokenizer):  # type: ignore[misc]
+    """Whoosh tokenizer for the phrase field (逐字): each ideograph one token, each letter/digit run one token.
+
+    Positions are consecutive; punctuation and spaces make no token and take no position, so the phrase
+    ``食品安全`` matches ``食品，安全`` as well. Like ``JiebaTokenizer``, ``text`` is the original slice.
+    """
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return True
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        """Yield one reused ``Token`` per character or run; see whoosh's ``RegexTokenizer.__call__``."""
+        if not isinstance(value, str):
+            raise InvalidArgumentError(f"CharTokenizer needs a str, got {type(value).__name__}: {value!r}")
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            yield _whole_value(token, value, positions, chars, start_pos, start_char)
+            return
+        for pos, match in enumerate(_CHAR_TOKEN.finditer(fold(value)), start_pos):
+            start, end = match.span()
+            token.text = value[start:end]
+            token.folded = match.group()
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = token.text
+            if positions:
+                token.pos = pos
+            if chars:
+                token.startchar = start_char + start
+                token.endchar = start_char + end
+            yield token
+
+
+class FoldFilter(Filter):  # type: ignore[misc]
+    """Whoosh filter that sets each token's text to its folded term (see ``fold``).
+
+    Our tokenizers hand over the term in ``token.folded`` (already folded, and for a compound the parts
+    joined without separators); tokens from other tokenizers are folded here. Put it right after the
+    tokenizer.
+    """
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for token in tokens:
+            term = getattr(token, "folded", None)
+            token.text = fold(token.text) if term is None else term
+            yield token
+
+
+# ---------------------------------------------------------------------------------------------------------
+# analyzers and helpers
+
+
+@functools.cache
+def make_analyzer() -> CompositeAnalyzer:
+    """The body field's analyzer: ``JiebaTokenizer() | FoldFilter() | StopFilter(STOPWORDS)``, made once."""
+    return JiebaTokenizer() | FoldFilter() | StopFilter(stoplist=STOPWORDS, minsize=1, renumber=False)
+
+
+@functools.cache
+def make_char_analyzer() -> CompositeAnalyzer:
+    """The phrase field's analyzer: ``CharTokenizer() | FoldFilter()``, no stop words, made once."""
+    return CharTokenizer() | FoldFilter()
+
+
+def analyze(text: str, mode: str = "index") -> list[AnalyzedToken]:
+    """The tokens of ``text`` as indexed (``"index"``), queried (``"query"``) or phrase-indexed (``"chars"``).
+
+    Stop words are left out, as they are from the index.
+
+    Raises:
+        InvalidArgumentError: ``mode`` is not one of ``ANALYZE_MODES``.
+    """
+    if mode == "chars":
+        analyzer, whoosh_mode = make_char_analyzer(), "index"
+    elif mode in ANALYZE_MODES:
+        analyzer, whoosh_mode = make_analyzer(), mode
+    else:
+        raise InvalidArgumentError(f"unknown analysis mode {mode!r}; expected one of {ANALYZE_MODES!r}")
+    return [
+        AnalyzedToken(
+            term=t.text, text=text[t.startchar : t.endchar], position=t.pos, start=t.startchar, end=t.endchar
+        )
+        for t in analyzer(text, positions=True, chars=True, mode=whoosh_mode)
+    ]
+
+
+def query_terms(text: str) -> list[str]:
+    """The folded, stop-filtered terms of a query string (查询词), in order, as the body field matches them."""
+    return [token.text for token in make_analyzer()(text, mode="query")]
+
+
+def index_terms(text: str) -> list[str]:
+    """The folded, stop-filtered terms that the body field indexes for ``text``, in order."""
+    return [token.text for token in make_analyzer()(text, mode="index")]
+
+
+@functools.cache
+def analyzer_fingerprint() -> str:
+    """A short hex digest of everything that decides the terms; an index built under another one is stale."""
+    jieba = _import_jieba()
+    tokenizer = make_analyzer()[0]
+    path = _dictionary_path(tokenizer.dictionary)
+    digest = hashlib.sha256()
+    for part in (
+        f"analyzer {ANALYZER_VERSION}",
+        f"jieba {jieba.__version__}",
+        f"dictionary {os.path.basename(path)} {os.path.getsize(path)}",
+        f"hmm {tokenizer.hmm} index {tokenizer.index_mode} query {tokenizer.query_mode}",
+        f"fold {FOLD_VERSION} unicode {unicodedata.unidata_version}",
+        "userdict",
+        _read_data("userdict.txt"),
+        "stopwords",
+        _STOPWORDS_TEXT,
+    ):
+        digest.update(part.encode("utf-8") + b"\0")
+    return digest.hexdigest()[:16]

@@ -1,0 +1,440 @@
+"""Analysis: fold, the tokenizers' whoosh contract, user dictionary, stop words, analyzers, fingerprint."""
+
+from __future__ import annotations
+
+import doctest
+import pickle
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import lawsearch.analysis as analysis
+from lawsearch.analysis import (
+    STOPWORDS,
+    CharTokenizer,
+    FoldFilter,
+    JiebaTokenizer,
+    analyze,
+    analyzer_fingerprint,
+    fold,
+    index_terms,
+    make_analyzer,
+    make_char_analyzer,
+    query_terms,
+)
+from lawsearch.errors import InvalidArgumentError
+from lawsearch.models import AnalyzedToken
+
+CORPUS = Path(__file__).parent.parent / "corpus"
+REPORTS = {path.stem: path.read_text(encoding="utf-8") for path in sorted(CORPUS.glob("*.txt"))}
+
+WORDLIKE = re.compile(r"[^\W_]")
+SEPARATORS = re.compile(r"[\s、,，·・]+")
+
+# --- strategies: arbitrary text, a mix of what Chinese reports hold, and slices of the real reports
+
+PIECES = st.sampled_from(
+    [
+        *"法治政府建设未成年人保护的了吗多少谁几",
+        *"㐀䶵豈鶴𠀀〇々",  # extension A, compatibility ideographs, extension B, 〇 々
+        *"ＡＢＺａｚ０９（），：；！？％",
+        *"0123456789abcXYZé",
+        *"，。、；：“”《》()[]-+%._·・",
+        " ", "\u3000", "\xa0", "\t", "\n", "\r\n", "\u2002", "\u200b",
+        "双随机、一公开", "双随机一公开", "学宪法 讲宪法", "谁执法、谁普法", "12345热线", "未成年人保护法", "法治副校长",
+    ]
+)
+MIXED = st.lists(PIECES, max_size=60).map("".join)
+REPORT_SLICES = st.sampled_from(sorted(REPORTS.values())).flatmap(
+    lambda text: st.tuples(st.integers(0, len(text)), st.integers(0, 400)).map(
+        lambda ij: text[ij[0] : ij[0] + ij[1]]
+    )
+)
+TEXTS = st.one_of(st.text(max_size=80), MIXED, REPORT_SLICES)
+MODES = st.sampled_from(["index", "query", ""])
+
+TOKENIZER = JiebaTokenizer()
+
+
+def joined(text: str) -> str:
+    return SEPARATORS.sub("", text)
+
+
+# --- fold
+
+
+@given(st.text())
+def test_fold_preserves_length(text: str) -> None:
+    assert len(fold(text)) == len(text)
+
+
+def test_fold_examples() -> None:
+    assert fold("ＧＤＰ１２（全文）：ＡＢ，") == "gdp12(全文):ab,"
+    assert fold("Ａ\u3000B\xa0c\td\ne\u2002f") == "a b c d e f"
+    assert fold("Ünïcode ÀÉ") == "ünïcode àé"
+    assert fold("\uf900") == "\u8c48"  # compatibility ideograph 豈 → unified 豈
+    assert fold("㈠½ﬁ¨") == "㈠½ﬁ¨"  # NFKC would make them longer
+    assert fold("法治政府建设、依法行政。") == "法治政府建设、依法行政。"
+
+
+def test_fold_maps_every_space_to_a_plain_space() -> None:
+    spaces = "".join(chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace())
+    assert fold(spaces) == " " * len(spaces)
+
+
+def test_fold_table_is_cheap_to_build() -> None:
+    started = time.perf_counter()
+    table = analysis._build_fold_table()
+    assert time.perf_counter() - started < 0.05
+    assert table == analysis._FOLD_TABLE
+
+
+def test_doctests() -> None:
+    result = doctest.testmod(analysis)
+    assert result.attempted >= 2
+    assert result.failed == 0
+
+
+# --- the tokenizer's whoosh contract
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXTS, st.integers(0, 50), st.integers(0, 1000), MODES)
+def test_tokenizer_offsets_and_positions(value: str, start_pos: int, start_char: int, mode: str) -> None:
+    folded = fold(value)
+    tokens = [
+        (t.text, t.pos, t.startchar - start_char, t.endchar - start_char, t.boost, t.stopped)
+        for t in TOKENIZER(
+            value, positions=True, chars=True, start_pos=start_pos, start_char=start_char, mode=mode
+        )
+    ]
+    assert [pos for _, pos, *_ in tokens] == list(range(start_pos, start_pos + len(tokens)))
+    starts = [start for _, _, start, *_ in tokens]
+    assert starts == sorted(starts)
+    covered = set()
+    for text, _, start, end, boost, stopped in tokens:
+        assert 0 <= start < end <= len(value)
+        assert value[start:end] == text
+        assert folded[start:end] == fold(text)
+        assert WORDLIKE.search(folded[start:end])
+        assert boost == 1.0 and stopped is False
+        covered.update(range(start, end))
+    # No letter, digit or ideograph is lost.
+    assert {i for i, char in enumerate(folded) if WORDLIKE.match(char)} <= covered
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXTS, st.integers(0, 50), st.integers(0, 1000), MODES)
+def test_analyzer_terms_offsets_and_positions(value: str, start_pos: int, start_char: int, mode: str) -> None:
+    tokens = [
+        (t.text, t.pos, t.startchar - start_char, t.endchar - start_char)
+        for t in make_analyzer()(
+            value, positions=True, chars=True, start_pos=start_pos, start_char=start_char, mode=mode
+        )
+    ]
+    positions = [pos for _, pos, _, _ in tokens]
+    assert all(a < b for a, b in zip(positions, positions[1:]))
+    assert all(pos >= start_pos for pos in positions)
+    for term, _, start, end in tokens:
+        assert 0 <= start < end <= len(value)
+        source = fold(value[start:end])
+        assert term in (source, joined(source))
+        assert term not in STOPWORDS
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXTS, st.integers(0, 50), st.integers(0, 1000))
+def test_char_analyzer_terms_offsets_and_positions(value: str, start_pos: int, start_char: int) -> None:
+    tokens = [
+        (t.text, t.pos, t.startchar - start_char, t.endchar - start_char)
+        for t in make_char_analyzer()(value, positions=True, chars=True, start_pos=start_pos, start_char=start_char)
+    ]
+    assert [pos for _, pos, _, _ in tokens] == list(range(start_pos, start_pos + len(tokens)))
+    for term, _, start, end in tokens:
+        assert term == fold(value[start:end])
+    # Every letter, digit and ideograph lands in exactly one token, in order.
+    assert "".join(term for term, *_ in tokens) == "".join(WORDLIKE.findall(fold(value)))
+
+
+def test_tokenize_false_yields_the_whole_value() -> None:
+    value = "双随机、一公开 ＡＢ"
+    (token,) = list(TOKENIZER(value, tokenize=False, positions=True, chars=True, start_pos=3, start_char=5))
+    assert (token.text, token.pos, token.startchar, token.endchar) == (value, 3, 5, 5 + len(value))
+    assert [t.text for t in make_analyzer()(value, tokenize=False)] == [fold(value)]
+    assert [t.text for t in make_char_analyzer()(value, tokenize=False)] == [fold(value)]
+
+
+def test_keeporiginal() -> None:
+    tokens = [(t.text, t.original) for t in make_analyzer()("ＧＤＰ与法治副校长", keeporiginal=True)]
+    assert tokens == [("gdp", "ＧＤＰ"), ("法治副校长", "法治副校长"), ("法治", "法治"), ("副校长", "副校长"), ("校长", "校长")]
+
+
+def test_one_token_object_is_reused() -> None:
+    assert len({id(t) for t in TOKENIZER("依法行政，依法治校")}) == 1
+
+
+def test_removestops_false_marks_stop_words() -> None:
+    tokens = [(t.text, t.stopped, t.pos) for t in make_analyzer()("查处了多少家", positions=True, removestops=False)]
+    assert tokens == [("查处", False, 0), ("了", True, 1), ("多少", True, 2), ("家", False, 3)]
+    assert [t.text for t in make_analyzer()("查处了多少家")] == ["查处", "家"]
+
+
+def test_modes() -> None:
+    text = "预防未成年人犯罪法"
+    index = [t.text for t in TOKENIZER(text, mode="index")]
+    assert [t.text for t in TOKENIZER(text)] == index  # whoosh's default mode "" indexes
+    assert [t.text for t in TOKENIZER(text, mode="query")] == ["预防未成年人犯罪法"]
+    assert {"预防", "未成年人", "犯罪"} <= set(index)
+    coarse = JiebaTokenizer(index_mode="default")
+    assert [t.text for t in coarse(text, mode="index")] == ["预防未成年人犯罪法"]
+    fine = JiebaTokenizer(query_mode="search")
+    assert [t.text for t in fine(text, mode="query")] == index
+
+
+@pytest.mark.parametrize("kwargs", [{"index_mode": "all"}, {"query_mode": "cut_all"}])
+def test_bad_jieba_mode(kwargs: dict[str, str]) -> None:
+    with pytest.raises(InvalidArgumentError, match=r"'search', 'default'"):
+        JiebaTokenizer(**kwargs)
+
+
+def test_non_str_value() -> None:
+    with pytest.raises(InvalidArgumentError, match="needs a str"):
+        list(TOKENIZER(b"bytes"))  # type: ignore[arg-type]
+
+
+# --- segmentation, user dictionary, stop words
+
+
+def test_index_mode_finds_sub_words() -> None:
+    assert {"未成年人", "保护"} <= set(index_terms("未成年人保护"))
+    assert query_terms("未成年人保护") == ["未成年人", "保护"]
+    assert len(query_terms("未成年人保护")) < len(index_terms("未成年人保护"))
+    # jieba's own search mode stops at 3-character sub-words; 未成年人 must still find 未成年人保护法.
+    assert query_terms("未成年人保护法") == ["未成年人保护法"]
+    assert {"未成年人", "保护法", "保护"} <= set(index_terms("未成年人保护法"))
+    assert {"12345", "热线"} <= set(index_terms("12345热线"))
+
+
+def test_latin_letters_and_digits_are_kept() -> None:
+    assert query_terms("ＧＤＰ増长５％") == ["gdp", "増", "长", "5%"]
+    assert query_terms("a 5 b") == ["a", "5", "b"]
+    assert index_terms("Ａ类 ５ 个") == ["a", "类", "5"]  # 个 is a stop word
+
+
+def test_userdict_terms_stay_whole_in_queries() -> None:
+    words = analysis._parse_userdict(analysis._read_data("userdict.txt"))
+    assert len(words) >= 60
+    for word in words:
+        assert word.joined in query_terms(word.joined)
+        if len(word.parts) == 1:
+            assert query_terms(word.joined) == [word.joined]
+
+
+def test_userdict_terms_inside_longer_ones_are_indexed() -> None:
+    words = {word.joined for word in analysis._parse_userdict(analysis._read_data("userdict.txt"))}
+    for longer in words:
+        terms = set(index_terms(longer))
+        assert {word for word in words if word in longer and len(word) <= analysis._MAX_SUBWORD} <= terms
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        ("双随机、一公开", "双随机一公开"),
+        ("双随机，一公开", "双随机一公开"),
+        ("双随机 一公开", "双随机一公开"),
+        ("双随机一公开", "双随机一公开"),
+        ("学宪法 讲宪法", "学宪法讲宪法"),
+        ("学宪法，讲宪法", "学宪法讲宪法"),
+        ("学宪法、讲宪法", "学宪法讲宪法"),
+        ("谁执法、谁普法", "谁执法谁普法"),
+        ("谁执法谁普法", "谁执法谁普法"),
+    ],
+)
+def test_compound_terms(text: str, term: str) -> None:
+    assert query_terms(text).count(term) == 1
+    assert index_terms(text).count(term) == 1
+
+
+def test_compound_written_without_separators_is_one_query_term() -> None:
+    assert query_terms("双随机一公开") == ["双随机一公开"]
+    assert query_terms("法治副校长") == ["法治副校长"]
+
+
+def test_compound_token_covers_the_whole_match() -> None:
+    text = "开展“双随机、一公开”监管"
+    (token,) = [t for t in analyze(text) if t.term == "双随机一公开"]
+    assert token == AnalyzedToken(term="双随机一公开", text="双随机、一公开", position=2, start=3, end=10)
+    assert [t.term for t in analyze(text)] == ["开展", "双随机", "双随机一公开", "随机", "一公开", "公开", "监管"]
+
+
+def test_stop_words_removed_from_queries() -> None:
+    assert query_terms("查处了多少家违规培训机构") == ["查处", "家", "违规", "培训机构"]
+    assert query_terms("法治副校长是如何聘任的？") == ["法治副校长", "聘任"]
+
+
+def test_stopwords_are_function_words_only() -> None:
+    assert {"的", "了", "吗", "多少", "如何", "什么", "是否", "请问"} <= STOPWORDS
+    assert not {"法", "年", "区", "局", "人", "保护", "问题", "法治", "教育", "学校"} & STOPWORDS
+    assert all(fold(word) == word and word.strip() == word for word in STOPWORDS)
+
+
+# --- the real reports
+
+
+# How often each term is written in a report, with or without separators between its parts.
+WRITTEN = {
+    "法治副校长": re.compile("法治副校长"),
+    "双随机一公开": re.compile(r"双随机[\s、,，]*一公开"),
+    "谁执法谁普法": re.compile(r"谁执法[\s、,，]*谁普法"),
+    "学宪法讲宪法": re.compile(r"学宪法[\s、,，]*讲宪法"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REPORTS))
+def test_real_reports(name: str) -> None:
+    text = REPORTS[name]
+    tokens = analyze(text)
+    assert all(text[t.start : t.end] == t.text for t in tokens)
+    assert all(a.position < b.position for a, b in zip(tokens, tokens[1:]))
+    terms = [t.term for t in tokens]
+    for term, written in WRITTEN.items():
+        assert terms.count(term) == len(written.findall(fold(text))), term
+    assert "的" not in terms
+
+
+def test_real_reports_hold_the_dictionary_terms() -> None:
+    terms = {term for text in REPORTS.values() for term in index_terms(text)}
+    assert {"法治副校长", "双随机一公开", "谁执法谁普法", "学宪法讲宪法", "习近平法治思想", "三重一大", "12345"} <= terms
+
+
+# --- char analyzer
+
+
+def test_char_analyzer() -> None:
+    assert [(t.term, t.position) for t in analyze("食品，安全", "chars")] == [("食", 0), ("品", 1), ("安", 2), ("全", 3)]
+    assert [(t.term, t.text, t.position) for t in analyze("ＧＤＰ 12", "chars")] == [("gdp", "ＧＤＰ", 0), ("12", "12", 1)]
+    assert [t.term for t in analyze("的了㐀豈abc123", "chars")] == ["的", "了", "㐀", "\u8c48", "abc123"]
+    assert CharTokenizer() == CharTokenizer()
+
+
+# --- analyze, pickling, the private jieba, fingerprint
+
+
+def test_analyze() -> None:
+    tokens = analyze("依法治校，依法治教")
+    assert [(t.term, t.text, t.position, t.start, t.end) for t in tokens][:2] == [
+        ("依法治校", "依法治校", 0, 0, 4),
+        ("依法", "依法", 1, 0, 2),
+    ]
+    assert [t.term for t in analyze("依法治校，依法治教", "query")] == ["依法治校", "依法治教"]
+
+
+def test_analyze_bad_mode() -> None:
+    with pytest.raises(InvalidArgumentError, match=r"'bogus'.*'index', 'query', 'chars'"):
+        analyze("法治", "bogus")
+    with pytest.raises(ValueError):
+        analyze("法治", "search")
+
+
+def test_analyzers_are_reused() -> None:
+    assert make_analyzer() is make_analyzer()
+    assert make_char_analyzer() is make_char_analyzer()
+    assert isinstance(make_analyzer()[1], FoldFilter)
+
+
+def test_analyzer_pickles() -> None:
+    analyzer = make_analyzer()
+    list(analyzer("法治副校长"))  # loads the jieba dictionary into the tokenizer
+    data = pickle.dumps(analyzer)
+    assert len(data) < 2000  # no dictionary inside
+    restored = pickle.loads(data)
+    assert restored == analyzer and restored is not analyzer
+    assert restored[0]._lexicon is None
+    text = "学宪法，讲宪法；ＧＤＰ增长"
+    assert [t.text for t in restored(text)] == [t.text for t in analyzer(text)]
+    assert pickle.loads(pickle.dumps(make_char_analyzer())) == make_char_analyzer()
+
+
+def test_tokenizer_equality() -> None:
+    assert JiebaTokenizer() == JiebaTokenizer()
+    assert JiebaTokenizer() != JiebaTokenizer(hmm=False)
+    assert JiebaTokenizer() != JiebaTokenizer(query_mode="search")
+    assert JiebaTokenizer() != CharTokenizer()
+
+
+def test_jieba_instance_is_private_and_shared() -> None:
+    import jieba
+
+    first, second = JiebaTokenizer(), JiebaTokenizer()
+    list(first("法治副校长"))
+    list(second("法治副校长"))
+    assert first._lexicon is second._lexicon is analysis._lexicon(None)
+    assert first._lexicon.jieba is not jieba.dt
+    assert "法治副校长" not in jieba.dt.FREQ
+
+
+def test_loading_prints_nothing() -> None:
+    code = "import lawsearch.analysis as a; a.index_terms('法治副校长'); a.analyzer_fingerprint()"
+    command = [sys.executable, "-W", "error", "-c", code]
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert (result.stdout, result.stderr) == ("", "")
+
+
+def test_fingerprint(monkeypatch: pytest.MonkeyPatch) -> None:
+    fingerprint = analyzer_fingerprint()
+    assert re.fullmatch(r"[0-9a-f]{16}", fingerprint)
+    assert analyzer_fingerprint() == fingerprint
+    monkeypatch.setattr(analysis, "ANALYZER_VERSION", analysis.ANALYZER_VERSION + 1)
+    analyzer_fingerprint.cache_clear()
+    try:
+        assert analyzer_fingerprint() != fingerprint
+    finally:
+        analyzer_fingerprint.cache_clear()
+
+
+def test_userdict_parsing() -> None:
+    words = analysis._parse_userdict("# comment\n双随机、一公开 5000 n  # slogan\n\n12345\n学宪法  讲宪法 30\n")
+    assert [(w.parts, w.freq, w.tag) for w in words] == [
+        (("双随机", "一公开"), 5000, "n"),
+        (("12345",), None, None),
+        (("学宪法", "讲宪法"), 30, None),
+    ]
+    with pytest.raises(ValueError, match="bad entry"):
+        analysis._parse_userdict("法治 0\n")
+
+
+def test_whoosh_index_round_trip(tmp_path: Path) -> None:
+    from whoosh import fields, index
+    from whoosh.qparser import QueryParser
+
+    schema = fields.Schema(
+        id=fields.ID(stored=True),
+        body=fields.TEXT(analyzer=make_analyzer()),
+        chars=fields.TEXT(analyzer=make_char_analyzer(), phrase=True),
+    )
+    writer = index.create_in(tmp_path, schema).writer()
+    for number, text in enumerate(["加强未成年人保护法宣传，推行“双随机、一公开”监管", "食品，安全检查与法治副校长"]):
+        writer.add_document(id=str(number), body=text, chars=text)
+    writer.commit()
+
+    reopened = index.open_dir(tmp_path)  # the schema, analyzers and all, comes back from a pickle
+    assert reopened.schema["body"].analyzer == make_analyzer()
+    with reopened.searcher() as searcher:
+
+        def ids(field: str, query: str) -> list[str]:
+            parsed = QueryParser(field, reopened.schema).parse(query)
+            return sorted(hit["id"] for hit in searcher.search(parsed))
+
+        assert ids("body", "未成年人") == ["0"]
+        assert ids("body", "双随机一公开") == ["0"]
+        assert ids("body", "法治副校长") == ["1"]
+        assert ids("body", "的") == []
+        assert ids("chars", '"食品安全"') == ["1"]
+        assert ids("chars", '"安全食品"') == []
