@@ -19,7 +19,7 @@ from collections.abc import Collection, Sequence
 from lawsearch.analysis import fold, make_analyzer, make_char_analyzer
 from lawsearch.models import Fragment, Span
 
-__all__ = ["find_spans", "best_fragments", "highlight"]
+__all__ = ["best_fragments", "find_spans", "highlight"]
 
 _SENTENCE_END = re.compile(r"[。；！？!?;]+[”’」』）)]*|\n")
 _CLAUSE_END = re.compile(r"[，、：:,]")

@@ -24,7 +24,6 @@ from typing import Any
 
 import attrs
 import whoosh.index
-from whoosh.query import Term
 
 from lawsearch import __version__
 from lawsearch.analysis import analyzer_fingerprint
@@ -35,7 +34,7 @@ from lawsearch.errors import (
     IngestError,
     InvalidArgumentError,
 )
-from lawsearch.ingest import SourceFile, content_hash, discover, parse_bytes
+from lawsearch.ingest import content_hash, discover, parse_bytes
 from lawsearch.models import Document, ParsedDocument, Passage, SearchResults
 from lawsearch.schema import SCHEMA_VERSION, build_schema
 
@@ -107,7 +106,9 @@ class Index:
         """
         path = Path(path).expanduser()
         if not path.is_dir():
-            raise IndexNotFoundError(f"no index at {path}; create one with: lawsearch index PATH --index {path}", path=path)
+            raise IndexNotFoundError(
+                f"no index at {path}; create one with: lawsearch index PATH --index {path}", path=path
+            )
         meta = _read_meta(path)
         if meta is None or not whoosh.index.exists_in(str(path)):
             raise IndexNotFoundError(
@@ -238,7 +239,9 @@ class Index:
             raise
         writer.commit()
 
-    def _check_ids(self, batches: Sequence[tuple[str, str, list[ParsedDocument]]], leaving: Sequence[str]) -> list[IngestError]:
+    def _check_ids(
+        self, batches: Sequence[tuple[str, str, list[ParsedDocument]]], leaving: Sequence[str]
+    ) -> list[IngestError]:
         """Passage ids must be unique across the index: report files whose ids another source already uses."""
         owner: dict[str, str] = {}
         errors: list[IngestError] = []
@@ -253,7 +256,9 @@ class Index:
                             other = stored["source"]
                     if other is not None and other != source:
                         errors.append(
-                            IngestError(f"passage id {passage.id!r} is already used by {other}; ids must be unique", path=source)
+                            IngestError(
+                                f"passage id {passage.id!r} is already used by {other}; ids must be unique", path=source
+                            )
                         )
                         break
                     owner[passage.id] = source

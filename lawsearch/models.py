@@ -11,6 +11,7 @@ from typing import Any
 import attrs
 
 __all__ = [
+    "SECTION_SEPARATOR",
     "AnalyzedToken",
     "Document",
     "Fragment",
@@ -19,7 +20,6 @@ __all__ = [
     "Passage",
     "SearchResults",
     "Span",
-    "SECTION_SEPARATOR",
 ]
 
 #: Joins the headings of a section path (章节路径) for display.

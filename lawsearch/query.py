@@ -36,7 +36,7 @@ FIELDS = {
 }
 _OPERATORS = ("AND", "OR", "NOT")
 _OPEN_QUOTES = '"“”„「'
-_CLOSE_QUOTES = {'"': '"“”', "“": '”"“', "”": '”"“', "„": "“”\"", "「": "」"}
+_CLOSE_QUOTES = {'"': '"“”', "“": '”"“', "”": '”"“', "„": '“”"', "「": "」"}
 _STOP_CHARS = set(" \t\n()") | set(_OPEN_QUOTES)
 _FIELD = re.compile(r"([A-Za-z_]+):(.*)", re.S)
 _YEAR = re.compile(r"^(\d{4})(?:\.\.(\d{4}))?$")
@@ -96,8 +96,9 @@ _Token = tuple[str, str, int]  # (kind, text, position); kinds: ( ) word phrase 
 def parse_query(query: str) -> Node:
     """Parse a query into a syntax tree.
 
-    >>> parse_query('法治副校长 year:2024')
-    Soft(children=(Words(text='法治副校长', position=0), Field(name='year', value='2024', position=6, years=(2024, 2024))))
+    >>> parse_query('法治副校长 year:2024')  # doctest: +NORMALIZE_WHITESPACE
+    Soft(children=(Words(text='法治副校长', position=0),
+                   Field(name='year', value='2024', position=6, years=(2024, 2024))))
 
     Raises:
         QuerySyntaxError: unbalanced quotes or parentheses, a dangling operator, an unknown field or a bad value.
@@ -107,7 +108,7 @@ def parse_query(query: str) -> Node:
     parser = _Parser(query, _lex(query))
     node = parser.parse_or()
     if parser.peek() is not None:
-        kind, text, position = parser.peek()  # type: ignore[misc]
+        _, text, position = parser.peek()  # type: ignore[misc]
         raise QuerySyntaxError(f"unexpected {text!r}; remove it or add the missing '('", query=query, position=position)
     return node
 
@@ -199,7 +200,7 @@ class _Parser:
         children = [self.parse_soft()]
         while self._is_op("OR"):
             op = self.take()
-            if self.peek() is None or self.peek()[0] in (")", "op") and not self._is_op("NOT"):  # type: ignore[index]
+            if self.peek() is None or (self.peek()[0] in (")", "op") and not self._is_op("NOT")):  # type: ignore[index]
                 raise self._error("OR needs a term on both sides", op[2])
             children.append(self.parse_soft())
         return children[0] if len(children) == 1 else Or(tuple(children))

@@ -120,9 +120,7 @@ def search(
         for rank, docnum in enumerate(ranked[first : first + limit], start=first + 1):
             fields = searcher.stored_fields(docnum)
             passage = passage_from_stored(fields)
-            spans, frags = highlight(
-                passage.text, plan.terms, plan.phrases, max_chars=fragment_chars, count=fragments
-            )
+            spans, frags = highlight(passage.text, plan.terms, plan.phrases, max_chars=fragment_chars, count=fragments)
             hits.append(
                 Hit(
                     rank=rank,
@@ -192,9 +190,7 @@ def _matching(searcher: Any, node: Node, everything: Callable[[], set[int]]) -> 
         return set().union(*(_matching(searcher, child, everything) for child in node.children))
     assert isinstance(node, Soft)
     optional = [c for c in node.children if not isinstance(c, (Field, Not))]
-    result = (
-        set().union(*(_matching(searcher, c, everything) for c in optional)) if optional else set(everything())
-    )
+    result = set().union(*(_matching(searcher, c, everything) for c in optional)) if optional else set(everything())
     for child in node.children:
         if isinstance(child, Field) and result:
             result &= _matching(searcher, child, everything)

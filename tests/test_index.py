@@ -44,7 +44,10 @@ def test_passages_and_documents_survive_the_round_trip(seed_index) -> None:
 def test_context_returns_neighbours_in_reading_order(seed_index) -> None:
     around = seed_index.context("hanyang-edu-2024#10", before=1, after=2)
     assert [p.id for p in around] == [f"hanyang-edu-2024#{n}" for n in (9, 10, 11, 12)]
-    assert [p.id for p in seed_index.context("hanyang-edu-2024#1", before=3)] == ["hanyang-edu-2024#1", "hanyang-edu-2024#2"]
+    assert [p.id for p in seed_index.context("hanyang-edu-2024#1", before=3)] == [
+        "hanyang-edu-2024#1",
+        "hanyang-edu-2024#2",
+    ]
     with pytest.raises(InvalidArgumentError, match="no passage 'nope'"):
         seed_index.passage("nope")
 
@@ -71,7 +74,9 @@ def test_a_changed_file_is_replaced_and_a_deleted_file_removed(fresh: Index, cor
 
 def test_a_bad_file_is_reported_and_skipped_and_old_passages_kept(fresh: Index, corpus_copy: Path) -> None:
     (corpus_copy / "zhongzhan-edu-2024.txt").write_bytes(b"\x00\x01binary")
-    (corpus_copy / "new.txt").write_text("中站区教育局\n2025年度法治政府建设工作报告\n新的一年，法治副校长全覆盖。\n", encoding="utf-8")
+    (corpus_copy / "new.txt").write_text(
+        "中站区教育局\n2025年度法治政府建设工作报告\n新的一年，法治副校长全覆盖。\n", encoding="utf-8"
+    )
     report = fresh.update([corpus_copy])
     assert report.added == 1 and len(report.errors) == 1
     assert report.errors[0].path == (corpus_copy / "zhongzhan-edu-2024.txt").resolve()
@@ -82,7 +87,11 @@ def test_a_bad_file_is_reported_and_skipped_and_old_passages_kept(fresh: Index, 
 def test_jsonl_records_keep_their_ids(tmp_path: Path) -> None:
     laws = tmp_path / "laws.jsonl"
     records = [
-        {"docid": "l1", "text": "第一条 为了保护未成年人身心健康，保障未成年人合法权益，制定本法。", "law": "未成年人保护法"},
+        {
+            "docid": "l1",
+            "text": "第一条 为了保护未成年人身心健康，保障未成年人合法权益，制定本法。",
+            "law": "未成年人保护法",
+        },
         {"docid": "l2", "text": "第二条 本法所称未成年人是指未满十八周岁的公民。", "law": "未成年人保护法"},
     ]
     laws.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
@@ -114,7 +123,9 @@ def test_an_index_built_by_another_analyzer_must_be_rebuilt(fresh: Index) -> Non
     meta = fresh.path / lawsearch.index.META_FILE
     data = json.loads(meta.read_text(encoding="utf-8"))
     meta.write_text(json.dumps({**data, "analyzer": "0123456789abcdef"}), encoding="utf-8")
-    with pytest.raises(IndexMismatchError, match="analyzer 0123456789abcdef.*rebuild it with: lawsearch index PATH --rebuild"):
+    with pytest.raises(
+        IndexMismatchError, match=r"analyzer 0123456789abcdef.*rebuild it with: lawsearch index PATH --rebuild"
+    ):
         Index.open(fresh.path)
     rebuilt = Index.create(fresh.path)
     assert len(rebuilt) == 0 and Index.open(fresh.path) is not None

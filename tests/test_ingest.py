@@ -17,29 +17,75 @@ from conftest import CORPUS, REPORTS
 EXPECTED = {
     "hanyang-edu-2024": dict(
         title="汉阳区教育局关于2024年度法治政府建设情况的报告",
-        org="汉阳区教育局", region="汉阳区", year=2024, publisher="", published="", title_derived=False, passages=25,
+        org="汉阳区教育局",
+        region="汉阳区",
+        year=2024,
+        publisher="",
+        published="",
+        title_derived=False,
+        passages=25,
     ),
     "shanzhou-edu-2023": dict(
         title="2023年法治政府建设工作报告",
-        org="陕州区教体局", region="陕州区", year=2023, publisher="", published="", title_derived=False, passages=21,
+        org="陕州区教体局",
+        region="陕州区",
+        year=2023,
+        publisher="",
+        published="",
+        title_derived=False,
+        passages=21,
     ),
     "huangzhong-edu-2024": dict(
         title="湟中区教育系统2024年度法治政府建设情况报告",
-        org="湟中区教育系统", region="湟中区", year=2024, publisher="", published="", title_derived=True, passages=19,
+        org="湟中区教育系统",
+        region="湟中区",
+        year=2024,
+        publisher="",
+        published="",
+        title_derived=True,
+        passages=19,
     ),
     "heping-edu-2024": dict(
         title="区教育局2024年法治政府建设情况报告",
-        org="和平区教育局", region="和平区", year=2024, publisher="和平区人民政府", published="2025-03-14",
-        title_derived=False, passages=22,
+        org="和平区教育局",
+        region="和平区",
+        year=2024,
+        publisher="和平区人民政府",
+        published="2025-03-14",
+        title_derived=False,
+        passages=22,
     ),
     "zhongzhan-edu-2024": dict(
         title="中站区教育局2024年度法治政府建设工作报告",
-        org="中站区教育局", region="中站区", year=2024, publisher="", published="", title_derived=False, passages=21,
+        org="中站区教育局",
+        region="中站区",
+        year=2024,
+        publisher="",
+        published="",
+        title_derived=False,
+        passages=21,
     ),
 }
 
-CHROME = ["无障碍", "关怀版", "关爱版", "法律声明", "关于我们", "网站地图", "主办单位", "版权所有", "公网安备",
-          "ICP备", "网站标识码", "举报邮箱", "bookmark", "_GoBack", "`", "发布日期", "发布者"]
+CHROME = [
+    "无障碍",
+    "关怀版",
+    "关爱版",
+    "法律声明",
+    "关于我们",
+    "网站地图",
+    "主办单位",
+    "版权所有",
+    "公网安备",
+    "ICP备",
+    "网站标识码",
+    "举报邮箱",
+    "bookmark",
+    "_GoBack",
+    "`",
+    "发布日期",
+    "发布者",
+]
 
 
 def parse(name: str) -> ParsedDocument:
@@ -57,8 +103,14 @@ def test_report_metadata(name: str) -> None:
     doc = parsed.document
     want = EXPECTED[name]
     got = dict(
-        title=doc.title, org=doc.org, region=doc.region, year=doc.year, publisher=doc.publisher,
-        published=doc.published, title_derived=doc.title_derived, passages=len(parsed.passages),
+        title=doc.title,
+        org=doc.org,
+        region=doc.region,
+        year=doc.year,
+        publisher=doc.publisher,
+        published=doc.published,
+        title_derived=doc.title_derived,
+        passages=len(parsed.passages),
     )
     assert got == want
     assert doc.id == name and doc.path.endswith(f"{name}.txt")
@@ -67,7 +119,9 @@ def test_report_metadata(name: str) -> None:
 @pytest.mark.parametrize("path", REPORTS, ids=lambda p: p.stem)
 def test_no_chrome_in_any_passage_or_title(path: Path) -> None:
     parsed = parse(path.stem)
-    texts = [parsed.document.title] + [p.text for p in parsed.passages] + [h for p in parsed.passages for h in p.section]
+    texts = (
+        [parsed.document.title] + [p.text for p in parsed.passages] + [h for p in parsed.passages for h in p.section]
+    )
     for text in texts:
         for chrome in CHROME:
             assert chrome not in text, (chrome, text[:60])
@@ -90,7 +144,7 @@ def test_no_content_is_lost(path: Path) -> None:
         if text in body or text in headings:
             continue
         lead = next((h for h in headings if text.startswith(h)), None)
-        assert lead is not None and text[len(lead):] in body, f"line {number} lost: {line[:50]}"
+        assert lead is not None and text[len(lead) :] in body, f"line {number} lost: {line[:50]}"
     # and what was dropped is chrome, metadata or content-free, never a sentence of the report
     for line in layout.dropped:
         assert line.dropped in {"chrome", "meta", "no-content", "residue"}
@@ -121,24 +175,37 @@ def test_heading_with_body_is_heading_and_passage() -> None:
 
 def test_items_are_split_into_passages_with_their_item_heading() -> None:
     passages = parse("hanyang-edu-2024").passages
-    items = [p for p in passages if p.section[-1:] and p.section[-1].startswith(("一是", "二是", "三是", "四是", "五是"))]
+    items = [
+        p for p in passages if p.section[-1:] and p.section[-1].startswith(("一是", "二是", "三是", "四是", "五是"))
+    ]
     assert [p.text[:2] for p in items] == ["一是", "二是", "三是", "四是", "五是"]
     assert items[0].section[-1] == "一是列入中心组学习重要内容。"
     lead = passages[items[0].number - 2]
     assert lead.text.startswith("（二）注重理论学习") and lead.text.endswith("维护稳定、应对风险情况的水平和能力。")
     # 一抓/二抓/三抓 items too
-    assert [p.section[-1] for p in passages if p.section and p.section[-1].endswith("抓诚信宣教。")] == ["一抓诚信宣教。"]
+    assert [p.section[-1] for p in passages if p.section and p.section[-1].endswith("抓诚信宣教。")] == [
+        "一抓诚信宣教。"
+    ]
 
 
 def test_half_width_headings_and_numbered_levels() -> None:
     heping = sections("heping-edu-2024")
-    assert "二、推进法治政府建设的主要举措和成效 › (一)强化党对法治政府建设的领导 › 一是深入学习宣传贯彻新时代党的创新理论。" in heping
+    assert (
+        "二、推进法治政府建设的主要举措和成效 › (一)强化党对法治政府建设的领导 › 一是深入学习宣传贯彻新时代党的创新理论。"
+        in heping
+    )
     assert heping[-1] == "四、下一步计划 › 三是持续推动法治教育。"
     shanzhou = sections("shanzhou-edu-2023")
     assert "一、工作开展情况 › （一）加强组织领导，强化责任落实 › 2.加强执法队伍建设。" in shanzhou
     # a 1./2. heading line that is only a heading before 一是… items labels them and is no passage itself
     assert not any(p.text == "2.全员培训，提高执法水平。" for p in parse("shanzhou-edu-2023").passages)
-    assert sum(path.startswith("一、工作开展情况 › （二）加强学习宣传，提升法治素养 › 2.全员培训，提高执法水平。 › ") for path in shanzhou) == 3
+    assert (
+        sum(
+            path.startswith("一、工作开展情况 › （二）加强学习宣传，提升法治素养 › 2.全员培训，提高执法水平。 › ")
+            for path in shanzhou
+        )
+        == 3
+    )
 
 
 def test_bare_headings_are_not_passages() -> None:
@@ -186,7 +253,7 @@ def test_undecodable_binary_and_empty_files_raise_ingest_error(tmp_path: Path) -
     with pytest.raises(IngestError, match="empty"):
         read_file(empty)
     bad = tmp_path / "bad.txt"
-    bad.write_bytes("法治".encode("utf-8") + b"\xff\xff\xff\xff")
+    bad.write_bytes("法治".encode() + b"\xff\xff\xff\xff")
     with pytest.raises(IngestError, match="cannot decode"):
         read_file(bad)
     with pytest.raises(IngestError, match="no such file"):
@@ -198,7 +265,13 @@ def test_undecodable_binary_and_empty_files_raise_ingest_error(tmp_path: Path) -
 
 def test_jsonl_records_become_passages_grouped_by_document(tmp_path: Path) -> None:
     lines = [
-        {"id": "l1", "text": "第一条 为了保护未成年人身心健康", "title": "未成年人保护法", "year": 2020, "chapter": "第一章 总则"},
+        {
+            "id": "l1",
+            "text": "第一条 为了保护未成年人身心健康",
+            "title": "未成年人保护法",
+            "year": 2020,
+            "chapter": "第一章 总则",
+        },
         {"id": "l2", "text": "第二条 本法所称未成年人", "title": "未成年人保护法", "section": ["第一章 总则"]},
         {"docid": 7, "text": "教育是国家的事业", "law": "教育法", "status": "现行有效"},
     ]
@@ -243,6 +316,6 @@ def test_discover_gives_relative_ids_and_rejects_unsupported_files(tmp_path: Pat
     (tmp_path / "a.jsonl").write_text("x", encoding="utf-8")
     (tmp_path / "skip.pdf").write_bytes(b"%PDF")
     assert [s.doc_id for s in discover([tmp_path])] == ["a", "sub/r"]
-    with pytest.raises(IngestError, match="unsupported file type '.pdf'"):
+    with pytest.raises(IngestError, match=r"unsupported file type '\.pdf'"):
         discover([tmp_path / "skip.pdf"])
     assert [s.doc_id for s in discover([CORPUS])] == sorted(EXPECTED)

@@ -110,7 +110,9 @@ def test_pagination_is_consistent(seed_index) -> None:
     assert seed_index.search("法治", page=999).hits == ()
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [({"page": 0}, "page"), ({"limit": 0}, "limit"), ({"limit": 5000}, "limit")])
+@pytest.mark.parametrize(
+    ("kwargs", "message"), [({"page": 0}, "page"), ({"limit": 0}, "limit"), ({"limit": 5000}, "limit")]
+)
 def test_bad_paging_arguments(seed_index, kwargs, message: str) -> None:
     with pytest.raises(InvalidArgumentError, match=message):
         seed_index.search("法治", **kwargs)

@@ -1,9 +1,9 @@
 """Ingest: files → decoded text → cleaned lines → documents with passages and section paths.
 
-    read_file(path)          one file (.txt report or .jsonl records) → [ParsedDocument]
-    discover(paths)          the files to index under some paths, each with a stable document id
-    parse_report(text, ...)  pure: report text → ParsedDocument
-    parse_jsonl(text, ...)   pure: JSONL text → [ParsedDocument]
+read_file(path)          one file (.txt report or .jsonl records) → [ParsedDocument]
+discover(paths)          the files to index under some paths, each with a stable document id
+parse_report(text, ...)  pure: report text → ParsedDocument
+parse_jsonl(text, ...)   pure: JSONL text → [ParsedDocument]
 """
 
 from __future__ import annotations
@@ -106,7 +106,9 @@ def read_file(path: str | Path, *, doc_id: str | None = None) -> list[ParsedDocu
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise IngestError(f"cannot read file ({exc.strerror}); check that it exists and is readable", path=path) from None
+        raise IngestError(
+            f"cannot read file ({exc.strerror}); check that it exists and is readable", path=path
+        ) from None
     return parse_bytes(data, path=path, doc_id=doc_id or path.stem)
 
 

@@ -10,7 +10,7 @@ from lawsearch.errors import IngestError
 __all__ = ["decode_bytes"]
 
 # Control characters other than tab/newline/carriage return mark a binary file, not a report.
-_BINARY_BYTES = frozenset(range(0, 9)) | frozenset(range(14, 32)) - {27}
+_BINARY_BYTES = frozenset(range(9)) | frozenset(range(14, 32)) - {27}
 
 
 def decode_bytes(data: bytes, *, path: str | Path = "<bytes>") -> str:
@@ -50,7 +50,6 @@ def _decode(data: bytes, encoding: str, path: str | Path, *, tried: str) -> str:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
         raise IngestError(
-            f"cannot decode as {tried} (bad byte at offset {exc.start}); "
-            "save the file as UTF-8",
+            f"cannot decode as {tried} (bad byte at offset {exc.start}); save the file as UTF-8",
             path=path,
         ) from None

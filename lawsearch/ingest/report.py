@@ -56,8 +56,7 @@ _YEAR = re.compile(r"(20[0-9]{2}|19[0-9]{2})\s*年")
 _REGION = re.compile(r"[\u4e00-\u9fff]{2,3}[区县]")
 # Two-character endings that make X区/X县 a generic word, not a place (全区, 辖区, 社区 …).
 _GENERIC_REGION = frozenset(
-    "全区 城区 辖区 社区 校区 园区 本区 我区 该区 各区 市区 片区 景区 地区 新区 山区 老区 街区 学区 小区 分区 "
-    "专区 矿区 灾区 误区 盲区 禁区 示范区 功能区 开发区 保护区 试验区 集聚区 全县 本县 我县 该县 各县 郡县 州县".split()
+    ["全区", "城区", "辖区", "社区", "校区", "园区", "本区", "我区", "该区", "各区", "市区", "片区", "景区", "地区", "新区", "山区", "老区", "街区", "学区", "小区", "分区", "专区", "矿区", "灾区", "误区", "盲区", "禁区", "示范区", "功能区", "开发区", "保护区", "试验区", "集聚区", "全县", "本县", "我县", "该县", "各县", "郡县", "州县"]
 )
 _ORG_IN_TEXT = re.compile(r"(?:[\u4e00-\u9fff]{2,3}[区县市])?(教育和体育局|教育体育局|教体局|教育局)")
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
@@ -149,7 +148,9 @@ def _find_region(title: str, body: str) -> str:
     """The county-level region (区/县) the report is about: from the title, else the most frequent in the text."""
     for source in (title, body):
         counts = Counter(
-            found for found in _REGION.findall(source) if found[-2:] not in _GENERIC_REGION and found not in _GENERIC_REGION
+            found
+            for found in _REGION.findall(source)
+            if found[-2:] not in _GENERIC_REGION and found not in _GENERIC_REGION
         )
         # Longer matches like 阳区教 never occur; but 3+1 matches can swallow a preceding character (在汉阳区):
         # prefer the 2+1 form when both are seen.
@@ -179,13 +180,13 @@ def _find_org(title: str, body: str, region: str) -> str:
         elif region and not org.startswith(("区", "县")) and not re.match(r"[\u4e00-\u9fff]{2,3}[区县市]", org):
             org = region + org
         return org
-    if region and f"{region}教育系统" in body or ("全区教育系统" in body and region):
+    if (region and f"{region}教育系统" in body) or ("全区教育系统" in body and region):
         return f"{region}教育系统"
     return ""
 
 
 def _find_year(title: str, body: str) -> int | None:
-    """The year reported on: the title's year, else the most frequent year of the opening paragraph, else of the text."""
+    """The year reported on: the title's year, else the commonest year of the opening, else of the whole text."""
     for source in (title, body[:400], body):
         years = Counter(int(y) for y in _YEAR.findall(source))
         if years:
@@ -267,7 +268,7 @@ def _split_items(text: str) -> list[tuple[str, str]]:
     lead = text[: starts[0]].strip()
     if lead:
         chunks.append((lead, ""))
-    for begin, end in zip(starts, starts[1:] + [len(text)]):
+    for begin, end in zip(starts, [*starts[1:], len(text)]):
         chunk = text[begin:end].strip()
         chunks.append((chunk, _split_heading(chunk)[0]))
     return chunks
