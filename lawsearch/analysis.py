@@ -244,7 +244,7 @@ def _dictionary_path(dictionary: str | None) -> str:
     if dictionary is not None:
         return dictionary
     jieba = _import_jieba()
-    return os.path.join(os.path.dirname(jieba.__file__), jieba.DEFAULT_DICT_NAME)
+    return str(os.path.join(os.path.dirname(jieba.__file__), jieba.DEFAULT_DICT_NAME))
 
 
 # ---------------------------------------------------------------------------------------------------------

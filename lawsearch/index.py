@@ -163,14 +163,14 @@ class Index:
             IngestError: a path does not exist or two files would get one document id.
             IndexLockedError: another writer holds the index.
         """
-        paths = [Path(p).expanduser().resolve() for p in paths]
-        files = discover(paths)
+        roots = [Path(p).expanduser().resolve() for p in paths]
+        files = discover(roots)
         indexed = self.sources()
         wanted = {str(f.path) for f in files}
         gone = [
             source
             for source in indexed
-            if source not in wanted and any(_is_within(Path(source), root) for root in paths)
+            if source not in wanted and any(_is_within(Path(source), root) for root in roots)
         ]
         counts = {"added": 0, "changed": 0, "unchanged": 0, "passages": 0}
         errors: list[IngestError] = []
@@ -203,10 +203,10 @@ class Index:
         batches = [b for b in batches if b[0] not in failed]
         if batches or gone:
             with self._writer() as writer:
-                for source in gone + [b[0] for b in batches if b[0] in indexed]:
-                    writer.delete_by_term("source", source)
-                for source, digest, parsed in batches:
-                    counts["passages"] += _write(writer, parsed, source, digest)
+                for stale in gone + [b[0] for b in batches if b[0] in indexed]:
+                    writer.delete_by_term("source", stale)
+                for path, digest, parsed in batches:
+                    counts["passages"] += _write(writer, parsed, path, digest)
         return UpdateReport(removed=len(gone), errors=tuple(errors), **counts)
 
     def add(self, documents: Iterable[ParsedDocument], *, source: str = "", source_hash: str = "") -> int:

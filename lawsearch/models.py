@@ -5,7 +5,7 @@ They hold data only: no I/O, no markup. ``render`` turns them into text, HTML or
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -24,6 +24,11 @@ __all__ = [
 
 #: Joins the headings of a section path (章节路径) for display.
 SECTION_SEPARATOR = " › "
+
+
+# Converters are spelled out per type: mypy's attrs plugin cannot infer a generic converter.
+def _strings(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(items)
 
 
 def _metadata_pairs(value: Mapping[str, Any] | tuple[tuple[str, str], ...] | None) -> tuple[tuple[str, str], ...]:
@@ -75,7 +80,7 @@ class Passage:
     document_id: str
     number: int = attrs.field(validator=_non_negative)
     text: str
-    section: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    section: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     is_heading: bool = False
 
     @property
@@ -84,12 +89,16 @@ class Passage:
         return SECTION_SEPARATOR.join(self.section)
 
 
+def _passages(items: Iterable[Passage]) -> tuple[Passage, ...]:
+    return tuple(items)
+
+
 @attrs.frozen
 class ParsedDocument:
     """What ingest makes of one document: its metadata and its passages, in reading order."""
 
     document: Document
-    passages: tuple[Passage, ...] = attrs.field(converter=tuple)
+    passages: tuple[Passage, ...] = attrs.field(converter=_passages)
 
 
 @attrs.frozen
@@ -106,13 +115,21 @@ class Span:
             raise ValueError(f"Span.end must be > start ({self.start}), got {value!r}")
 
 
+def _spans(items: Iterable[Span]) -> tuple[Span, ...]:
+    return tuple(items)
+
+
 @attrs.frozen
 class Fragment:
     """A window ``start:end`` of a passage's text chosen for display, with the spans inside it."""
 
     start: int = attrs.field(validator=_non_negative)
     end: int = attrs.field()
-    spans: tuple[Span, ...] = attrs.field(default=(), converter=tuple)
+    spans: tuple[Span, ...] = attrs.field(default=(), converter=_spans)
+
+
+def _fragments(items: Iterable[Fragment]) -> tuple[Fragment, ...]:
+    return tuple(items)
 
 
 @attrs.frozen
@@ -123,8 +140,12 @@ class Hit:
     score: float
     passage: Passage
     document: Document
-    spans: tuple[Span, ...] = attrs.field(default=(), converter=tuple)
-    fragments: tuple[Fragment, ...] = attrs.field(default=(), converter=tuple)
+    spans: tuple[Span, ...] = attrs.field(default=(), converter=_spans)
+    fragments: tuple[Fragment, ...] = attrs.field(default=(), converter=_fragments)
+
+
+def _hits(items: Iterable[Hit]) -> tuple[Hit, ...]:
+    return tuple(items)
 
 
 @attrs.frozen
@@ -135,7 +156,7 @@ class SearchResults:
     total: int
     page: int
     limit: int
-    hits: tuple[Hit, ...] = attrs.field(converter=tuple)
+    hits: tuple[Hit, ...] = attrs.field(converter=_hits)
 
     @property
     def pages(self) -> int:
