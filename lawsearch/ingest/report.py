@@ -149,13 +149,12 @@ def _heading_rank(line: str) -> int | None:
 def _find_region(title: str, body: str) -> str:
     """The county-level region (区/县) the report is about: from the title, else the most frequent in the text."""
     for source in (title, body):
-        counts = Counter(
+        counts: Counter[str] = Counter(
             found
             for found in _REGION.findall(source)
             if found[-2:] not in _GENERIC_REGION and found not in _GENERIC_REGION
         )
-        # Longer matches like 阳区教 never occur; but 3+1 matches can swallow a preceding character (在汉阳区):
-        # prefer the 2+1 form when both are seen.
+        # A 3+1 match can swallow the character before a place name (在汉阳区): fold it into the 2+1 form.
         for name in list(counts):
             if len(name) == 4 and name[1:] in counts:
                 counts[name[1:]] += counts.pop(name)
