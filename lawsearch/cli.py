@@ -1,0 +1,346 @@
+"""The ``lawsearch`` command: a thin argparse layer over ``Index`` and ``render`` (with repl.py, the only printer).
+
+    lawsearch index [PATH ...] [--index DIR] [--rebuild]       build or update an index
+    lawsearch search QUERY [--index DIR] [--limit N] [--page N] [--json] [--color WHEN]
+    lawsearch search - < queries.txt                           batch: one query per line → JSON lines
+    lawsearch repl [--index DIR]                               interactive search
+    lawsearch analyze TEXT [--mode index|query|chars] [--json] how text is tokenized
+
+Without ``--index``, ``search`` and ``repl`` use the bundled reports' index in the user cache folder, built or
+brought up to date on the way (cheap when nothing changed: files are compared by content hash).
+
+Every LawsearchError becomes one line ``lawsearch: message`` on stderr and exit status 2; Ctrl-C exits with 130
+and a closed pipe (``| head``) quietly; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from lawsearch import __version__
+from lawsearch.analysis import ANALYZE_MODES, analyze
+from lawsearch.errors import IndexMismatchError, IndexNotFoundError, LawsearchError, QuerySyntaxError
+from lawsearch.index import Index, ProgressCallback, UpdateReport, bundled_corpus, default_index_path
+from lawsearch.render import render_results, render_tokens, results_to_dict
+
+__all__ = ["main"]
+
+PROG = "lawsearch"
+_MAX_WIDTH = 100  # wider lines of Chinese text are hard to read, even in a wide terminal
+
+_EXIT_OK = 0
+_EXIT_SKIPPED = 1
+_EXIT_ERROR = 2
+_EXIT_INTERRUPTED = 130
+_EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what the shell reports for a process killed by a closed pipe
+
+_INDEX_EPILOG = """\
+Files that cannot be read or parsed are skipped with a warning ("lawsearch: skipped PATH: why") and the
+others are indexed; whatever a skipped file had in the index before stays.
+
+exit status: 0 all files indexed, 1 some files were skipped (the rest were indexed), 2 error (nothing changed)
+"""
+
+_SEARCH_EPILOG = """\
+query syntax:
+  法治副校长 培训            words; passages matching more of them rank first
+  A AND B, A OR B, NOT A     boolean operators (upper case)
+  "食品安全"                 a phrase: these characters in this order
+  (A OR B) AND C             grouping
+  year:2024  year:2023..2024  org:…  region:…  section:…  title:…  doc:…  collection:…   filters
+
+Without --index, the bundled reports are searched; their index is kept in the user cache folder
+($LAWSEARCH_CACHE overrides it) and updated automatically.
+
+QUERY "-" reads one query per line from stdin and writes one JSON object per line; a malformed query
+writes {"query": …, "error": …} and the others go on.
+
+exit status: 0 ok (also when nothing matches), 2 error (in batch mode: any query failed)
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line ``argv`` (default ``sys.argv[1:]``) and return the exit status."""
+    parser = _build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors: return the status instead of exiting
+        return exc.code if isinstance(exc.code, int) else _EXIT_ERROR
+    try:
+        status: int = args.run(args)
+        sys.stdout.flush()  # surface a closed pipe here, not at interpreter exit
+        return status
+    except LawsearchError as exc:
+        _warn(str(exc))
+        return _EXIT_ERROR
+    except KeyboardInterrupt:
+        sys.stderr.write("\n")
+        return _EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return _EXIT_BROKEN_PIPE
+
+
+# --- arguments -------------------------------------------------------------------------------------------------
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Full-text search over Chinese government reports (法治政府建设报告) and laws.",
+        epilog="Run 'lawsearch COMMAND --help' for a command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+
+    index = commands.add_parser(
+        "index",
+        help="build or update an index",
+        description="Index report files (.txt) and JSONL records under PATH (files or folders).",
+        epilog=_INDEX_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    index.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: the bundled reports)")
+    index.add_argument("--index", metavar="DIR", help="index folder (default: a cache folder for the first PATH)")
+    index.add_argument("--rebuild", action="store_true", help="start from an empty index")
+    index.set_defaults(run=_run_index)
+
+    search = commands.add_parser(
+        "search",
+        help="search an index",
+        description="Search the index and list the best passages.",
+        epilog=_SEARCH_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    search.add_argument("query", metavar="QUERY", help='the query, or "-" to read one query per line from stdin')
+    _add_index_option(search)
+    search.add_argument("--limit", type=_positive, default=10, metavar="N", help="hits per page (default: 10)")
+    search.add_argument("--page", type=_positive, default=1, metavar="N", help="page to show (default: 1)")
+    search.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    search.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="highlight with colour: auto (default) when stdout is a terminal and NO_COLOR is unset",
+    )
+    search.set_defaults(run=_run_search)
+
+    repl = commands.add_parser(
+        "repl",
+        help="search interactively",
+        description="Type queries, page with :next and :prev, read a hit in context with :show N; :help for more.",
+    )
+    _add_index_option(repl)
+    repl.set_defaults(run=_run_repl)
+
+    analyze_cmd = commands.add_parser(
+        "analyze",
+        help="show how text is tokenized",
+        description="Show the tokens TEXT is indexed as (index), queried as (query) or phrase-indexed as (chars).",
+    )
+    analyze_cmd.add_argument("text", metavar="TEXT")
+    analyze_cmd.add_argument("--mode", choices=ANALYZE_MODES, default="index", help="default: index")
+    analyze_cmd.add_argument("--json", action="store_true", help="print the tokens as a JSON array")
+    analyze_cmd.set_defaults(run=_run_analyze)
+    return parser
+
+
+def _add_index_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--index", metavar="DIR", help="index folder (default: the bundled reports' index)")
+
+
+# --- commands --------------------------------------------------------------------------------------------------
+
+
+def _run_index(args: argparse.Namespace) -> int:
+    paths = [Path(p) for p in args.paths] or [bundled_corpus()]
+    explicit = args.index is not None
+    target = Path(args.index) if explicit else default_index_path(paths[0])
+    if args.rebuild:
+        if explicit:
+            _check_replaceable(target)
+        index = Index.create(target)
+    else:
+        index = _open(target, cache=not explicit)
+    with index:
+        report = index.update(paths, progress=_progress_bar() if _is_tty(sys.stderr) else None)
+        total = len(index)
+    for error in report.errors:
+        _warn(f"skipped {error}")
+    print(_summary(report, target, total))
+    return _EXIT_SKIPPED if report.errors else _EXIT_OK
+
+
+def _summary(report: UpdateReport, target: Path, total: int) -> str:
+    counts = f"{report.added} added, {report.changed} changed, {report.removed} removed, {report.unchanged} unchanged"
+    written = report.added + report.changed
+    if not written and not report.removed:
+        return f"{target} is up to date ({counts}; {total} passages)"
+    files = "file" if written == 1 else "files"
+    return f"indexed {report.passages} passages from {written} {files} into {target} ({counts})"
+
+
+def _run_search(args: argparse.Namespace) -> int:
+    with _open_for_search(args.index) as index:
+        if args.query == "-":
+            return _search_batch(index, args)
+        results = index.search(args.query, page=args.page, limit=args.limit)
+        if args.json:
+            print(json.dumps(results_to_dict(results), ensure_ascii=False, indent=2))
+        else:
+            style = "ansi" if _use_color(args.color, sys.stdout) else "plain"
+            print(render_results(results, style, width=_width(sys.stdout), next_hint=f"--page {args.page + 1}"))
+    return _EXIT_OK
+
+
+def _search_batch(index: Index, args: argparse.Namespace) -> int:
+    """One JSON line per non-blank stdin line; a malformed query is reported on its line and the rest go on."""
+    failed = False
+    for line in sys.stdin:
+        query = line.rstrip("\r\n")
+        if not query.strip():
+            continue
+        record: dict[str, Any]
+        try:
+            record = results_to_dict(index.search(query, page=args.page, limit=args.limit))
+        except QuerySyntaxError as exc:
+            failed = True
+            record = {"query": query, "error": str(exc)}
+        print(json.dumps(record, ensure_ascii=False), flush=True)  # flushed per line so a pipe sees it at once
+    return _EXIT_ERROR if failed else _EXIT_OK
+
+
+def _run_repl(args: argparse.Namespace) -> int:
+    from lawsearch.repl import run_repl
+
+    with _open_for_search(args.index) as index:
+        return run_repl(index, input_stream=sys.stdin, output_stream=sys.stdout, interactive=_is_tty(sys.stdin))
+
+
+def _run_analyze(args: argparse.Namespace) -> int:
+    tokens = analyze(args.text, args.mode)
+    if args.json:
+        rows = [
+            {"position": t.position, "start": t.start, "end": t.end, "text": t.text, "term": t.term} for t in tokens
+        ]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        print(render_tokens(tokens, "ansi" if _use_color("auto", sys.stdout) else "plain"))
+    return _EXIT_OK
+
+
+# --- opening indexes -------------------------------------------------------------------------------------------
+
+
+def _open_for_search(explicit: str | None) -> Index:
+    """The index named by --index, or the bundled reports' cached index, built or updated first."""
+    if explicit is not None:
+        return Index.open(explicit)
+    corpus = bundled_corpus()
+    index = _open(default_index_path(corpus), cache=True)
+    try:
+        report = index.update([corpus])
+    except BaseException:
+        index.close()
+        raise
+    for error in report.errors:
+        _warn(f"skipped {error}")
+    return index
+
+
+def _open(path: Path, *, cache: bool) -> Index:
+    """Open or create the index at ``path``; a cache index that is stale or damaged is rebuilt, never reported."""
+    try:
+        return Index.open_or_create(path)
+    except (IndexMismatchError, IndexNotFoundError):
+        if not cache:
+            raise
+        # The default index is only a cache of the corpus: rebuilding it loses nothing.
+        return Index.create(path)
+
+
+def _check_replaceable(path: Path) -> None:
+    """Refuse to --rebuild over a folder of someone's files: Index.create replaces whatever is at ``path``.
+
+    Raises:
+        IndexNotFoundError: ``path`` is a non-empty folder that is no lawsearch index.
+    """
+    try:
+        Index.open(path).close()
+    except IndexMismatchError:
+        pass  # an index of another version: exactly what --rebuild is for
+    except IndexNotFoundError:
+        if path.is_dir() and any(path.iterdir()):
+            raise IndexNotFoundError(
+                f"{path} is a folder with files in it but no lawsearch index; --rebuild would delete them; "
+                "choose an empty or new --index folder",
+                path=path,
+            ) from None
+
+
+# --- terminal --------------------------------------------------------------------------------------------------
+
+
+def _is_tty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # replaced or closed streams
+        return False
+
+
+def _use_color(when: str, stream: TextIO) -> bool:
+    if when != "auto":
+        return when == "always"
+    # https://no-color.org: a non-empty NO_COLOR turns colour off
+    return _is_tty(stream) and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def _width(stream: TextIO) -> int:
+    if not _is_tty(stream):
+        return _MAX_WIDTH
+    return min(shutil.get_terminal_size((_MAX_WIDTH, 24)).columns, _MAX_WIDTH)
+
+
+def _progress_bar() -> ProgressCallback:
+    """A progress callback drawing ``[#####.....] 3/5 name`` on one stderr line, cleared when done."""
+
+    def progress(done: int, total: int, path: Path) -> None:
+        columns = shutil.get_terminal_size((80, 24)).columns
+        filled = 10 * done // max(total, 1)
+        line = f"[{'#' * filled}{'.' * (10 - filled)}] {done}/{total} {path.name}"
+        sys.stderr.write("\r" + line[: columns - 1].ljust(columns - 1))
+        if done == total:
+            sys.stderr.write("\r" + " " * (columns - 1) + "\r")
+        sys.stderr.flush()
+
+    return progress
+
+
+def _warn(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr)
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe, point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is not a real file (captured in tests)
+        pass

@@ -1,0 +1,504 @@
+"""Render: search results and analyzer output → terminal text, plain text, HTML and JSON-ready dicts.
+
+Pure functions only: no printing, no I/O, no index access. Three styles mark highlighted spans:
+
+    ansi    bold red SGR around each span (reset after it), dim and bold for the chrome around it
+    plain   spans in 【】 brackets, nothing else: for pipes, logs and tests
+    html    HTML-escaped text, spans in <mark>…</mark>
+
+Terminal layouts (``render_results``, ``render_passage_context``) wrap Chinese text by display width (a CJK
+character takes two columns) and never break a highlighted span, a Latin word or a number across lines,
+nor start a line with closing punctuation.
+"""
+
+from __future__ import annotations
+
+import html
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from lawsearch.errors import InvalidArgumentError
+from lawsearch.models import (
+    SECTION_SEPARATOR,
+    AnalyzedToken,
+    Document,
+    Fragment,
+    Hit,
+    Passage,
+    SearchResults,
+    Span,
+)
+
+__all__ = [
+    "STYLES",
+    "display_width",
+    "render_fragment",
+    "render_passage",
+    "render_passage_context",
+    "render_results",
+    "render_tokens",
+    "results_to_dict",
+]
+
+#: The rendering styles every ``render_*`` function accepts.
+STYLES = ("ansi", "plain", "html")
+
+ELLIPSIS = "…"
+_DEFAULT_WIDTH = 100
+
+# SGR sequences; each styled run ends with a full reset so nothing bleeds into the next line.
+_RESET = "\x1b[0m"
+_MATCH = "\x1b[1;31m"
+_BOLD = "\x1b[1m"
+_DIM = "\x1b[2m"
+_SECTION = "\x1b[36m"
+
+# Punctuation that must not begin a line (closing) or end one (opening), as in Chinese line-breaking rules.
+_NO_LINE_START = set("，。、；：？！）》」』】〕〉”’,.;:?!)]}%…·")
+_NO_LINE_END = set("（《「『【〔〈“‘([{")
+
+
+def _check_style(style: str) -> None:
+    if style not in STYLES:
+        raise InvalidArgumentError(f"unknown style {style!r}; expected one of {STYLES!r}")
+
+
+# --- width -------------------------------------------------------------------------------------------------------
+
+
+def _char_width(char: str) -> int:
+    if unicodedata.combining(char):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal (CJK characters take two), ignoring ANSI escape sequences.
+
+    >>> display_width("法治ab")
+    6
+    """
+    width = 0
+    in_escape = False
+    for char in text:
+        if in_escape:
+            in_escape = not char.isalpha()
+        elif char == "\x1b":
+            in_escape = True
+        else:
+            width += _char_width(char)
+    return width
+
+
+def _truncate(text: str, width: int) -> str:
+    """``text`` cut to ``width`` columns, ending in an ellipsis when it was cut."""
+    if display_width(text) <= width:
+        return text
+    out: list[str] = []
+    used = 0
+    for char in text:
+        w = _char_width(char)
+        if used + w > width - 1:
+            break
+        out.append(char)
+        used += w
+    return "".join(out).rstrip() + ELLIPSIS
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - display_width(text))
+
+
+# --- marking spans -------------------------------------------------------------------------------------------------
+
+
+def _safe(text: str, style: str) -> str:
+    """Escape for HTML, or make control characters harmless for a terminal (one character for one)."""
+    if style == "html":
+        return html.escape(text)
+    # A report file may contain escape sequences or line breaks: never let them drive the terminal or the layout.
+    return "".join(
+        " " if char in "\t\n\r\v\f" else "\ufffd" if unicodedata.category(char) == "Cc" else char for char in text
+    )
+
+
+def _open_close(style: str) -> tuple[str, str]:
+    return {"ansi": (_MATCH, _RESET), "plain": ("【", "】"), "html": ("<mark>", "</mark>")}[style]
+
+
+def _mark(text: str, start: int, end: int, spans: Sequence[Span], style: str) -> str:
+    """``text[start:end]`` with the parts of ``spans`` inside it marked in ``style``."""
+    opening, closing = _open_close(style)
+    out: list[str] = []
+    at = start
+    for span in sorted(spans, key=lambda s: s.start):
+        lo, hi = max(span.start, at), min(span.end, end)
+        if lo >= hi:
+            continue  # outside the window, or overlapping a span already marked
+        out.append(_safe(text[at:lo], style))
+        out.append(opening + _safe(text[lo:hi], style) + closing)
+        at = hi
+    out.append(_safe(text[at:end], style))
+    return "".join(out)
+
+
+def render_fragment(text: str, fragment: Fragment, style: str) -> str:
+    """A fragment of a passage's ``text`` with its spans marked, and "…" where the passage goes on.
+
+    >>> render_fragment("为进一步充实法治副校长队伍。", Fragment(6, 11, (Span(6, 11),)), "plain")
+    '…【法治副校长】…'
+
+    Raises:
+        InvalidArgumentError: ``style`` is not one of ``STYLES``.
+    """
+    _check_style(style)
+    body = _mark(text, fragment.start, fragment.end, fragment.spans, style)
+    prefix = ELLIPSIS if fragment.start > 0 else ""
+    suffix = ELLIPSIS if fragment.end < len(text) else ""
+    return prefix + body + suffix
+
+
+def render_passage(text: str, spans: Sequence[Span], style: str) -> str:
+    """The whole passage ``text`` with ``spans`` marked.
+
+    >>> render_passage("a<b 法治", [Span(4, 6)], "html")
+    'a&lt;b <mark>法治</mark>'
+
+    Raises:
+        InvalidArgumentError: ``style`` is not one of ``STYLES``.
+    """
+    _check_style(style)
+    return _mark(text, 0, len(text), spans, style)
+
+
+# --- wrapping ------------------------------------------------------------------------------------------------------
+
+
+def _atoms(text: str, start: int, end: int, spans: Sequence[Span]) -> list[tuple[int, int]]:
+    """Unbreakable ranges of ``text[start:end]``: highlighted spans, Latin words and numbers, single characters."""
+    span_at = {s.start: min(s.end, end) for s in spans if start <= s.start < end}
+    atoms: list[tuple[int, int]] = []
+    i = start
+    while i < end:
+        if i in span_at and span_at[i] > i:
+            j = span_at[i]
+        elif text[i].isascii() and text[i].isalnum():
+            j = i + 1
+            while j < end and text[j].isascii() and (text[j].isalnum() or text[j] in ".-_%") and j not in span_at:
+                j += 1
+        else:
+            j = i + 1
+        atoms.append((i, j))
+        i = j
+    # Glue closing punctuation to what precedes it and opening punctuation to what follows it.
+    glued: list[tuple[int, int]] = []
+    for lo, hi in atoms:
+        if glued and (text[lo] in _NO_LINE_START or text[glued[-1][1] - 1] in _NO_LINE_END):
+            glued[-1] = (glued[-1][0], hi)
+        else:
+            glued.append((lo, hi))
+    return glued
+
+
+def _wrap(
+    text: str, start: int, end: int, spans: Sequence[Span], style: str, width: int, *, ellipses: bool = True
+) -> list[str]:
+    """``text[start:end]`` with spans marked, wrapped into lines of at most about ``width`` columns."""
+    marker = 2 if style == "plain" else 0  # 【 and 】 take two columns each; SGR sequences none
+    starts = {s.start for s in spans}
+    ends = {s.end for s in spans}
+
+    def atom_width(lo: int, hi: int) -> int:
+        extra = sum(marker for k in range(lo, hi) if k in starts) + sum(
+            marker for k in range(lo + 1, hi + 1) if k in ends
+        )
+        return display_width(text[lo:hi]) + extra
+
+    lead = ELLIPSIS if ellipses and start > 0 else ""
+    tail = ELLIPSIS if ellipses and end < len(text) else ""
+    width -= len(tail)  # room for the closing ellipsis, whichever line it lands on
+    lines: list[tuple[int, int]] = []
+    line_start, used = None, len(lead)
+    for lo, hi in _atoms(text, start, end, spans):
+        w = atom_width(lo, hi)
+        if line_start is None:
+            line_start, used = lo, used + w
+        elif used + w > width:
+            lines.append((line_start, lo))
+            line_start, used = lo, w
+        else:
+            used += w
+        last = hi
+    if line_start is None:
+        return [lead + tail] if lead or tail else []
+    lines.append((line_start, last))
+    rendered = []
+    for lo, hi in lines:
+        while lo < hi and text[lo].isspace() and lo not in starts:
+            lo += 1
+        inside = [s for s in spans if s.start < hi and s.end > lo]
+        rendered.append(_mark(text, lo, hi, inside, style).rstrip())
+    rendered[0] = lead + rendered[0]
+    rendered[-1] += tail
+    return rendered
+
+
+# --- search results ------------------------------------------------------------------------------------------------
+
+
+def _styled(text: str, sgr: str, style: str) -> str:
+    if style == "ansi" and text:
+        return f"{sgr}{text}{_RESET}"
+    return text
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _header(results: SearchResults) -> str:
+    query = results.query
+    if results.total == 0:
+        return f"no passages match '{query}'"
+    matches = "passage matches" if results.total == 1 else "passages match"
+    head = f"{results.total} {matches} '{query}'"
+    if not results.hits:
+        return f"{head} — page {results.page} is past the last page ({results.pages})"
+    first, last = results.hits[0].rank, results.hits[-1].rank
+    shown = f"showing {first}" if first == last else f"showing {first}–{last}"
+    if results.pages == 1:
+        return f"{head} — {shown}" if results.total > len(results.hits) else head
+    return f"{head} — {shown}, page {results.page} of {results.pages}"
+
+
+def _hit_title(document: Document) -> str:
+    parts = [document.title or document.id]
+    if document.year is not None:
+        parts.append(str(document.year))
+    if document.org:
+        parts.append(document.org)
+    return " · ".join(parts)
+
+
+def render_results(
+    results: SearchResults, style: str, *, width: int = _DEFAULT_WIDTH, next_hint: str | None = None
+) -> str:
+    """A terminal listing of one page of results: a header, then each hit with its section path and fragments.
+
+    ``width`` is the terminal's width in columns; ``next_hint`` (e.g. ``--page 2`` or ``:next``) is shown
+    after the last hit when more pages follow. The result has no trailing newline.
+
+    Raises:
+        InvalidArgumentError: ``style`` is not one of ``STYLES``.
+    """
+    _check_style(style)
+    if style == "html":
+        return _results_html(results)
+    width = max(width, 40)
+    lines = [_styled(_header(results), _BOLD, style)]
+    if results.total == 0:
+        lines.append("  hint: check the spelling, try fewer words, or remove filters (year:, org:, …)")
+        return "\n".join(lines)
+    rank_width = len(str(results.hits[-1].rank)) if results.hits else 1
+    indent = " " * (rank_width + 3)
+    body_width = width - len(indent)
+    for hit in results.hits:
+        lines.append("")
+        lines.extend(_render_hit(hit, style, rank_width, indent, body_width))
+    if next_hint and results.hits and results.page < results.pages:
+        lines.append("")
+        more = results.total - results.hits[-1].rank
+        lines.append(_styled(f"{_plural(more, 'more passage')} — next page: {next_hint}", _DIM, style))
+    return "\n".join(lines)
+
+
+def _render_hit(hit: Hit, style: str, rank_width: int, indent: str, body_width: int) -> list[str]:
+    score = f"score {hit.score:.2f}"
+    rank = f"{hit.rank:>{rank_width}}. "
+    # Leave room for the score on the title line; a long title is cut rather than wrapped.
+    title = _truncate(_hit_title(hit.document), body_width + len(indent) - len(rank) - len(score) - 3)
+    lines = [f" {rank}{_styled(title, _BOLD, style)}   {_styled(score, _DIM, style)}"]
+    if hit.passage.section:
+        section = _truncate(_safe(hit.passage.section_path, style), body_width)
+        lines.append(indent + _styled(section, _SECTION, style))
+    text = hit.passage.text
+    fragments = hit.fragments or (Fragment(0, max(1, min(len(text), 160)), hit.spans),)
+    for fragment in fragments:
+        spans = fragment.spans
+        for line in _wrap(text, fragment.start, min(fragment.end, len(text)), spans, style, body_width):
+            lines.append(indent + line)
+    lines.append(indent + _styled(hit.passage.id, _DIM, style))
+    return lines
+
+
+def _results_html(results: SearchResults) -> str:
+    """The results as an HTML fragment: a header paragraph and an ordered list of hits."""
+    out = [f'<p class="lawsearch-header">{html.escape(_header(results))}</p>']
+    if results.hits:
+        out.append(f'<ol class="lawsearch-hits" start="{results.hits[0].rank}">')
+        for hit in results.hits:
+            out.append(
+                f'<li id="{html.escape(hit.passage.id)}"><strong>{html.escape(_hit_title(hit.document))}</strong>'
+                f" <small>score {hit.score:.2f}</small>"
+            )
+            if hit.passage.section:
+                out.append(f'<div class="section">{html.escape(hit.passage.section_path)}</div>')
+            out.append(f"<p>{_highlight_html(hit)}</p></li>")
+        out.append("</ol>")
+    return "\n".join(out)
+
+
+def _highlight_html(hit: Hit) -> str:
+    """The hit's fragments in html style, joined by " … " (one ellipsis between fragments, not two)."""
+    text = hit.passage.text
+    fragments = sorted(hit.fragments, key=lambda f: f.start)
+    if not fragments:
+        return render_passage(text, hit.spans, "html")
+    body = " … ".join(_mark(text, f.start, f.end, f.spans, "html") for f in fragments)
+    prefix = ELLIPSIS if fragments[0].start > 0 else ""
+    suffix = ELLIPSIS if fragments[-1].end < len(text) else ""
+    return prefix + body + suffix
+
+
+def results_to_dict(results: SearchResults) -> dict[str, Any]:
+    """The results as a JSON-ready dict: paging fields and, per hit, the whole passage, its spans and its document.
+
+    ``hits[i]["id"]`` is the passage id, ``text`` the whole passage, ``spans`` ``[start, end]`` character offsets
+    into ``text``, ``highlight`` the best fragments in html style.
+    """
+    return {
+        "query": results.query,
+        "total": results.total,
+        "page": results.page,
+        "limit": results.limit,
+        "pages": results.pages,
+        "hits": [_hit_to_dict(hit) for hit in results.hits],
+    }
+
+
+def _hit_to_dict(hit: Hit) -> dict[str, Any]:
+    document = attrs.asdict(hit.document)
+    document["metadata"] = hit.document.metadata_dict()
+    return {
+        "rank": hit.rank,
+        "id": hit.passage.id,
+        "score": hit.score,
+        "text": hit.passage.text,
+        "highlight": _highlight_html(hit),
+        "spans": [[span.start, span.end] for span in hit.spans],
+        "section": list(hit.passage.section),
+        "section_path": hit.passage.section_path,
+        "document": document,
+    }
+
+
+# --- passages in context (the REPL's :show) -------------------------------------------------------------------------
+
+
+def render_passage_context(
+    passages: Sequence[Passage],
+    focus_id: str,
+    style: str,
+    *,
+    spans: Sequence[Span] = (),
+    document: Document | None = None,
+    width: int = _DEFAULT_WIDTH,
+) -> str:
+    """A passage with its neighbours: the focus passage marked ``▶`` with ``spans`` highlighted, the others dim.
+
+    Each passage is headed by its number (段落序号) and section path: in full for the focus passage, elsewhere
+    only where it changes (shared leading headings shown as "…"). ``document`` adds a title line.
+
+    Raises:
+        InvalidArgumentError: ``style`` is not one of ``STYLES``, or ``focus_id`` is not among ``passages``.
+    """
+    _check_style(style)
+    if not any(p.id == focus_id for p in passages):
+        raise InvalidArgumentError(f"passage {focus_id!r} is not among the passages given; pass its context")
+    if style == "html":
+        return _context_html(passages, focus_id, spans, document)
+    width = max(width, 40)
+    indent = "    "
+    lines: list[str] = []
+    if document is not None:
+        lines.append(_styled(_truncate(f"{document.id} · {_hit_title(document)}", width), _BOLD, style))
+    previous: tuple[str, ...] = ()
+    for passage in passages:
+        focus = passage.id == focus_id
+        lines.append("")
+        label = _styled(f"{'▶' if focus else ' '} #{passage.number}", _BOLD if focus else _DIM, style)
+        section = _section_label(passage.section, () if focus else previous)
+        room = width - display_width(f"▶ #{passage.number} ")
+        if section and focus:
+            # The focus passage's section path is shown whole, wrapped under itself.
+            wrapped = _wrap(section, 0, len(section), (), style, room, ellipses=False)
+            hang = " " * (width - room)
+            label += " " + _styled(wrapped[0], _SECTION, style)
+            label += "".join("\n" + hang + _styled(more, _SECTION, style) for more in wrapped[1:])
+        elif section:
+            label += " " + _styled(_truncate(_safe(section, style), room), _SECTION, style)
+        lines.append(label)
+        previous = passage.section
+        marked = spans if focus else ()
+        for line in _wrap(passage.text, 0, len(passage.text), marked, style, width - len(indent)):
+            lines.append(indent + (line if focus else _styled(line, _DIM, style)))
+    return "\n".join(lines)
+
+
+def _section_label(section: tuple[str, ...], previous: tuple[str, ...]) -> str:
+    """The section path, with the headings it shares with the previous passage's path elided as "…"."""
+    if section == previous:
+        return ""
+    shared = 0
+    while shared < min(len(section), len(previous)) and section[shared] == previous[shared]:
+        shared += 1
+    return SECTION_SEPARATOR.join(([ELLIPSIS] if shared else []) + list(section[shared:]))
+
+
+def _context_html(passages: Sequence[Passage], focus_id: str, spans: Sequence[Span], document: Document | None) -> str:
+    out = []
+    if document is not None:
+        out.append(f"<h2>{html.escape(_hit_title(document))}</h2>")
+    for passage in passages:
+        focus = passage.id == focus_id
+        text = render_passage(passage.text, spans if focus else (), "html")
+        css = ' class="focus"' if focus else ""
+        out.append(f'<p id="{html.escape(passage.id)}"{css}>{text}</p>')
+    return "\n".join(out)
+
+
+# --- analyzer output ------------------------------------------------------------------------------------------------
+
+
+def render_tokens(tokens: Sequence[AnalyzedToken], style: str) -> str:
+    """An aligned table of tokens, like Elasticsearch's ``_analyze``: position, start-end, text, term.
+
+    >>> print(render_tokens([AnalyzedToken("abc", "ＡＢＣ", 0, 0, 3)], "plain"))
+    pos  chars  text    term
+      0  0-3    ＡＢＣ  abc
+
+    Raises:
+        InvalidArgumentError: ``style`` is not one of ``STYLES``.
+    """
+    _check_style(style)
+    if style == "html":
+        rows = "".join(
+            f"<tr><td>{t.position}</td><td>{t.start}-{t.end}</td><td>{html.escape(t.text)}</td>"
+            f"<td>{html.escape(t.term)}</td></tr>"
+            for t in tokens
+        )
+        return f"<table><tr><th>pos</th><th>chars</th><th>text</th><th>term</th></tr>{rows}</table>"
+    if not tokens:
+        return "(no tokens: the text is empty or only stop words and punctuation)"
+    cells = [(str(t.position), f"{t.start}-{t.end}", _safe(t.text, style), _safe(t.term, style)) for t in tokens]
+    header = ("pos", "chars", "text", "term")
+    widths = [max(display_width(row[i]) for row in [header, *cells]) for i in range(4)]
+
+    def row(values: tuple[str, str, str, str]) -> str:
+        pos, chars, text, term = values
+        return f"{pos:>{widths[0]}}  {_pad(chars, widths[1])}  {_pad(text, widths[2])}  {term}".rstrip()
+
+    return "\n".join([_styled(row(header), _BOLD, style), *(row(values) for values in cells)])

@@ -1,0 +1,323 @@
+"""The command line and the REPL on the real seed reports: output, JSON, batch mode, errors and exit statuses."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from lawsearch import __version__
+from lawsearch.cli import main
+from lawsearch.index import Index, bundled_corpus, default_index_path
+from lawsearch.repl import run_repl
+
+from conftest import CORPUS
+
+FIVE = {"hanyang-edu-2024", "shanzhou-edu-2023", "huangzhong-edu-2024", "heping-edu-2024", "zhongzhan-edu-2024"}
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture()
+def index_dir(seed_index: Index) -> str:
+    return str(seed_index.path)
+
+
+@pytest.fixture()
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private cache root, so the default index is never written into the real home cache."""
+    monkeypatch.setenv("LAWSEARCH_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+# --- search ------------------------------------------------------------------------------------------------------
+
+
+def test_search_json_finds_all_five_reports_with_spans_on_the_term(index_dir: str, capsys) -> None:
+    assert main(["search", "法治副校长", "--index", index_dir, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["query"] == "法治副校长" and data["total"] == len(data["hits"]) == 8
+    assert {h["document"]["id"] for h in data["hits"]} == FIVE
+    for h in data["hits"]:
+        assert h["spans"]
+        assert any("法治副校长" in nfkc(h["text"][start:end]) for start, end in h["spans"])
+        assert all(nfkc(h["text"][start:end]) == "法治副校长" for start, end in h["spans"])
+
+
+def test_phrase_query_hits_contain_the_phrase(index_dir: str, capsys) -> None:
+    assert main(["search", '"食品安全"', "--index", index_dir, "--json"]) == 0
+    hits = json.loads(capsys.readouterr().out)["hits"]
+    assert hits and all("食品安全" in nfkc(h["text"]) for h in hits)
+    assert all("<mark>食品安全</mark>" in h["highlight"] for h in hits)
+
+
+def test_plain_listing_when_stdout_is_not_a_terminal(index_dir: str, capsys) -> None:
+    assert main(["search", "法治副校长", "--index", index_dir, "--limit", "3"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("8 passages match '法治副校长' — showing 1–3, page 1 of 3\n")
+    assert "【法治副校长】" in out and "\x1b[" not in out
+    assert "next page: --page 2" in out
+    assert main(["search", "法治副校长", "--index", index_dir, "--limit", "3", "--page", "3"]) == 0
+    assert "showing 7–8, page 3 of 3" in capsys.readouterr().out
+
+
+def test_color_always_and_no_color(index_dir: str, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert main(["search", "法治副校长", "--index", index_dir, "--color", "always"]) == 0
+    assert "\x1b[1;31m法治副校长\x1b[0m" in capsys.readouterr().out
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert main(["search", "法治副校长", "--index", index_dir]) == 0
+    assert "\x1b[" not in capsys.readouterr().out
+
+
+def test_no_match_says_so_and_exits_zero(index_dir: str, capsys) -> None:
+    assert main(["search", "year:1999", "--index", index_dir]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("no passages match 'year:1999'") and "hint:" in out
+
+
+def test_batch_mode_prints_one_json_line_per_query_and_reports_malformed_ones(
+    index_dir: str, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO('法治副校长\nfoo:bar\n"食品安全"\n'))
+    assert main(["search", "-", "--index", index_dir, "--limit", "2"]) == 2
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert len(lines) == 3
+    first, bad, phrase = (json.loads(line) for line in lines)
+    assert first["query"] == "法治副校长" and first["total"] == 8 and len(first["hits"]) == 2
+    assert bad["query"] == "foo:bar" and "unknown field 'foo'" in bad["error"] and "hits" not in bad
+    assert phrase["total"] == 3
+    assert captured.err == ""
+
+
+def test_batch_mode_with_good_queries_exits_zero(index_dir: str, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("培训\n\n依法治校\n"))
+    assert main(["search", "-", "--index", index_dir]) == 0
+    assert [json.loads(line)["query"] for line in capsys.readouterr().out.splitlines()] == ["培训", "依法治校"]
+
+
+@pytest.mark.parametrize("query", ["foo:bar", "(法治", '"食品安全', "法治 AND", "year:abc", ")"])
+def test_malformed_query_is_one_line_on_stderr_and_exit_2(index_dir: str, capsys, query: str) -> None:
+    assert main(["search", query, "--index", index_dir]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("lawsearch: ") and captured.err.count("\n") == 1
+    assert "Traceback" not in captured.err and repr(query) in captured.err
+
+
+def test_index_option_on_an_empty_folder_that_is_no_index(tmp_path: Path, capsys) -> None:
+    assert main(["search", "法治", "--index", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err
+        == f"lawsearch: {tmp_path} is not a lawsearch index; create one with: lawsearch index PATH --index {tmp_path}\n"
+    )
+    assert list(tmp_path.iterdir()) == []  # searching never creates an index where one was named
+    assert main(["search", "法治", "--index", str(tmp_path / "missing")]) == 2
+    assert "no index at" in capsys.readouterr().err
+
+
+def test_usage_errors_exit_2(capsys) -> None:
+    assert main(["search", "法治", "--limit", "0"]) == 2
+    assert "expected a whole number >= 1" in capsys.readouterr().err
+    assert main(["frobnicate"]) == 2
+    assert main([]) == 2
+
+
+def test_default_index_is_created_in_the_cache_and_reused(cache: Path, capsys) -> None:
+    expected = default_index_path(bundled_corpus())
+    assert cache in expected.parents and not expected.exists()
+    assert main(["search", "法治副校长", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] == 8
+    assert (expected / "lawsearch.json").is_file()
+    stamp = (expected / "lawsearch.json").stat().st_mtime_ns
+    assert main(["search", "食品安全", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] > 0
+    assert (expected / "lawsearch.json").stat().st_mtime_ns == stamp  # reused, not rebuilt
+
+
+def test_stale_default_index_is_rebuilt_but_an_explicit_one_is_reported(cache: Path, tmp_path: Path, capsys) -> None:
+    assert main(["index"]) == 0
+    assert capsys.readouterr().out.startswith("indexed 108 passages from 5 files into ")
+    default = default_index_path(bundled_corpus())
+    explicit = tmp_path / "explicit"
+    shutil.copytree(default, explicit)
+    for folder in (default, explicit):
+        meta = json.loads((folder / "lawsearch.json").read_text())
+        (folder / "lawsearch.json").write_text(json.dumps({**meta, "schema_version": -1}))
+    assert main(["search", "法治副校长", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] == 8
+    assert main(["search", "法治副校长", "--index", str(explicit)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"lawsearch: the index at {explicit} was built") and "--rebuild" in err
+    assert main(["index", str(CORPUS), "--index", str(explicit), "--rebuild"]) == 0
+    assert capsys.readouterr().out.startswith("indexed 108 passages from 5 files")
+
+
+# --- index ---------------------------------------------------------------------------------------------------------
+
+
+def test_index_command_adds_then_reports_up_to_date(tmp_path: Path, capsys) -> None:
+    target = tmp_path / "ix"
+    assert main(["index", str(CORPUS), "--index", str(target)]) == 0
+    assert capsys.readouterr().out == (
+        f"indexed 108 passages from 5 files into {target} (5 added, 0 changed, 0 removed, 0 unchanged)\n"
+    )
+    assert main(["index", str(CORPUS), "--index", str(target)]) == 0
+    assert capsys.readouterr().out == (
+        f"{target} is up to date (0 added, 0 changed, 0 removed, 5 unchanged; 108 passages)\n"
+    )
+
+
+def test_unreadable_file_is_skipped_with_a_warning_and_exit_1(tmp_path: Path, capsys) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / "hanyang-edu-2024.txt", corpus)
+    (corpus / "broken.txt").write_bytes(b"\x00\x01\x02binary\xff")
+    assert main(["index", str(corpus), "--index", str(tmp_path / "ix")]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"lawsearch: skipped {corpus / 'broken.txt'}: looks like a binary file")
+    assert "from 1 file into" in captured.out and "1 added" in captured.out
+
+
+def test_rebuild_refuses_to_replace_a_folder_of_other_files(tmp_path: Path, capsys) -> None:
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    assert main(["index", str(CORPUS), "--index", str(tmp_path), "--rebuild"]) == 2
+    assert "would delete them" in capsys.readouterr().err
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_missing_corpus_path_is_an_error(tmp_path: Path, capsys) -> None:
+    assert main(["index", str(tmp_path / "nope"), "--index", str(tmp_path / "ix")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("lawsearch: ") and "no such file or folder" in err
+
+
+# --- analyze -------------------------------------------------------------------------------------------------------
+
+
+def test_analyze_shows_words_and_their_sub_words(capsys) -> None:
+    assert main(["analyze", "未成年人保护法"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()]
+    assert rows[0] == ["pos", "chars", "text", "term"]
+    terms = {row[-1] for row in rows[1:]}
+    assert {"未成年人保护法", "未成年人", "保护法"} <= terms
+    assert ["0", "0-7", "未成年人保护法", "未成年人保护法"] in rows
+
+
+def test_analyze_json_and_modes(capsys) -> None:
+    assert main(["analyze", "《未成年人保护法》", "--mode", "query", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [
+        {"position": 0, "start": 1, "end": 8, "text": "未成年人保护法", "term": "未成年人保护法"}
+    ]
+    assert main(["analyze", "ＡＢ法", "--mode", "chars", "--json"]) == 0
+    assert [t["term"] for t in json.loads(capsys.readouterr().out)] == ["ab", "法"]
+    assert main(["analyze", "x", "--mode", "bogus"]) == 2
+
+
+# --- interrupts, pipes, version --------------------------------------------------------------------------------------
+
+
+def test_ctrl_c_exits_130_without_a_traceback(index_dir: str, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Index, "search", interrupted)
+    assert main(["search", "法治", "--index", index_dir]) == 130
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def run_module(*args: str, env: dict[str, str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # type: ignore[call-overload, no-any-return]
+        [sys.executable, "-m", "lawsearch", *args], capture_output=True, text=True, cwd=ROOT, env=env, **kwargs
+    )
+
+
+def test_python_m_lawsearch_version(tmp_path: Path) -> None:
+    done = run_module("--version", env={**os.environ, "LAWSEARCH_CACHE": str(tmp_path)}, timeout=60)
+    assert done.returncode == 0 and done.stdout == f"lawsearch {__version__}\n"
+
+
+def test_closed_pipe_ends_quietly(index_dir: str, tmp_path: Path) -> None:
+    env = {**os.environ, "LAWSEARCH_CACHE": str(tmp_path)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lawsearch", "search", "-", "--index", index_dir],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=env,
+    )  # fmt: skip
+    assert process.stdin is not None and process.stdout is not None and process.stderr is not None
+    # far more output than a pipe buffer holds, so the writer meets the closed pipe
+    process.stdin.write("法治副校长\n".encode() * 300)
+    process.stdin.close()
+    assert process.stdout.read(100)
+    process.stdout.close()
+    err = process.stderr.read().decode()
+    process.stderr.close()
+    assert process.wait(timeout=60) == 141
+    assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+# --- repl --------------------------------------------------------------------------------------------------------------
+
+
+def repl(seed_index: Index, text: str) -> str:
+    out = io.StringIO()
+    assert run_repl(seed_index, input_stream=io.StringIO(text), output_stream=out, interactive=False) == 0
+    return out.getvalue()
+
+
+def test_repl_session_pages_shows_helps_and_reports_errors(seed_index: Index) -> None:
+    out = repl(seed_index, "法治副校长\n:next\n:show 1\n:help\nfoo:bar\n:quit\n法治\n")
+    blocks = out.split("\n\n")
+    assert "lawsearch> " not in out  # no prompt when not interactive
+    assert blocks[0] == "8 passages match '法治副校长' — showing 1–5, page 1 of 2"
+    assert "3 more passages — next page: :next" in out
+    assert "8 passages match '法治副校长' — showing 6–8, page 2 of 2" in out
+    first = seed_index.search("法治副校长", limit=1).hits[0]
+    assert f"{first.document.id} · {first.document.title}" in out
+    assert f"▶ #{first.passage.number} {first.passage.section[0]}" in out
+    assert ":show N" in out and "year:" in out and "doc:" in out  # :help lists commands and filters
+    errors = [line for line in out.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "unknown field 'foo'" in errors[0]
+    assert out.count("passages match '") == 2  # nothing after :quit ran
+
+
+def test_repl_errors_keep_the_session_going(seed_index: Index) -> None:
+    out = repl(seed_index, ':next\n:show 1\n:bogus\n"食品安全"\n:prev\n:show x\n:show 99\n:next\n:show 3\n')
+    errors = [line for line in out.splitlines() if line.startswith("error: ")]
+    assert errors == [
+        "error: no previous query; type a query first",
+        "error: no previous query; type a query first",
+        "error: unknown command ':bogus'; type :help for the commands",
+        "error: this is already the first page",
+        "error: :show needs a hit number from 1 to 3, e.g. :show 1; got 'x'",
+        "error: :show needs a hit number from 1 to 3, e.g. :show 1; got '99'",
+        "error: no more pages: this is page 1 of 1",
+    ]
+    assert "3 passages match '\"食品安全\"'" in out
+    assert out.rstrip().endswith(tuple("。；！？")) or "【食品安全】" in out.split("▶", 1)[1]
+
+
+def test_repl_ends_at_end_of_input_and_via_cli(index_dir: str, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("法治副校长\n:show 2\n"))
+    assert main(["repl", "--index", index_dir]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("8 passages match '法治副校长'") and "▶ #" in out
+
+
+def test_interactive_repl_prompts_and_greets(seed_index: Index) -> None:
+    out = io.StringIO()
+    run_repl(seed_index, input_stream=io.StringIO("培训\n"), output_stream=out, interactive=True)
+    text = out.getvalue()
+    assert text.startswith(f"lawsearch {__version__} — 108 passages in 5 documents.")
+    assert text.count("lawsearch> ") == 2 and text.endswith("lawsearch> \n")
