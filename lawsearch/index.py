@@ -73,13 +73,22 @@ class Index:
 
     @classmethod
     def create(cls, path: str | Path) -> Index:
-        """Create an empty index at ``path``, replacing any index that is there.
+        """Create an empty index at ``path``, replacing any lawsearch index that is there.
 
         The new index is built beside the old one and swapped in, so the old one stays usable until then.
+
+        Raises:
+            IndexNotFoundError: ``path`` is a file, or a folder of other files (never replaced).
         """
         path = Path(path).expanduser()
         if path.exists() and not path.is_dir():
             raise IndexNotFoundError(f"{path} is a file, not an index folder; choose another --index path", path=path)
+        if path.is_dir() and any(path.iterdir()) and _read_meta(path) is None:
+            raise IndexNotFoundError(
+                f"{path} holds files but no lawsearch index; lawsearch will not replace it: "
+                "choose an empty or new folder for --index",
+                path=path,
+            )
         path.parent.mkdir(parents=True, exist_ok=True)
         fresh = path.with_name(path.name + ".new")
         shutil.rmtree(fresh, ignore_errors=True)

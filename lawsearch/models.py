@@ -134,7 +134,11 @@ def _fragments(items: Iterable[Fragment]) -> tuple[Fragment, ...]:
 
 @attrs.frozen
 class Hit:
-    """One ranked passage: 1-based ``rank`` over the whole result list, score, and its highlights."""
+    """One ranked passage: 1-based ``rank`` over the whole result list, score, and its highlights.
+
+    ``spans`` index ``passage.text``; ``section_spans`` index ``passage.section_path``, so a passage that
+    matched only in a heading still shows what matched.
+    """
 
     rank: int
     score: float
@@ -142,6 +146,7 @@ class Hit:
     document: Document
     spans: tuple[Span, ...] = attrs.field(default=(), converter=_spans)
     fragments: tuple[Fragment, ...] = attrs.field(default=(), converter=_fragments)
+    section_spans: tuple[Span, ...] = attrs.field(default=(), converter=_spans)
 
 
 def _hits(items: Iterable[Hit]) -> tuple[Hit, ...]:

@@ -322,8 +322,7 @@ def _render_hit(hit: Hit, style: str, rank_width: int, indent: str, body_width: 
     title = _truncate(_hit_title(hit.document), body_width + len(indent) - len(rank) - len(score) - 3)
     lines = [f" {rank}{_styled(title, _BOLD, style)}   {_styled(score, _DIM, style)}"]
     if hit.passage.section:
-        section = _truncate(_safe(hit.passage.section_path, style), body_width)
-        lines.append(indent + _styled(section, _SECTION, style))
+        lines.append(indent + _render_section(hit, style, body_width))
     text = hit.passage.text
     fragments = hit.fragments or (Fragment(0, max(1, min(len(text), 160)), hit.spans),)
     for fragment in fragments:
@@ -332,6 +331,27 @@ def _render_hit(hit: Hit, style: str, rank_width: int, indent: str, body_width: 
             lines.append(indent + line)
     lines.append(indent + _styled(hit.passage.id, _DIM, style))
     return lines
+
+
+def _render_section(hit: Hit, style: str, width: int) -> str:
+    """The hit's section path on one line, cut to ``width``, with the query terms it contains marked."""
+    path = hit.passage.section_path
+    opening, closing = _open_close(style)
+    # ANSI marks take no columns; brackets do, so leave room for those of the matches still shown
+    marks = 0 if style == "ansi" else display_width(opening + closing)
+    budget = width
+    while True:
+        shown = _truncate(path, budget)
+        cut = len(shown) - 1 if shown != path else len(path)  # the ellipsis is not part of the path
+        visible = sum(1 for s in hit.section_spans if s.start < cut)
+        if display_width(shown) + marks * visible <= width or budget <= 1:
+            break
+        budget -= 1
+    marked = _mark(path, 0, cut, hit.section_spans, style) + shown[cut:]
+    if style != "ansi":
+        return marked
+    # colour the path, and re-open the colour after each (reset-terminated) match
+    return _SECTION + marked.replace(_RESET, _RESET + _SECTION) + _RESET
 
 
 def _results_html(results: SearchResults) -> str:
@@ -345,7 +365,8 @@ def _results_html(results: SearchResults) -> str:
                 f" <small>score {hit.score:.2f}</small>"
             )
             if hit.passage.section:
-                out.append(f'<div class="section">{html.escape(hit.passage.section_path)}</div>')
+                section = _mark(hit.passage.section_path, 0, len(hit.passage.section_path), hit.section_spans, "html")
+                out.append(f'<div class="section">{section}</div>')
             out.append(f"<p>{_highlight_html(hit)}</p></li>")
         out.append("</ol>")
     return "\n".join(out)
@@ -391,6 +412,7 @@ def _hit_to_dict(hit: Hit) -> dict[str, Any]:
         "spans": [[span.start, span.end] for span in hit.spans],
         "section": list(hit.passage.section),
         "section_path": hit.passage.section_path,
+        "section_spans": [[span.start, span.end] for span in hit.section_spans],
         "document": document,
     }
 

@@ -30,7 +30,7 @@ from whoosh import query as wq
 
 from lawsearch.analysis import make_char_analyzer, query_terms
 from lawsearch.errors import InvalidArgumentError
-from lawsearch.highlight import highlight
+from lawsearch.highlight import find_spans, highlight
 from lawsearch.models import Hit, SearchResults
 from lawsearch.query import And, Field, Node, Not, Or, Phrase, Soft, Words, parse_query
 from lawsearch.schema import BODY, CHARS, SCORED_FIELDS, SECTION, TITLE
@@ -121,6 +121,7 @@ def search(
             fields = searcher.stored_fields(docnum)
             passage = passage_from_stored(fields)
             spans, frags = highlight(passage.text, plan.terms, plan.phrases, max_chars=fragment_chars, count=fragments)
+            section_spans = find_spans(passage.section_path, plan.terms) if passage.section else ()
             hits.append(
                 Hit(
                     rank=rank,
@@ -129,6 +130,7 @@ def search(
                     document=document_from_stored(fields),
                     spans=spans,
                     fragments=frags,
+                    section_spans=section_spans,
                 )
             )
     return SearchResults(query=query, total=len(candidates), page=page, limit=limit, hits=tuple(hits))

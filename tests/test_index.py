@@ -150,3 +150,11 @@ def test_default_index_path_is_per_user_and_per_corpus(tmp_path: Path, monkeypat
     assert default_index_path(CORPUS) == one
     assert default_index_path(tmp_path) != one
     assert bundled_corpus() == CORPUS
+
+
+def test_create_never_replaces_a_folder_that_is_not_an_index(tmp_path: Path) -> None:
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.txt").write_text("我的论文", encoding="utf-8")
+    with pytest.raises(IndexNotFoundError, match="holds files but no lawsearch index"):
+        Index.create(tmp_path / "mine")
+    assert (tmp_path / "mine" / "thesis.txt").read_text(encoding="utf-8") == "我的论文"

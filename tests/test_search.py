@@ -153,3 +153,11 @@ def test_highlights_are_honest(seed_index) -> None:
 
 def test_stopword_only_query_matches_nothing(seed_index) -> None:
     assert seed_index.search("的 了 吗").total == 0
+
+
+def test_matches_in_section_headings_are_highlighted_there(seed_index) -> None:
+    results = seed_index.search("培训 year:2023", limit=50)
+    heading_only = [h for h in results.hits if not h.spans]
+    assert heading_only, "expected a passage that matches 培训 only in its section path"
+    for hit in heading_only:
+        assert [hit.passage.section_path[s.start : s.end] for s in hit.section_spans] == ["培训"]
