@@ -395,9 +395,7 @@ class JiebaTokenizer(Tokenizer):  # type: ignore[misc]
             yield token
 
 
-def _whole_value(
-    token: Token, value: str, positions: bool, chars: bool, start_pos: int, start_char: int
-) -> Token:
+def _whole_value(token: Token, value: str, positions: bool, chars: bool, start_pos: int, start_char: int) -> Token:
     """The ``tokenize=False`` token: the whole value as one term (whoosh uses it for range ends)."""
     token.original = token.text = value
     token.folded = fold(value)
@@ -513,9 +511,7 @@ def analyze(text: str, mode: str = "index") -> list[AnalyzedToken]:
     else:
         raise InvalidArgumentError(f"unknown analysis mode {mode!r}; expected one of {ANALYZE_MODES!r}")
     return [
-        AnalyzedToken(
-            term=t.text, text=text[t.startchar : t.endchar], position=t.pos, start=t.startchar, end=t.endchar
-        )
+        AnalyzedToken(term=t.text, text=text[t.startchar : t.endchar], position=t.pos, start=t.startchar, end=t.endchar)
         for t in analyzer(text, positions=True, chars=True, mode=whoosh_mode)
     ]
 

@@ -46,15 +46,26 @@ PIECES = st.sampled_from(
         *"ＡＢＺａｚ０９（），：；！？％",
         *"0123456789abcXYZé",
         *"，。、；：“”《》()[]-+%._·・",
-        " ", "\u3000", "\xa0", "\t", "\n", "\r\n", "\u2002", "\u200b",
-        "双随机、一公开", "双随机一公开", "学宪法 讲宪法", "谁执法、谁普法", "12345热线", "未成年人保护法", "法治副校长",
+        " ",
+        "\u3000",
+        "\xa0",
+        "\t",
+        "\n",
+        "\r\n",
+        "\u2002",
+        "\u200b",
+        "双随机、一公开",
+        "双随机一公开",
+        "学宪法 讲宪法",
+        "谁执法、谁普法",
+        "12345热线",
+        "未成年人保护法",
+        "法治副校长",
     ]
 )
 MIXED = st.lists(PIECES, max_size=60).map("".join)
 REPORT_SLICES = st.sampled_from(sorted(REPORTS.values())).flatmap(
-    lambda text: st.tuples(st.integers(0, len(text)), st.integers(0, 400)).map(
-        lambda ij: text[ij[0] : ij[0] + ij[1]]
-    )
+    lambda text: st.tuples(st.integers(0, len(text)), st.integers(0, 400)).map(lambda ij: text[ij[0] : ij[0] + ij[1]])
 )
 TEXTS = st.one_of(st.text(max_size=80), MIXED, REPORT_SLICES)
 MODES = st.sampled_from(["index", "query", ""])
@@ -110,9 +121,7 @@ def test_tokenizer_offsets_and_positions(value: str, start_pos: int, start_char:
     folded = fold(value)
     tokens = [
         (t.text, t.pos, t.startchar - start_char, t.endchar - start_char, t.boost, t.stopped)
-        for t in TOKENIZER(
-            value, positions=True, chars=True, start_pos=start_pos, start_char=start_char, mode=mode
-        )
+        for t in TOKENIZER(value, positions=True, chars=True, start_pos=start_pos, start_char=start_char, mode=mode)
     ]
     assert [pos for _, pos, *_ in tokens] == list(range(start_pos, start_pos + len(tokens)))
     starts = [start for _, _, start, *_ in tokens]
@@ -172,7 +181,13 @@ def test_tokenize_false_yields_the_whole_value() -> None:
 
 def test_keeporiginal() -> None:
     tokens = [(t.text, t.original) for t in make_analyzer()("ＧＤＰ与法治副校长", keeporiginal=True)]
-    assert tokens == [("gdp", "ＧＤＰ"), ("法治副校长", "法治副校长"), ("法治", "法治"), ("副校长", "副校长"), ("校长", "校长")]
+    assert tokens == [
+        ("gdp", "ＧＤＰ"),
+        ("法治副校长", "法治副校长"),
+        ("法治", "法治"),
+        ("副校长", "副校长"),
+        ("校长", "校长"),
+    ]
 
 
 def test_one_token_object_is_reused() -> None:
@@ -311,15 +326,31 @@ def test_real_reports(name: str) -> None:
 
 def test_real_reports_hold_the_dictionary_terms() -> None:
     terms = {term for text in REPORTS.values() for term in index_terms(text)}
-    assert {"法治副校长", "双随机一公开", "谁执法谁普法", "学宪法讲宪法", "习近平法治思想", "三重一大", "12345"} <= terms
+    assert {
+        "法治副校长",
+        "双随机一公开",
+        "谁执法谁普法",
+        "学宪法讲宪法",
+        "习近平法治思想",
+        "三重一大",
+        "12345",
+    } <= terms
 
 
 # --- char analyzer
 
 
 def test_char_analyzer() -> None:
-    assert [(t.term, t.position) for t in analyze("食品，安全", "chars")] == [("食", 0), ("品", 1), ("安", 2), ("全", 3)]
-    assert [(t.term, t.text, t.position) for t in analyze("ＧＤＰ 12", "chars")] == [("gdp", "ＧＤＰ", 0), ("12", "12", 1)]
+    assert [(t.term, t.position) for t in analyze("食品，安全", "chars")] == [
+        ("食", 0),
+        ("品", 1),
+        ("安", 2),
+        ("全", 3),
+    ]
+    assert [(t.term, t.text, t.position) for t in analyze("ＧＤＰ 12", "chars")] == [
+        ("gdp", "ＧＤＰ", 0),
+        ("12", "12", 1),
+    ]
     assert [t.term for t in analyze("的了㐀豈abc123", "chars")] == ["的", "了", "㐀", "\u8c48", "abc123"]
     assert CharTokenizer() == CharTokenizer()
 

@@ -166,7 +166,18 @@ def test_results_to_dict_is_json_ready_and_spans_index_the_text(seed_index) -> N
         "query": "法治副校长", "total": 8, "page": 1, "limit": 3, "pages": 3,
     }  # fmt: skip
     first = data["hits"][0]
-    assert set(first) == {"rank", "id", "score", "text", "highlight", "spans", "section", "section_path", "section_spans", "document"}
+    assert set(first) == {
+        "rank",
+        "id",
+        "score",
+        "text",
+        "highlight",
+        "spans",
+        "section",
+        "section_path",
+        "section_spans",
+        "document",
+    }
     assert set(first["document"]) == {
         "id", "title", "path", "org", "region", "year", "publisher", "published", "title_derived", "collection",
         "metadata",
