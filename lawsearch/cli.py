@@ -173,12 +173,8 @@ def _run_index(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths] or [bundled_corpus()]
     explicit = args.index is not None
     target = Path(args.index) if explicit else default_index_path(paths[0])
-    if args.rebuild:
-        if explicit:
-            _check_replaceable(target)
-        index = Index.create(target)
-    else:
-        index = _open(target, cache=not explicit)
+    # Index.create refuses a folder of other files: --rebuild never replaces those.
+    index = Index.create(target) if args.rebuild else _open(target, cache=not explicit)
     with index:
         report = index.update(paths, progress=_progress_bar() if _is_tty(sys.stderr) else None)
         total = len(index)
@@ -255,6 +251,8 @@ def _open_for_search(explicit: str | None) -> Index:
         return Index.open(explicit)
     corpus = bundled_corpus()
     index = _open(default_index_path(corpus), cache=True)
+    if len(index) == 0 and _is_tty(sys.stderr):
+        _warn(f"first run: indexing the bundled reports into {index.path}")
     try:
         report = index.update([corpus])
     except BaseException:
@@ -274,25 +272,6 @@ def _open(path: Path, *, cache: bool) -> Index:
             raise
         # The default index is only a cache of the corpus: rebuilding it loses nothing.
         return Index.create(path)
-
-
-def _check_replaceable(path: Path) -> None:
-    """Refuse to --rebuild over a folder of someone's files: Index.create replaces whatever is at ``path``.
-
-    Raises:
-        IndexNotFoundError: ``path`` is a non-empty folder that is no lawsearch index.
-    """
-    try:
-        Index.open(path).close()
-    except IndexMismatchError:
-        pass  # an index of another version: exactly what --rebuild is for
-    except IndexNotFoundError:
-        if path.is_dir() and any(path.iterdir()):
-            raise IndexNotFoundError(
-                f"{path} is a folder with files in it but no lawsearch index; --rebuild would delete them; "
-                "choose an empty or new --index folder",
-                path=path,
-            ) from None
 
 
 # --- terminal --------------------------------------------------------------------------------------------------

@@ -194,7 +194,7 @@ def test_unreadable_file_is_skipped_with_a_warning_and_exit_1(tmp_path: Path, ca
 def test_rebuild_refuses_to_replace_a_folder_of_other_files(tmp_path: Path, capsys) -> None:
     (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
     assert main(["index", str(CORPUS), "--index", str(tmp_path), "--rebuild"]) == 2
-    assert "would delete them" in capsys.readouterr().err
+    assert "holds files but no lawsearch index" in capsys.readouterr().err
     assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"
 
 
