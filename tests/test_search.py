@@ -161,3 +161,30 @@ def test_matches_in_section_headings_are_highlighted_there(seed_index) -> None:
     assert heading_only, "expected a passage that matches 培训 only in its section path"
     for hit in heading_only:
         assert [hit.passage.section_path[s.start : s.end] for s in hit.section_spans] == ["培训"]
+
+
+def test_the_stock_jieba_analyzer_cannot_do_what_we_do(tmp_path, seed_index) -> None:
+    """Why lawsearch has its own tokenizer: whoosh + jieba.analyse.ChineseAnalyzer on the same passages."""
+    import warnings
+
+    import whoosh.index
+    from whoosh.fields import ID, TEXT, Schema
+    from whoosh.qparser import QueryParser
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from jieba.analyse import ChineseAnalyzer
+
+    schema = Schema(id=ID(stored=True), body=TEXT(analyzer=ChineseAnalyzer()))
+    stock = whoosh.index.create_in(str(tmp_path), schema)
+    with stock.writer() as writer:
+        for passage in all_passages():
+            writer.add_document(id=passage.id, body=passage.text)
+    with stock.searcher() as searcher:
+        parse = QueryParser("body", stock.schema).parse
+        # token.pos is a character offset, so phrases never match
+        assert len(searcher.search(parse('"食品安全"'))) == 0
+        # single digits and letters are dropped: "3名干部" cannot be found by 3
+        assert len(searcher.search(parse("3"))) == 0
+    assert seed_index.search('"食品安全"').total == 3
+    assert seed_index.search('"3名"').total > 0
