@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
+import attrs
 import pytest
 
 from lawsearch.errors import IngestError
@@ -319,3 +321,37 @@ def test_discover_gives_relative_ids_and_rejects_unsupported_files(tmp_path: Pat
     with pytest.raises(IngestError, match=r"unsupported file type '\.pdf'"):
         discover([tmp_path / "skip.pdf"])
     assert [s.doc_id for s in discover([CORPUS])] == sorted(EXPECTED)
+
+
+# --- golden files: every passage of every report ---------------------------------------------------------------
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def golden_view(parsed: ParsedDocument) -> dict[str, object]:
+    document = attrs.asdict(parsed.document)
+    document["metadata"] = parsed.document.metadata_dict()
+    del document["path"]  # where the checkout lives
+    return {
+        "document": document,
+        "passages": [
+            {
+                "id": p.id,
+                "section": list(p.section),
+                "is_heading": p.is_heading,
+                "start": p.text[:24],
+                "chars": len(p.text),
+            }
+            for p in parsed.passages
+        ],
+    }
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_golden_passages(name: str) -> None:
+    """Each report's passages (id, section path, opening, length) as reviewed; LAWSEARCH_REGEN_GOLDEN=1 rewrites."""
+    view = golden_view(parse(name))
+    path = GOLDEN / f"{name}.json"
+    if os.environ.get("LAWSEARCH_REGEN_GOLDEN"):
+        path.write_text(json.dumps(view, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    assert view == json.loads(path.read_text(encoding="utf-8"))
