@@ -32,7 +32,7 @@ import re
 import threading
 import unicodedata
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import attrs
@@ -263,7 +263,55 @@ def _check_jieba_mode(name: str, value: str) -> None:
         raise InvalidArgumentError(f"{name} must be one of {JIEBA_MODES!r}, got {value!r}")
 
 
-class JiebaTokenizer(Tokenizer):  # type: ignore[misc]
+class _OffsetTokenizer(Tokenizer):  # type: ignore[misc]
+    """The whoosh Tokenizer contract over ``_spans``: subclasses say where the tokens are, this yields them.
+
+    ``_spans(folded, mode)`` returns ``(start, end, term)`` triples in order; each token's ``text`` is the
+    original slice ``value[start:end]``, its folded term travels in ``token.folded`` for ``FoldFilter``, and
+    positions count the tokens from ``start_pos``.
+    """
+
+    def _spans(self, folded: str, mode: str) -> Iterable[tuple[int, int, str]]:
+        raise NotImplementedError
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        """Yield one reused ``Token`` per token; see whoosh's ``RegexTokenizer.__call__`` for the arguments."""
+        if not isinstance(value, str):
+            raise InvalidArgumentError(f"{type(self).__name__} needs a str, got {type(value).__name__}: {value!r}")
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            yield _whole_value(token, value, positions, chars, start_pos, start_char)
+            return
+        pos = start_pos
+        for start, end, term in self._spans(fold(value), mode):
+            token.text = value[start:end]
+            token.folded = term
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = token.text
+            if positions:
+                token.pos = pos
+                pos += 1
+            if chars:
+                token.startchar = start_char + start
+                token.endchar = start_char + end
+            yield token
+
+
+class JiebaTokenizer(_OffsetTokenizer):
     """Whoosh tokenizer that segments Chinese with jieba (结巴分词) and keeps exact character offsets.
 
     ``index_mode`` is used when whoosh indexes (``mode="index"`` or ``""``), ``query_mode`` when it parses
@@ -358,42 +406,6 @@ class JiebaTokenizer(Tokenizer):  # type: ignore[misc]
             spans.extend(span for span in found if span not in seen)
             spans.sort(key=lambda span: span[0])  # stable: jieba's tokens first at the same start
 
-    def __call__(
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs: Any,
-    ) -> Iterator[Token]:
-        """Yield one reused ``Token`` per word; see whoosh's ``RegexTokenizer.__call__`` for the arguments."""
-        if not isinstance(value, str):
-            raise InvalidArgumentError(f"JiebaTokenizer needs a str, got {type(value).__name__}: {value!r}")
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        if not tokenize:
-            yield _whole_value(token, value, positions, chars, start_pos, start_char)
-            return
-        pos = start_pos
-        for start, end, term in self._spans(fold(value), mode):
-            token.text = value[start:end]
-            token.folded = term
-            token.boost = 1.0
-            token.stopped = False
-            if keeporiginal:
-                token.original = token.text
-            if positions:
-                token.pos = pos
-                pos += 1
-            if chars:
-                token.startchar = start_char + start
-                token.endchar = start_char + end
-            yield token
-
 
 def _whole_value(token: Token, value: str, positions: bool, chars: bool, start_pos: int, start_char: int) -> Token:
     """The ``tokenize=False`` token: the whole value as one term (whoosh uses it for range ends)."""
@@ -415,7 +427,7 @@ _CJK_CHARS = "\u3005-\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0
 _CHAR_TOKEN = re.compile(f"(?=[^\\W_])[{_CJK_CHARS}]|[^\\W_{_CJK_CHARS}]+")
 
 
-class CharTokenizer(Tokenizer):  # type: ignore[misc]
+class CharTokenizer(_OffsetTokenizer):
     """Whoosh tokenizer for the phrase field (逐字): each ideograph one token, each letter/digit run one token.
 
     Positions are consecutive; punctuation and spaces make no token and take no position, so the phrase
@@ -429,40 +441,9 @@ class CharTokenizer(Tokenizer):  # type: ignore[misc]
 
     __hash__ = None  # type: ignore[assignment]
 
-    def __call__(
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs: Any,
-    ) -> Iterator[Token]:
-        """Yield one reused ``Token`` per character or run; see whoosh's ``RegexTokenizer.__call__``."""
-        if not isinstance(value, str):
-            raise InvalidArgumentError(f"CharTokenizer needs a str, got {type(value).__name__}: {value!r}")
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        if not tokenize:
-            yield _whole_value(token, value, positions, chars, start_pos, start_char)
-            return
-        for pos, match in enumerate(_CHAR_TOKEN.finditer(fold(value)), start_pos):
-            start, end = match.span()
-            token.text = value[start:end]
-            token.folded = match.group()
-            token.boost = 1.0
-            token.stopped = False
-            if keeporiginal:
-                token.original = token.text
-            if positions:
-                token.pos = pos
-            if chars:
-                token.startchar = start_char + start
-                token.endchar = start_char + end
-            yield token
+    def _spans(self, folded: str, mode: str) -> Iterator[tuple[int, int, str]]:
+        for match in _CHAR_TOKEN.finditer(folded):
+            yield match.start(), match.end(), match.group()
 
 
 class FoldFilter(Filter):  # type: ignore[misc]
