@@ -387,7 +387,7 @@ def test_analyzer_pickles() -> None:
     assert len(data) < 2000  # no dictionary inside
     restored = pickle.loads(data)
     assert restored == analyzer and restored is not analyzer
-    assert restored[0]._lexicon is None
+    assert "_lexicon" not in vars(restored[0])  # the segmenter is process-wide, never pickled
     text = "学宪法，讲宪法；ＧＤＰ增长"
     assert [t.text for t in restored(text)] == [t.text for t in analyzer(text)]
     assert pickle.loads(pickle.dumps(make_char_analyzer())) == make_char_analyzer()
@@ -403,12 +403,43 @@ def test_tokenizer_equality() -> None:
 def test_jieba_instance_is_private_and_shared() -> None:
     import jieba
 
-    first, second = JiebaTokenizer(), JiebaTokenizer()
-    list(first("法治副校长"))
-    list(second("法治副校长"))
-    assert first._lexicon is second._lexicon is analysis._lexicon(None)
-    assert first._lexicon.jieba is not jieba.dt
-    assert "法治副校长" not in jieba.dt.FREQ
+    list(JiebaTokenizer()("法治副校长"))
+    assert analysis._lexicon(None) is analysis._lexicon(None)  # loaded once per process
+    assert "法治副校长" not in jieba.dt.FREQ  # the global jieba never got our user dictionary
+
+
+@pytest.mark.parametrize("backend", ["jieba", "rjieba"])
+def test_each_segmenter_backend_can_be_chosen(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if backend == "rjieba":
+        pytest.importorskip("rjieba")
+    monkeypatch.setenv(analysis.SEGMENTER_ENV, backend)
+    assert analysis.segmenter_backend() == backend
+    assert analysis._lexicon(None).backend == backend
+    assert "法治副校长" in index_terms("开展法治副校长调研")
+
+
+def _seed_passages():  # type: ignore[no-untyped-def]
+    from lawsearch.ingest import discover, read_file
+
+    corpus = Path(__file__).resolve().parent.parent / "corpus"
+    return [p for s in discover([corpus]) for d in read_file(s.path, doc_id=s.doc_id) for p in d.passages]
+
+
+def test_rjieba_gives_jieba_s_tokens_on_every_seed_passage(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The accelerator is only an accelerator: same dictionary, same user dictionary, same tokens."""
+    pytest.importorskip("rjieba")
+    texts = [p.text for p in _seed_passages()] + ["2021-2025年ＧＤＰ3.5in增长５％", "abc-def_12.5%x 双随机、一公开"]
+    tokens = {}
+    for backend in ("jieba", "rjieba"):
+        monkeypatch.setenv(analysis.SEGMENTER_ENV, backend)
+        tokens[backend] = [analysis.analyze(text) for text in texts]
+    assert tokens["rjieba"] == tokens["jieba"]
+
+
+def test_unknown_segmenter_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(analysis.SEGMENTER_ENV, "hanlp")
+    with pytest.raises(InvalidArgumentError, match="LAWSEARCH_SEGMENTER='hanlp' is not one of"):
+        analysis.segmenter_backend()
 
 
 def test_loading_prints_nothing() -> None:
