@@ -305,7 +305,7 @@ def _load_rjieba(
 ) -> tuple[Callable[[str, bool], list[str]], Callable[[str], bool]]:
     import rjieba
 
-    segmenter = rjieba.Jieba.empty()
+    segmenter = rjieba.Jieba.empty()  # type: ignore[no-untyped-call]
     # jieba's own dictionary file, so both backends know exactly the same words and frequencies
     with open(path, encoding="utf-8") as lines:
         for line in lines:
