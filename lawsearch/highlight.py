@@ -13,10 +13,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection, Sequence
 
-from lawsearch.analysis import fold, make_analyzer, make_char_analyzer
+from lawsearch.analysis import fold, make_char_analyzer, term_spans
 from lawsearch.models import Fragment, Span
 
 __all__ = ["best_fragments", "find_spans", "highlight"]
@@ -24,7 +25,8 @@ __all__ = ["best_fragments", "find_spans", "highlight"]
 _SENTENCE_END = re.compile(r"[。；！？!?;]+[”’」』）)]*|\n")
 _CLAUSE_END = re.compile(r"[，、：:,]")
 _WORD = r"0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_GAP = f"[^{_WORD}]*"
+# \x00 separates passages in the text a phrase query scans: a phrase never runs across it
+_GAP = f"[^{_WORD}\x00]*"
 
 
 def highlight(
@@ -49,19 +51,20 @@ def find_spans(text: str, terms: Collection[str], phrases: Sequence[str] = ()) -
     wanted = set(terms)
     found: list[tuple[int, int, str]] = []
     if wanted:
-        for token in make_analyzer()(text, chars=True, mode="index"):
-            if token.text in wanted:
-                found.append((token.startchar, token.endchar, token.text))
+        found.extend(span for span in term_spans(text) if span[2] in wanted)
     if phrases:
         folded = fold(text)
         for phrase in phrases:
-            pattern = _phrase_pattern(phrase)
+            pattern = phrase_pattern(phrase)
             if pattern is not None:
                 found.extend((m.start(), m.end(), fold(phrase)) for m in pattern.finditer(folded))
     return _merge(found)
 
 
-def _phrase_pattern(phrase: str) -> re.Pattern[str] | None:
+@functools.lru_cache(maxsize=256)
+def phrase_pattern(phrase: str) -> re.Pattern[str] | None:
+    """A regex over folded text for the phrase: its characters (letter/digit runs whole) in order, with
+    anything but letters, digits and ideographs allowed between them; None when the phrase has none."""
     units = [token.text for token in make_char_analyzer()(phrase)]
     if not units:
         return None

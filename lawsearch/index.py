@@ -1,10 +1,11 @@
-"""The on-disk index: create, open, add, update and delete by document; the only place Passage ↔ stored fields.
+"""The on-disk index: create, open, add, update and delete by document.
 
-An index is a folder holding a whoosh index plus ``lawsearch.json``, which records the schema version and the
-analyzer fingerprint it was built with. Opening an index built by another schema or analyzer raises
-IndexMismatchError instead of silently mixing incompatible terms.
+An index is a folder holding a whoosh index (the store of record: one whoosh document per source document, see
+``schema.py``), ``segments/`` (the ranking segments with passages and postings, see ``ranking.py``) and
+``lawsearch.json``, which records the schema version and the analyzer fingerprint it was built with. Opening an
+index built by another schema or analyzer raises IndexMismatchError instead of silently mixing incompatible terms.
 
-Re-indexing a corpus (``Index.update``) compares each file's content hash with the one stored on its passages:
+Re-indexing a corpus (``Index.update``) compares each file's content hash with the one recorded for it:
 unchanged files are skipped, changed files are replaced, files that disappeared from an indexed folder are removed.
 All changes of one update are committed at once: a failed or interrupted update leaves the last commit intact.
 """
@@ -17,12 +18,14 @@ import os
 import shutil
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import attrs
+import numpy as np
 import whoosh.index
 
 from lawsearch import __version__
@@ -36,11 +39,13 @@ from lawsearch.errors import (
 )
 from lawsearch.ingest import content_hash, discover, parse_bytes
 from lawsearch.models import Document, ParsedDocument, Passage, SearchResults
+from lawsearch.ranking import Core, Segment, build_segment
 from lawsearch.schema import SCHEMA_VERSION, build_schema
 
 __all__ = ["Index", "ProgressCallback", "UpdateReport", "bundled_corpus", "default_index_path"]
 
 META_FILE = "lawsearch.json"
+SEGMENTS = "segments"
 _WRITE_TIMEOUT = 10.0
 
 #: ``progress(done, total, path)`` is called after each file of an update.
@@ -65,7 +70,7 @@ class Index:
 
     path: Path
     _ix: Any = attrs.field(repr=False)
-    _searcher: Any = attrs.field(default=None, repr=False)
+    _core: Core | None = attrs.field(default=None, repr=False)
     _generation: int = attrs.field(default=-2, repr=False)
     _lock: threading.Lock = attrs.field(factory=threading.Lock, repr=False)
 
@@ -148,9 +153,7 @@ class Index:
 
     def close(self) -> None:
         with self._lock:
-            if self._searcher is not None:
-                self._searcher.close()
-                self._searcher = None
+            self._core = None
         self._ix.close()
 
     def __enter__(self) -> Index:
@@ -166,7 +169,7 @@ class Index:
 
         Unchanged files are skipped, changed ones replaced, files gone from an indexed folder removed.
         A file that cannot be read is reported in ``UpdateReport.errors`` and skipped; whatever it had in
-        the index before stays.
+        the index before stays. All changes are committed at once, at the end.
 
         Raises:
             IngestError: a path does not exist or two files would get one document id.
@@ -183,7 +186,6 @@ class Index:
         ]
         counts = {"added": 0, "changed": 0, "unchanged": 0, "passages": 0}
         errors: list[IngestError] = []
-        replaced: list[str] = []
         batches: list[tuple[str, str, list[ParsedDocument]]] = []
         for done, source in enumerate(files, start=1):
             try:
@@ -202,39 +204,90 @@ class Index:
                         errors.append(exc)
                     else:
                         counts["changed" if previous is not None else "added"] += 1
-                        if previous is not None:
-                            replaced.append(str(source.path))
                         batches.append((str(source.path), digest, parsed))
             if progress is not None:
                 progress(done, len(files), source.path)
+        replaced = [b[0] for b in batches if b[0] in indexed]
         errors.extend(self._check_ids(batches, replaced + gone))
         failed = {str(e.path) for e in errors}
         batches = [b for b in batches if b[0] not in failed]
         if batches or gone:
-            with self._writer() as writer:
-                for stale in gone + [b[0] for b in batches if b[0] in indexed]:
-                    writer.delete_by_term("source", stale)
-                for path, digest, parsed in batches:
-                    counts["passages"] += _write(writer, parsed, path, digest)
+            counts["passages"] = self._commit(batches, remove_sources=gone + [b[0] for b in batches if b[0] in indexed])
         return UpdateReport(removed=len(gone), errors=tuple(errors), **counts)
 
     def add(self, documents: Iterable[ParsedDocument], *, source: str = "", source_hash: str = "") -> int:
-        """Add parsed documents, replacing any earlier passages of the same document ids. Returns passages written."""
+        """Add parsed documents, replacing any earlier version of the same document ids. Returns passages written.
+
+        Without ``source`` each document is its own source (``api:<doc id>``).
+        """
         documents = list(documents)
+        core = self.core()
+        stale = {core.documents[i]["id"] for i in range(len(core.documents))} & {d.document.id for d in documents}
+        batches = (
+            [(source, source_hash or uuid.uuid4().hex, documents)]
+            if source
+            else [(f"api:{d.document.id}", source_hash or uuid.uuid4().hex, [d]) for d in documents]
+        )
+        errors = self._check_ids(batches, [b[0] for b in batches])
+        if errors:
+            raise errors[0]
         with self._writer() as writer:
-            for parsed in documents:
-                writer.delete_by_term("doc_id", parsed.document.id)
-            return _write(writer, documents, source, source_hash)
+            for doc_id in stale:
+                self._drop_document(writer, doc_id)
+            return self._write_batches(writer, batches)
 
     def delete_document(self, doc_id: str) -> int:
-        """Delete a document's passages; returns how many were deleted."""
+        """Delete a document and its passages; returns how many passages were deleted."""
         with self._writer() as writer:
-            return int(writer.delete_by_term("doc_id", doc_id))
+            return self._drop_document(writer, doc_id)
+
+    def _commit(self, batches: Sequence[tuple[str, str, list[ParsedDocument]]], remove_sources: Sequence[str]) -> int:
+        with self._writer() as writer:
+            for source in remove_sources:
+                writer.delete_by_term("source", source)
+            return self._write_batches(writer, batches)
+
+    def _write_batches(self, writer: Any, batches: Sequence[tuple[str, str, list[ParsedDocument]]]) -> int:
+        """Write each batch's segment file, then its whoosh records (committed by the caller)."""
+        written = 0
+        for source, digest, documents in batches:
+            name = _segment_name(source, digest)
+            path = self.path / SEGMENTS / f"{name}.npz"
+            if not path.exists():
+                path.parent.mkdir(exist_ok=True)
+                build_segment(documents).save(path)
+            for parsed in documents:
+                writer.add_document(
+                    doc_id=parsed.document.id,
+                    source=source,
+                    source_hash=digest,
+                    segment=name,
+                    data=json.dumps(_document_fields(parsed.document), ensure_ascii=False),
+                )
+                written += len(parsed.passages)
+        return written
+
+    def _drop_document(self, writer: Any, doc_id: str) -> int:
+        """Remove one document; the other documents of its source get a new segment without it."""
+        core = self.core()
+        doc_index = next((i for i, d in enumerate(core.documents) if d["id"] == doc_id), None)
+        if doc_index is None:
+            return 0
+        with self._ix.searcher() as searcher:
+            record = searcher.document(doc_id=doc_id)
+        siblings = [
+            fields for fields in self._records() if fields["source"] == record["source"] and fields["doc_id"] != doc_id
+        ]
+        writer.delete_by_term("source", record["source"])
+        if siblings:
+            kept = [_parsed_from_core(core, fields["doc_id"]) for fields in siblings]
+            self._write_batches(writer, [(record["source"], f"{record['source_hash']}-{uuid.uuid4().hex}", kept)])
+        return int(np.count_nonzero(core.passage_document == doc_index))
 
     @contextmanager
     def _writer(self) -> Iterator[Any]:
         try:
-            writer = self._ix.writer(timeout=_WRITE_TIMEOUT, limitmb=256)
+            writer = self._ix.writer(timeout=_WRITE_TIMEOUT)
         except whoosh.index.LockError:
             raise IndexLockedError(
                 f"another process is writing to the index at {self.path} (waited {_WRITE_TIMEOUT:.0f} s); "
@@ -247,71 +300,89 @@ class Index:
             writer.cancel()
             raise
         writer.commit()
+        self._collect_garbage()
+
+    def _collect_garbage(self) -> None:
+        """Remove segment files that no commit names any more (left by replaced sources or killed writers)."""
+        folder = self.path / SEGMENTS
+        if not folder.is_dir():
+            return
+        live = {fields["segment"] for fields in self._records()}
+        for path in folder.iterdir():
+            if path.suffix == ".npz" and path.stem not in live:
+                path.unlink(missing_ok=True)
 
     def _check_ids(
         self, batches: Sequence[tuple[str, str, list[ParsedDocument]]], leaving: Sequence[str]
     ) -> list[IngestError]:
         """Passage ids must be unique across the index: report files whose ids another source already uses."""
+        core = self.core()
+        leaving_set = set(leaving)
+        source_of_document = {fields["doc_id"]: fields["source"] for fields in self._records()}
         owner: dict[str, str] = {}
         errors: list[IngestError] = []
-        leaving_set = set(leaving)
-        with self.searcher() as searcher:
-            for source, _, parsed in batches:
-                for passage in (p for d in parsed for p in d.passages):
-                    other = owner.get(passage.id)
-                    if other is None:
-                        stored = searcher.document(id=passage.id)
-                        if stored and stored["source"] not in leaving_set and stored["source"] != source:
-                            other = stored["source"]
-                    if other is not None and other != source:
-                        errors.append(
-                            IngestError(
-                                f"passage id {passage.id!r} is already used by {other}; ids must be unique", path=source
-                            )
+        for source, _, parsed in batches:
+            for passage in (p for d in parsed for p in d.passages):
+                other = owner.get(passage.id)
+                if other is None and passage.id in core.ids:
+                    doc_id = core.documents[core.passages[core.ids[passage.id]]["document"]]["id"]
+                    holder = source_of_document.get(doc_id, "")
+                    if holder not in leaving_set and holder != source:
+                        other = holder
+                if other is not None and other != source:
+                    errors.append(
+                        IngestError(
+                            f"passage id {passage.id!r} is already used by {other}; ids must be unique", path=source
                         )
-                        break
-                    owner[passage.id] = source
+                    )
+                    break
+                owner[passage.id] = source
         return errors
 
     # --- reading -------------------------------------------------------------------------------------------
 
-    @contextmanager
-    def searcher(self) -> Iterator[Any]:
-        """A whoosh searcher on the latest commit (shared, refreshed when the index changed)."""
+    def _records(self) -> list[dict[str, Any]]:
+        with self._ix.searcher() as searcher:
+            return [dict(fields) for fields in searcher.reader().all_stored_fields()]
+
+    def core(self) -> Core:
+        """The ranking core of the latest commit (loaded once per commit; safe to share between threads)."""
         with self._lock:
             generation = self._ix.latest_generation()
-            if self._searcher is None or generation != self._generation:
-                # A new searcher rather than whoosh's refresh(), which fails on an empty index. The old one
-                # is left to the garbage collector: another thread may still be reading from it.
-                self._searcher = self._ix.searcher()
+            if self._core is None or generation != self._generation:
+                self._core = self._load_core()
                 self._generation = generation
-            searcher = self._searcher
-        yield searcher
+            return self._core
+
+    def _load_core(self) -> Core:
+        records = sorted(self._records(), key=lambda fields: (fields["source"], fields["segment"]))
+        names = list(dict.fromkeys(fields["segment"] for fields in records))
+        if not names:
+            return Core.empty()
+        segments = []
+        for name in names:
+            path = self.path / SEGMENTS / f"{name}.npz"
+            try:
+                segments.append(Segment.load(path))
+            except (OSError, ValueError, KeyError) as exc:
+                raise IndexMismatchError(
+                    f"the index at {self.path} is damaged: segment {name} cannot be read ({exc}); "
+                    f"rebuild it with: lawsearch index PATH --rebuild --index {self.path}",
+                    path=self.path,
+                ) from None
+        return Core.merge(segments)
 
     def __len__(self) -> int:
-        with self.searcher() as searcher:
-            return int(searcher.doc_count())
+        return self.core().size
 
     def sources(self) -> dict[str, str]:
         """Indexed source files and the content hash each was indexed with."""
-        out: dict[str, str] = {}
-        with self.searcher() as searcher:
-            reader = searcher.reader()
-            for raw in reader.lexicon("source"):
-                text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-                docnums = list(searcher.document_numbers(source=text))
-                if docnums:
-                    out[text] = reader.stored_fields(docnums[0])["source_hash"]
-        return out
+        return {fields["source"]: fields["source_hash"] for fields in self._records()}
 
     def documents(self) -> list[Document]:
         """Every indexed document, sorted by id."""
-        seen: dict[str, Document] = {}
-        with self.searcher() as searcher:
-            for fields in searcher.reader().all_stored_fields():
-                if fields["doc_id"] not in seen:
-                    seen[fields["doc_id"]] = document_from_stored(fields)
-        return [seen[key] for key in sorted(seen)]
+        core = self.core()
+        return sorted((core.document(i) for i in range(len(core.documents))), key=lambda d: d.id)
 
     def document(self, doc_id: str) -> Document:
         """The document with this id.
@@ -319,11 +390,11 @@ class Index:
         Raises:
             InvalidArgumentError: no such document.
         """
-        with self.searcher() as searcher:
-            fields = searcher.document(doc_id=doc_id)
-        if not fields:
-            raise InvalidArgumentError(f"no document {doc_id!r} in the index at {self.path}")
-        return document_from_stored(fields)
+        core = self.core()
+        for i, fields in enumerate(core.documents):
+            if fields["id"] == doc_id:
+                return core.document(i)
+        raise InvalidArgumentError(f"no document {doc_id!r} in the index at {self.path}")
 
     def passage(self, passage_id: str) -> Passage:
         """The passage with this id.
@@ -331,17 +402,17 @@ class Index:
         Raises:
             InvalidArgumentError: no such passage.
         """
-        with self.searcher() as searcher:
-            fields = searcher.document(id=passage_id)
-        if not fields:
+        core = self.core()
+        row = core.ids.get(passage_id)
+        if row is None:
             raise InvalidArgumentError(f"no passage {passage_id!r} in the index at {self.path}")
-        return passage_from_stored(fields)
+        return core.passage(row)
 
     def passages(self, doc_id: str) -> list[Passage]:
         """A document's passages in reading order."""
-        with self.searcher() as searcher:
-            found = [passage_from_stored(fields) for fields in searcher.documents(doc_id=doc_id)]
-        return sorted(found, key=lambda p: p.number)
+        core = self.core()
+        rows = [i for i, meta in enumerate(core.passages) if core.documents[meta["document"]]["id"] == doc_id]
+        return sorted((core.passage(i) for i in rows), key=lambda p: p.number)
 
     def context(self, passage_id: str, *, before: int = 1, after: int = 1) -> list[Passage]:
         """The passage with up to ``before`` passages before it and ``after`` after it in its document."""
@@ -357,52 +428,21 @@ class Index:
         return search(self, query, page=page, limit=limit, **options)
 
 
-# --- stored fields ↔ value objects ---------------------------------------------------------------------------
+def _segment_name(source: str, digest: str) -> str:
+    key = f"{SCHEMA_VERSION}\0{analyzer_fingerprint()}\0{source}\0{digest}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
 
 
-def _write(writer: Any, documents: Iterable[ParsedDocument], source: str, source_hash: str) -> int:
-    written = 0
-    for parsed in documents:
-        doc = parsed.document
-        doc_data = {
-            "title": doc.title, "path": doc.path, "org": doc.org, "region": doc.region, "year": doc.year,
-            "publisher": doc.publisher, "published": doc.published, "title_derived": doc.title_derived,
-            "metadata": dict(doc.metadata),
-        }  # fmt: skip
-        for passage in parsed.passages:
-            fields: dict[str, Any] = dict(
-                id=passage.id, doc_id=doc.id, collection=doc.collection, source=source, source_hash=source_hash,
-                number=passage.number, body=passage.text, chars=passage.text, title=doc.title,
-                section=" ".join(passage.section), org=doc.org, region=doc.region,
-                data=json.dumps(
-                    {"section": list(passage.section), "is_heading": passage.is_heading, "document": doc_data},
-                    ensure_ascii=False,
-                ),
-            )  # fmt: skip
-            if doc.year is not None:
-                fields["year"] = doc.year
-            writer.add_document(**fields)
-            written += 1
-    return written
+def _document_fields(document: Document) -> dict[str, Any]:
+    fields = attrs.asdict(document)
+    fields["metadata"] = document.metadata_dict()
+    return fields
 
 
-def passage_from_stored(fields: Mapping[str, Any]) -> Passage:
-    """Rebuild a Passage from a whoosh document's stored fields."""
-    data = json.loads(fields["data"])
-    return Passage(
-        id=fields["id"],
-        document_id=fields["doc_id"],
-        number=fields["number"],
-        text=fields["body"],
-        section=tuple(data["section"]),
-        is_heading=data["is_heading"],
-    )
-
-
-def document_from_stored(fields: Mapping[str, Any]) -> Document:
-    """Rebuild a passage's Document from a whoosh document's stored fields."""
-    data = json.loads(fields["data"])["document"]
-    return Document(id=fields["doc_id"], collection=fields["collection"], **data)
+def _parsed_from_core(core: Core, doc_id: str) -> ParsedDocument:
+    index = next(i for i, d in enumerate(core.documents) if d["id"] == doc_id)
+    rows = np.flatnonzero(core.passage_document == index)
+    return ParsedDocument(core.document(index), [core.passage(int(row)) for row in rows])
 
 
 def _write_meta(path: Path) -> None:

@@ -35,8 +35,9 @@ FIELDS = {
     "collection": "reports, records, laws …",
 }
 _OPERATORS = ("AND", "OR", "NOT")
-_OPEN_QUOTES = '"“”„「'
-_CLOSE_QUOTES = {'"': '"“”', "“": '”"“', "”": '”"“', "„": '“”"', "「": "」"}
+# A closing ” or 」 with no opening one is only punctuation (questions pasted from documents have them).
+_OPEN_QUOTES = '"“「'
+_CLOSE_QUOTES = {'"': '"“”', "“": '”"“', "「": "」"}
 _STOP_CHARS = set(" \t\n()") | set(_OPEN_QUOTES)
 _FIELD = re.compile(r"([A-Za-z_]+):(.*)", re.S)
 _YEAR = re.compile(r"^(\d{4})(?:\.\.(\d{4}))?$")

@@ -1,63 +1,34 @@
-"""The whoosh schema of a lawsearch index, its field names and its version.
+"""The whoosh schema of a lawsearch index: one whoosh document per source document (report, law), and the version.
 
-One whoosh document per passage. Document metadata is repeated on each of its passages, so filters
-(``year:2024``, ``org:…``) are plain term lookups and a hit needs no second read.
+whoosh is the store of record and the commit point. Each whoosh document says which source file a document
+came from, that file's content hash (for incremental re-indexing), the ranking segment that holds its passages
+and postings (``ranking.py``), and the document's fields as JSON. A whoosh commit is atomic, so the set of
+segments a commit names is always complete: segment files are written before the commit that names them.
 
 Fields:
-    body      passage text, jieba search-mode terms (sub-words too), frequencies, no positions; stored
-    chars     passage text, one token per CJK character or letter/digit run, with positions: phrase queries
-    title     document title (report title / law name), jieba terms
-    section   the section path's headings, jieba terms
-    org, region   jieba terms;   year   numeric;   collection, doc_id, id   exact ids, stored
-    source, source_hash   the file a passage came from and its content hash (incremental re-indexing)
-    data      JSON text: everything else needed to rebuild Passage and Document (index.py owns it)
+    doc_id        the document id (unique)
+    source        the source file's absolute path (or ``api:…`` for documents added through ``Index.add``)
+    source_hash   the source's content hash
+    segment       the ranking segment file (content-addressed name) holding the document's passages
+    data          JSON: the Document fields
 """
 
 from __future__ import annotations
 
-from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import ID, STORED, Schema
 
-from lawsearch.analysis import make_analyzer, make_char_analyzer
+__all__ = ["SCHEMA_VERSION", "build_schema"]
 
-__all__ = [
-    "BODY",
-    "CHARS",
-    "FIELD_NAMES",
-    "SCHEMA_VERSION",
-    "SCORED_FIELDS",
-    "SECTION",
-    "TITLE",
-    "build_schema",
-]
-
-#: Bump when fields or their meaning change: an index of another version must be rebuilt.
-SCHEMA_VERSION = 1
-
-BODY, CHARS, TITLE, SECTION = "body", "chars", "title", "section"
-#: The text fields that BM25F ranks over.
-SCORED_FIELDS = (BODY, TITLE, SECTION)
-FIELD_NAMES = (
-    "id", "doc_id", "collection", "source", "source_hash", "number",
-    BODY, CHARS, TITLE, SECTION, "org", "region", "year", "data",
-)  # fmt: skip
+#: Bump when the layout or the meaning of the stored data changes: an index of another version must be rebuilt.
+SCHEMA_VERSION = 2
 
 
 def build_schema() -> Schema:
     """A fresh Schema object (whoosh schemas are mutable, so never share one)."""
-    words = make_analyzer()
     return Schema(
-        id=ID(stored=True, unique=True),
-        doc_id=ID(stored=True),
-        collection=ID(stored=True),
+        doc_id=ID(stored=True, unique=True),
         source=ID(stored=True),
         source_hash=STORED(),
-        number=NUMERIC(stored=True),
-        body=TEXT(analyzer=words, phrase=False, stored=True),
-        chars=TEXT(analyzer=make_char_analyzer(), phrase=True),
-        title=TEXT(analyzer=words, phrase=False),
-        section=TEXT(analyzer=words, phrase=False),
-        org=TEXT(analyzer=words, phrase=False),
-        region=TEXT(analyzer=words, phrase=False),
-        year=NUMERIC(),
+        segment=ID(stored=True),
         data=STORED(),
     )

@@ -1,39 +1,43 @@
-"""Search: parse the query, select matching passages with whoosh, rank them with BM25F, attach highlights.
+"""Search: parse the query, select matching passages, rank them with BM25F, attach highlights.
 
+Everything runs on the in-memory ranking core (``ranking.py``); whoosh is not touched while searching.
 Matching and ranking are separate steps:
 
-1. The syntax tree (``query.py``) decides *which* passages match, evaluated on sets of whoosh document
-   numbers: words match in body, title or section headings; phrases on the phrase field; filters on their fields.
+1. The syntax tree (``query.py``) decides *which* passages match, as boolean masks over the core's passages:
+   words match in body, title or section headings; a phrase is found by scanning the folded text (its
+   characters in order, punctuation and spaces between them allowed); filters use their fields.
 2. Every matching passage is scored with BM25F over the body, title and section fields (Robertson & Zaragoza,
    "The Probabilistic Relevance Framework: BM25 and Beyond", 2009): for each query term the field term
    frequencies are length-normalized per field, weighted, summed, and saturated once::
 
        tf~(t, d) = Σ_f  w_f · tf(t, f, d) / (1 − b_f + b_f · len(f, d) / avglen(f))
-       score(d)  = coord(d) · Σ_t  idf(t) · tf~ · (k1 + 1) / (k1 + tf~)
+       score(d)  = coord(d) · Σ_t  idf(t) · tf~ · (k1 + 1) / (k1 + tf~)      (Weights.lucene: no (k1 + 1))
        idf(t)    = ln(1 + (N − df + 0.5) / (df + 0.5))     df: passages with t in any scored field
        coord(d)  = (matched query terms / query terms) ** coordination
 
    Coordination ranks passages that match more of a long natural-language query first, so
    ``查处了多少家违规培训机构`` needs no AND. Filters and NOT clauses never change a score.
-3. The requested page is loaded and highlighted (``highlight.py``).
+3. The top ``page × limit`` are picked with a partial sort; only the requested page is highlighted.
+
+``Weights.bm25()`` is plain BM25 on the body field with Lucene's formula; ``tests/test_ranking.py`` checks it
+against bm25s (``method="lucene"``) to 1e-4.
 """
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import attrs
-from whoosh import query as wq
+import numpy as np
+import numpy.typing as npt
 
-from lawsearch.analysis import make_char_analyzer, query_terms
+from lawsearch.analysis import query_terms
 from lawsearch.errors import InvalidArgumentError
-from lawsearch.highlight import find_spans, highlight
+from lawsearch.highlight import find_spans, highlight, phrase_pattern
 from lawsearch.models import Hit, SearchResults
 from lawsearch.query import And, Field, Node, Not, Or, Phrase, Soft, Words, parse_query
-from lawsearch.schema import BODY, CHARS, SCORED_FIELDS, SECTION, TITLE
+from lawsearch.ranking import SCORED_FIELDS, Core
 
 if TYPE_CHECKING:
     from lawsearch.index import Index
@@ -55,9 +59,17 @@ class Weights:
     b_section: float = 0.5
     k1: float = 1.2
     coordination: float = 1.0
+    lucene: bool = False
+
+    @classmethod
+    def bm25(cls, *, k1: float = 1.2, b: float = 0.75) -> Weights:
+        """Plain BM25 on the body field as Lucene computes it: no title, section or coordination."""
+        return cls(title=0.0, section=0.0, b_body=b, k1=k1, coordination=0.0, lucene=True)
 
     def __attrs_post_init__(self) -> None:
         for field in attrs.fields(Weights):
+            if field.name == "lucene":
+                continue
             value = getattr(self, field.name)
             if not isinstance(value, (int, float)) or value < 0 or math.isnan(value):
                 raise InvalidArgumentError(f"weight {field.name!r} must be a number >= 0, got {value!r}")
@@ -65,9 +77,9 @@ class Weights:
             if getattr(self, name) > 1:
                 raise InvalidArgumentError(f"{name!r} must be between 0 and 1, got {getattr(self, name)!r}")
 
-    def field(self, name: str) -> tuple[float, float]:
-        """``(weight, b)`` of a scored field."""
-        return float(getattr(self, name)), float(getattr(self, f"b_{name}"))
+    def fields(self) -> dict[str, tuple[float, float]]:
+        """``{field: (weight, b)}`` for the scored fields."""
+        return {name: (float(getattr(self, name)), float(getattr(self, f"b_{name}"))) for name in SCORED_FIELDS}
 
 
 @attrs.frozen
@@ -101,39 +113,41 @@ def search(
         raise InvalidArgumentError(f"limit must be an integer from 1 to {MAX_LIMIT}, got {limit!r}")
     weights = weights or Weights()
     plan = compile_query(parse_query(query))
-    from lawsearch.index import document_from_stored, passage_from_stored
-
-    with index.searcher() as searcher:
-        reader = searcher.reader()
-        live: list[set[int]] = []
-
-        def everything() -> set[int]:
-            if not live:
-                live.append(set(reader.all_doc_ids()))
-            return live[0]
-
-        candidates = _matching(searcher, plan.node, everything)
-        scores = _bm25f(searcher, candidates, plan.terms, weights)
-        ranked = sorted(candidates, key=lambda docnum: (-scores.get(docnum, 0.0), docnum))
-        first = (page - 1) * limit
-        hits = []
-        for rank, docnum in enumerate(ranked[first : first + limit], start=first + 1):
-            fields = searcher.stored_fields(docnum)
-            passage = passage_from_stored(fields)
-            spans, frags = highlight(passage.text, plan.terms, plan.phrases, max_chars=fragment_chars, count=fragments)
-            section_spans = find_spans(passage.section_path, plan.terms) if passage.section else ()
-            hits.append(
-                Hit(
-                    rank=rank,
-                    score=round(scores.get(docnum, 0.0), 6),
-                    passage=passage,
-                    document=document_from_stored(fields),
-                    spans=spans,
-                    fragments=frags,
-                    section_spans=section_spans,
-                )
+    core = index.core()
+    candidates = _matching(core, plan.node)
+    scores, matched = core.bm25f(plan.terms, weights.fields(), k1=weights.k1, lucene=weights.lucene)
+    if plan.terms and weights.coordination:
+        scores *= (matched / len(plan.terms)) ** weights.coordination
+    rows = np.flatnonzero(candidates)
+    first = (page - 1) * limit
+    top = _top(rows, scores[rows], first + limit)[first:]
+    hits = []
+    for rank, row in enumerate(top, start=first + 1):
+        passage = core.passage(int(row))
+        spans, frags = highlight(passage.text, plan.terms, plan.phrases, max_chars=fragment_chars, count=fragments)
+        section_spans = find_spans(passage.section_path, plan.terms) if passage.section else ()
+        hits.append(
+            Hit(
+                rank=rank,
+                score=round(float(scores[row]), 6),
+                passage=passage,
+                document=core.document(int(core.passage_document[row])),
+                spans=spans,
+                fragments=frags,
+                section_spans=section_spans,
             )
-    return SearchResults(query=query, total=len(candidates), page=page, limit=limit, hits=tuple(hits))
+        )
+    return SearchResults(query=query, total=len(rows), page=page, limit=limit, hits=tuple(hits))
+
+
+def _top(rows: npt.NDArray[np.intp], scores: npt.NDArray[np.float64], k: int) -> npt.NDArray[np.intp]:
+    """The ``k`` best rows by score, ties in reading order (``rows`` is ascending)."""
+    if len(rows) > k > 0:
+        kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+        keep = scores >= kth  # ties at the boundary are all kept, then ordered below
+        rows, scores = rows[keep], scores[keep]
+    order = np.lexsort((rows, -scores))
+    return rows[order][:k]
 
 
 # --- compiling and matching ------------------------------------------------------------------------------------
@@ -160,103 +174,65 @@ def _collect(node: Node, terms: dict[str, None], phrases: dict[str, None], *, ne
             _collect(child, terms, phrases, negated=negated)
 
 
-def _matching(searcher: Any, node: Node, everything: Callable[[], set[int]]) -> set[int]:
-    """The live document numbers that match ``node``.
-
-    Boolean structure is evaluated on sets here rather than by whoosh's compound matchers: whoosh 2.7's
-    AndNot matcher drops exclusions coming from a numeric range (``法治副校长 NOT year:2024`` kept 2024 hits).
-    """
+def _matching(core: Core, node: Node) -> npt.NDArray[np.bool_]:
+    """A boolean mask over the core's passages: those that match ``node``."""
     if isinstance(node, Words):
-        found: set[int] = set()
+        mask = np.zeros(core.size, dtype=bool)
         for term in query_terms(node.text):
-            found |= _term_docs(searcher, term)
-        return found
+            mask |= core.term_mask(term, SCORED_FIELDS)
+        return mask
     if isinstance(node, Phrase):
-        units = [token.text for token in make_char_analyzer()(node.text)]
-        if not units:
-            return set()
-        query = wq.Term(CHARS, units[0]) if len(units) == 1 else wq.Phrase(CHARS, units)
-        return set(query.docs(searcher))
+        return _phrase_mask(core, node.text)
     if isinstance(node, Field):
-        return _filter_docs(searcher, node)
+        return _filter_mask(core, node)
     if isinstance(node, Not):
-        return everything() - _matching(searcher, node.child, everything)
+        return ~_matching(core, node.child)
     if isinstance(node, And):
-        result = _matching(searcher, node.children[0], everything)
+        mask = _matching(core, node.children[0])
         for child in node.children[1:]:
-            if not result:
-                break
-            result &= _matching(searcher, child, everything)
-        return result
+            mask &= _matching(core, child)
+        return mask
     if isinstance(node, Or):
-        return set().union(*(_matching(searcher, child, everything) for child in node.children))
+        mask = np.zeros(core.size, dtype=bool)
+        for child in node.children:
+            mask |= _matching(core, child)
+        return mask
     assert isinstance(node, Soft)
     optional = [c for c in node.children if not isinstance(c, (Field, Not))]
-    result = set().union(*(_matching(searcher, c, everything) for c in optional)) if optional else set(everything())
+    mask = np.zeros(core.size, dtype=bool) if optional else np.ones(core.size, dtype=bool)
+    for child in optional:
+        mask |= _matching(core, child)
     for child in node.children:
-        if isinstance(child, Field) and result:
-            result &= _matching(searcher, child, everything)
-        elif isinstance(child, Not) and result:
-            result -= _matching(searcher, child.child, everything)
-    return result
+        if isinstance(child, Field):
+            mask &= _matching(core, child)
+        elif isinstance(child, Not):
+            mask &= ~_matching(core, child.child)
+    return mask
 
 
-def _term_docs(searcher: Any, term: str) -> set[int]:
-    reader = searcher.reader()
-    found: set[int] = set()
-    for field in SCORED_FIELDS:
-        if (field, term) in reader:
-            found.update(reader.postings(field, term).all_ids())
-    return found
+def _phrase_mask(core: Core, phrase: str) -> npt.NDArray[np.bool_]:
+    """Passages containing the phrase's characters in order (punctuation and spaces between them allowed)."""
+    mask = np.zeros(core.size, dtype=bool)
+    pattern = phrase_pattern(phrase)
+    if pattern is None or not core.size:
+        return mask
+    text, starts = core.folded_text()
+    found = np.array([m.start() for m in pattern.finditer(text)], dtype=np.int64)
+    if len(found):
+        mask[np.searchsorted(starts, found, side="right") - 1] = True
+    return mask
 
 
-def _filter_docs(searcher: Any, node: Field) -> set[int]:
+def _filter_mask(core: Core, node: Field) -> npt.NDArray[np.bool_]:
     if node.years is not None:
         first, last = node.years
-        return set(wq.NumericRange("year", first, last).docs(searcher))
+        return (core.years >= first) & (core.years <= last)
     if node.name in ("doc", "collection"):
-        field = "doc_id" if node.name == "doc" else "collection"
-        return set(wq.Term(field, node.value).docs(searcher))
+        key = "id" if node.name == "doc" else "collection"
+        wanted = np.array([doc[key] == node.value for doc in core.documents] or [False])
+        return wanted[core.passage_document] if core.size else np.zeros(0, dtype=bool)
     words = query_terms(node.value)
-    if not words:
-        return set()
-    reader = searcher.reader()
-    result: set[int] | None = None
+    mask = np.ones(core.size, dtype=bool) if words else np.zeros(core.size, dtype=bool)
     for word in words:
-        docs = set(reader.postings(node.name, word).all_ids()) if (node.name, word) in reader else set()
-        result = docs if result is None else result & docs
-    return result or set()
-
-
-# --- ranking ---------------------------------------------------------------------------------------------------
-
-
-def _bm25f(searcher: Any, candidates: set[int], terms: Iterable[str], weights: Weights) -> dict[int, float]:
-    terms = list(terms)
-    if not candidates or not terms:
-        return {}
-    reader = searcher.reader()
-    total = max(1, searcher.doc_count())
-    average = {f: max(reader.field_length(f) / total, 1e-9) for f in SCORED_FIELDS}
-    scores: dict[int, float] = defaultdict(float)
-    matched: dict[int, int] = defaultdict(int)
-    for term in terms:
-        combined: dict[int, float] = defaultdict(float)
-        containing: set[int] = set()
-        for field in (BODY, TITLE, SECTION):
-            weight, b = weights.field(field)
-            if (field, term) not in reader:
-                continue
-            for docnum, tf in reader.postings(field, term).items_as("frequency"):
-                containing.add(docnum)
-                if docnum in candidates and weight:
-                    length = reader.doc_field_length(docnum, field, 0)
-                    combined[docnum] += weight * tf / (1 - b + b * length / average[field])
-        df = len(containing)
-        idf = math.log(1 + (total - df + 0.5) / (df + 0.5))
-        k1 = weights.k1
-        for docnum, tf_tilde in combined.items():
-            scores[docnum] += idf * tf_tilde * (k1 + 1) / (k1 + tf_tilde)
-            matched[docnum] += 1
-    exponent = weights.coordination
-    return {docnum: score * (matched[docnum] / len(terms)) ** exponent for docnum, score in scores.items()}
+        mask &= core.term_mask(word, (node.name,))
+    return mask

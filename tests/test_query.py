@@ -72,3 +72,8 @@ def test_any_string_parses_or_raises_a_query_syntax_error(query: str) -> None:
         parse_query(query)
     except LawsearchError as exc:
         assert isinstance(exc, QuerySyntaxError)
+
+
+def test_a_stray_closing_quote_is_punctuation() -> None:
+    query = "否则酒店对损失概不负责”的规定，是否成立保管合同关系？"
+    assert parse_query(query) == Words(query, 0)

@@ -1,0 +1,382 @@
+"""The ranking core (排序核心): passages, postings and BM25F statistics in numpy arrays.
+
+A *segment* holds everything one source file contributed: its passages (text and metadata), its documents, and
+for each text field an inverted index in CSR form — for term ``t``, ``docs[offsets[t]:offsets[t + 1]]`` are the
+passages that contain it and ``tf[...]`` how often — plus each passage's exact field lengths. Segments are
+written once (content-addressed ``.npz`` files) and never changed; ``Core.merge`` joins the live segments into
+one in-memory core that a search reads without touching whoosh.
+
+Fields: ``body`` (the passage text, jieba index-mode terms), ``title`` (document title), ``section`` (the
+headings of the section path), ``org`` and ``region`` (filters only).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import zlib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from lawsearch.analysis import fold, term_spans
+from lawsearch.models import Document, ParsedDocument, Passage
+
+__all__ = ["FIELDS", "SCORED_FIELDS", "Core", "Segment", "build_segment"]
+
+FIELDS = ("body", "title", "section", "org", "region")
+SCORED_FIELDS = ("body", "title", "section")
+#: Separates passages in the folded text that phrase queries scan; never part of a passage.
+PASSAGE_SEPARATOR = "\x00"
+
+IntArray = npt.NDArray[np.int64]
+
+
+@attrs.frozen
+class Postings:
+    """One field's inverted index (CSR over term ids) and each passage's exact length in that field."""
+
+    offsets: IntArray
+    docs: npt.NDArray[np.int32]
+    tf: npt.NDArray[np.float32]
+    lengths: npt.NDArray[np.float32]
+
+    def of(self, term_id: int) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]:
+        if term_id >= len(self.offsets) - 1:
+            return _NO_DOCS, _NO_TF
+        start, end = self.offsets[term_id], self.offsets[term_id + 1]
+        return self.docs[start:end], self.tf[start:end]
+
+
+_NO_DOCS = np.zeros(0, dtype=np.int32)
+_NO_TF = np.zeros(0, dtype=np.float32)
+
+
+@attrs.frozen
+class Segment:
+    """The passages of one source and their postings (see the module docstring)."""
+
+    terms: list[str]
+    postings: dict[str, Postings]
+    texts: list[str]
+    passages: list[dict[str, Any]]  # id, document (index into documents), number, section, is_heading
+    documents: list[dict[str, Any]]  # Document fields
+
+    def save(self, path: Path) -> None:
+        """Write the segment as one ``.npz`` (text and metadata zlib-compressed, postings delta-coded)."""
+        arrays: dict[str, Any] = {
+            "terms": _pack("\n".join(self.terms)),
+            "texts": _pack(PASSAGE_SEPARATOR.join(self.texts)),
+            "meta": _pack(json.dumps({"passages": self.passages, "documents": self.documents}, ensure_ascii=False)),
+        }
+        for field, postings in self.postings.items():
+            arrays[f"{field}_offsets"] = postings.offsets
+            arrays[f"{field}_docs"] = _delta_encode(postings.docs, postings.offsets)
+            arrays[f"{field}_tf"] = postings.tf.astype(np.uint16)
+            arrays[f"{field}_lengths"] = postings.lengths.astype(np.uint32)
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "wb") as handle:
+            np.savez_compressed(handle, **arrays)
+            handle.flush()
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> Segment:
+        with np.load(path) as data:
+            terms = _unpack(data["terms"]).split("\n") if data["terms"].size else []
+            texts_blob = _unpack(data["texts"])
+            meta = json.loads(_unpack(data["meta"]))
+            postings = {}
+            for field in FIELDS:
+                offsets = data[f"{field}_offsets"].astype(np.int64)
+                postings[field] = Postings(
+                    offsets=offsets,
+                    docs=_delta_decode(data[f"{field}_docs"], offsets),
+                    tf=data[f"{field}_tf"].astype(np.float32),
+                    lengths=data[f"{field}_lengths"].astype(np.float32),
+                )
+        texts = texts_blob.split(PASSAGE_SEPARATOR) if meta["passages"] else []
+        return cls(terms, postings, texts, meta["passages"], meta["documents"])
+
+
+def _pack(text: str) -> npt.NDArray[np.uint8]:
+    return np.frombuffer(zlib.compress(text.encode("utf-8"), 6), dtype=np.uint8)
+
+
+def _unpack(array: npt.NDArray[np.uint8]) -> str:
+    return zlib.decompress(array.tobytes()).decode("utf-8")
+
+
+def _delta_encode(docs: npt.NDArray[np.int32], offsets: IntArray) -> npt.NDArray[np.uint32]:
+    """Each posting list's doc ids as gaps (small numbers compress well); the first of a list stays absolute."""
+    deltas = np.diff(docs.astype(np.int64), prepend=0)
+    starts = offsets[:-1][offsets[:-1] < offsets[1:]]
+    deltas[starts] = docs[starts]
+    return deltas.astype(np.uint32)
+
+
+def _delta_decode(deltas: npt.NDArray[np.uint32], offsets: IntArray) -> npt.NDArray[np.int32]:
+    running = np.cumsum(deltas.astype(np.int64))
+    # subtract, within each list, what the lists before it added
+    starts = offsets[:-1][offsets[:-1] < offsets[1:]]
+    base = np.zeros(len(deltas), dtype=np.int64)
+    if len(starts):
+        before = running[starts] - deltas[starts].astype(np.int64)
+        lengths = np.diff(np.append(starts, len(deltas)))
+        base = np.repeat(before, lengths)
+    return (running - base).astype(np.int32)
+
+
+# --- building ------------------------------------------------------------------------------------------------
+
+
+def build_segment(documents: Sequence[ParsedDocument]) -> Segment:
+    """Analyze the documents' passages and build their segment.
+
+    Titles, sections, organizations and regions repeat across passages: each distinct string is analyzed once.
+    """
+    vocabulary: dict[str, int] = {}
+    texts: list[str] = []
+    passages: list[dict[str, Any]] = []
+    docs_meta: list[dict[str, Any]] = []
+    pairs: dict[str, tuple[list[int], list[int]]] = {field: ([], []) for field in FIELDS}
+    cache: dict[str, list[int]] = {}
+
+    def term_ids(text: str) -> list[int]:
+        return [vocabulary.setdefault(term, len(vocabulary)) for _, _, term in term_spans(text)]
+
+    def cached_ids(text: str) -> list[int]:
+        ids = cache.get(text)
+        if ids is None:
+            ids = cache[text] = term_ids(text)
+        return ids
+
+    for parsed in documents:
+        doc_index = len(docs_meta)
+        docs_meta.append(_document_fields(parsed.document))
+        doc = parsed.document
+        for passage in parsed.passages:
+            row = len(texts)
+            texts.append(passage.text)
+            passages.append(
+                {
+                    "id": passage.id,
+                    "document": doc_index,
+                    "number": passage.number,
+                    "section": list(passage.section),
+                    "is_heading": passage.is_heading,
+                }
+            )
+            for field, ids in (
+                ("body", term_ids(passage.text)),
+                ("title", cached_ids(doc.title)),
+                ("section", cached_ids(" ".join(passage.section))),
+                ("org", cached_ids(doc.org)),
+                ("region", cached_ids(doc.region)),
+            ):
+                terms, rows = pairs[field]
+                terms.extend(ids)
+                rows.extend([row] * len(ids))
+    count = len(texts)
+    postings = {
+        field: _csr(np.array(terms, dtype=np.int64), np.array(rows, dtype=np.int64), len(vocabulary), count)
+        for field, (terms, rows) in pairs.items()
+    }
+    terms_by_id = sorted(vocabulary, key=vocabulary.__getitem__)
+    return Segment(terms_by_id, postings, texts, passages, docs_meta)
+
+
+def _csr(terms: IntArray, rows: IntArray, vocabulary: int, count: int) -> Postings:
+    """Postings from parallel (term id, passage row) arrays, one entry per token."""
+    lengths = np.bincount(rows, minlength=count).astype(np.float32)
+    keys, tf = np.unique(terms * max(count, 1) + rows, return_counts=True)
+    term_of = keys // max(count, 1)
+    offsets = np.zeros(vocabulary + 1, dtype=np.int64)
+    np.cumsum(np.bincount(term_of, minlength=vocabulary), out=offsets[1:])
+    return Postings(offsets, (keys % max(count, 1)).astype(np.int32), tf.astype(np.float32), lengths)
+
+
+def _document_fields(document: Document) -> dict[str, Any]:
+    fields = attrs.asdict(document)
+    fields["metadata"] = document.metadata_dict()
+    return fields
+
+
+# --- the merged, searchable core ------------------------------------------------------------------------------
+
+
+@attrs.define
+class Core:
+    """All live segments joined: global passage numbers, one vocabulary, one CSR per field."""
+
+    vocabulary: dict[str, int]
+    postings: dict[str, Postings]
+    texts: list[str]
+    passages: list[dict[str, Any]]
+    documents: list[dict[str, Any]]
+    passage_document: npt.NDArray[np.int32]
+    years: npt.NDArray[np.int32]
+    ids: dict[str, int]
+    _folded: str | None = None
+    _starts: IntArray | None = None
+    _document_objects: dict[int, Document] = attrs.field(factory=dict)
+
+    @property
+    def size(self) -> int:
+        return len(self.texts)
+
+    @classmethod
+    def merge(cls, segments: Iterable[Segment]) -> Core:
+        """Join segments, in the order given, into one core."""
+        segments = list(segments)
+        if len(segments) == 1:
+            return cls._from_one(segments[0])
+        vocabulary: dict[str, int] = {}
+        remaps = [
+            np.array([vocabulary.setdefault(term, len(vocabulary)) for term in seg.terms], dtype=np.int64)
+            for seg in segments
+        ]
+        bases = np.cumsum([0] + [len(seg.texts) for seg in segments])
+        doc_bases = np.cumsum([0] + [len(seg.documents) for seg in segments])
+        postings = {}
+        for field in FIELDS:
+            terms, docs, tfs, lengths = [], [], [], []
+            for seg, remap, base in zip(segments, remaps, bases):
+                p = seg.postings[field]
+                terms.append(np.repeat(remap, np.diff(p.offsets)) if len(remap) else np.zeros(0, np.int64))
+                docs.append(p.docs.astype(np.int64) + base)
+                tfs.append(p.tf)
+                lengths.append(p.lengths)
+            term_arr, doc_arr = np.concatenate(terms), np.concatenate(docs)
+            order = np.lexsort((doc_arr, term_arr))
+            offsets = np.zeros(len(vocabulary) + 1, dtype=np.int64)
+            np.cumsum(np.bincount(term_arr, minlength=len(vocabulary)), out=offsets[1:])
+            postings[field] = Postings(
+                offsets, doc_arr[order].astype(np.int32), np.concatenate(tfs)[order], np.concatenate(lengths)
+            )
+        passages = []
+        for seg, doc_base in zip(segments, doc_bases):
+            for meta in seg.passages:
+                passages.append({**meta, "document": meta["document"] + int(doc_base)})
+        documents = [doc for seg in segments for doc in seg.documents]
+        texts = [text for seg in segments for text in seg.texts]
+        return cls._assemble(vocabulary, postings, texts, passages, documents)
+
+    @classmethod
+    def _from_one(cls, segment: Segment) -> Core:
+        vocabulary = {term: i for i, term in enumerate(segment.terms)}
+        return cls._assemble(vocabulary, segment.postings, segment.texts, segment.passages, segment.documents)
+
+    @classmethod
+    def _assemble(
+        cls,
+        vocabulary: dict[str, int],
+        postings: dict[str, Postings],
+        texts: list[str],
+        passages: list[dict[str, Any]],
+        documents: list[dict[str, Any]],
+    ) -> Core:
+        passage_document = np.array([p["document"] for p in passages], dtype=np.int32)
+        doc_years = np.array([d["year"] or 0 for d in documents] or [0], dtype=np.int32)
+        return cls(
+            vocabulary=vocabulary,
+            postings=postings,
+            texts=texts,
+            passages=passages,
+            documents=documents,
+            passage_document=passage_document,
+            years=doc_years[passage_document] if len(passages) else np.zeros(0, np.int32),
+            ids={p["id"]: i for i, p in enumerate(passages)},
+        )
+
+    @classmethod
+    def empty(cls) -> Core:
+        none = Postings(np.zeros(1, np.int64), _NO_DOCS, _NO_TF, np.zeros(0, np.float32))
+        return cls._assemble({}, dict.fromkeys(FIELDS, none), [], [], [])
+
+    # --- reading -------------------------------------------------------------------------------------------
+
+    def passage(self, row: int) -> Passage:
+        meta = self.passages[row]
+        return Passage(
+            id=meta["id"],
+            document_id=self.documents[meta["document"]]["id"],
+            number=meta["number"],
+            text=self.texts[row],
+            section=tuple(meta["section"]),
+            is_heading=meta["is_heading"],
+        )
+
+    def document(self, index: int) -> Document:
+        found = self._document_objects.get(index)
+        if found is None:
+            found = self._document_objects[index] = Document(**self.documents[index])
+        return found
+
+    def folded_text(self) -> tuple[str, IntArray]:
+        """All passages folded and joined by PASSAGE_SEPARATOR, and where each one starts (for phrase scans)."""
+        if self._folded is None:
+            self._folded = fold(PASSAGE_SEPARATOR.join(self.texts))
+            lengths = np.array([len(t) + 1 for t in self.texts], dtype=np.int64)
+            self._starts = np.concatenate(([0], np.cumsum(lengths)[:-1])) if len(lengths) else lengths
+        assert self._starts is not None
+        return self._folded, self._starts
+
+    # --- matching and scoring --------------------------------------------------------------------------------
+
+    def term_mask(self, term: str, fields: Sequence[str]) -> npt.NDArray[np.bool_]:
+        """Passages that contain ``term`` in any of ``fields``."""
+        mask = np.zeros(self.size, dtype=bool)
+        term_id = self.vocabulary.get(term)
+        if term_id is not None:
+            for field in fields:
+                mask[self.postings[field].of(term_id)[0]] = True
+        return mask
+
+    def bm25f(
+        self,
+        terms: Sequence[str],
+        fields: dict[str, tuple[float, float]],
+        *,
+        k1: float,
+        lucene: bool = False,
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int32]]:
+        """BM25F scores of every passage for ``terms`` and how many of the terms each passage matched.
+
+        ``fields`` maps a field to ``(weight, b)``; fields of weight 0 are left out entirely (also from df).
+        With ``lucene`` the saturation is Lucene's ``tf~ / (k1 + tf~)``, without the ``(k1 + 1)`` factor.
+        """
+        size = self.size
+        scores = np.zeros(size, dtype=np.float64)
+        matched = np.zeros(size, dtype=np.int32)
+        used = [(self.postings[f], w, b) for f, (w, b) in fields.items() if w > 0]
+        if not size or not used:
+            return scores, matched
+        averages = [max(float(p.lengths.sum()) / size, 1e-9) for p, _, _ in used]
+        for term in terms:
+            term_id = self.vocabulary.get(term)
+            if term_id is None:
+                continue
+            lists = [(p.of(term_id), p, w, b, avg) for (p, w, b), avg in zip(used, averages)]
+            lists = [item for item in lists if len(item[0][0])]
+            if not lists:
+                continue
+            if len(lists) == 1:
+                (docs, tf), postings, weight, b, avg = lists[0]
+                combined = weight * tf / ((1 - b) + b * postings.lengths[docs] / avg)
+            else:
+                accumulated = np.zeros(size, dtype=np.float64)
+                for (docs, tf), postings, weight, b, avg in lists:
+                    accumulated[docs] += weight * tf / ((1 - b) + b * postings.lengths[docs] / avg)
+                docs = np.flatnonzero(accumulated).astype(np.int32)
+                combined = accumulated[docs]
+            df = len(docs)
+            idf = math.log(1 + (size - df + 0.5) / (df + 0.5))
+            saturation = combined / (k1 + combined) if lucene else combined * (k1 + 1) / (k1 + combined)
+            scores[docs] += idf * saturation
+            matched[docs] += 1
+        return scores, matched
