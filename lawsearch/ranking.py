@@ -357,6 +357,7 @@ class Core:
         if not size or not used:
             return scores, matched
         averages = [max(float(p.lengths.sum()) / size, 1e-9) for p, _, _ in used]
+        scratch = np.zeros(size, dtype=np.float64)  # reused: only the entries a term touches are reset
         for term in terms:
             term_id = self.vocabulary.get(term)
             if term_id is None:
@@ -369,11 +370,11 @@ class Core:
                 (docs, tf), postings, weight, b, avg = lists[0]
                 combined = weight * tf / ((1 - b) + b * postings.lengths[docs] / avg)
             else:
-                accumulated = np.zeros(size, dtype=np.float64)
                 for (docs, tf), postings, weight, b, avg in lists:
-                    accumulated[docs] += weight * tf / ((1 - b) + b * postings.lengths[docs] / avg)
-                docs = np.flatnonzero(accumulated).astype(np.int32)
-                combined = accumulated[docs]
+                    scratch[docs] += weight * tf / ((1 - b) + b * postings.lengths[docs] / avg)
+                docs = np.unique(np.concatenate([item[0][0] for item in lists]))
+                combined = scratch[docs]
+                scratch[docs] = 0.0
             df = len(docs)
             idf = math.log(1 + (size - df + 0.5) / (df + 0.5))
             saturation = combined / (k1 + combined) if lucene else combined * (k1 + 1) / (k1 + combined)

@@ -500,3 +500,9 @@ def test_whoosh_index_round_trip(tmp_path: Path) -> None:
         assert ids("body", "的") == []
         assert ids("chars", '"食品安全"') == ["1"]
         assert ids("chars", '"安全食品"') == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_fold_is_its_translation_table(text: str) -> None:
+    assert analysis.fold(text) == text.translate(analysis._FOLD_TABLE)
