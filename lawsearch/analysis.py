@@ -52,13 +52,16 @@ __all__ = [
     "JiebaTokenizer",
     "analyze",
     "analyzer_fingerprint",
+    "compound_pattern",
     "fold",
     "index_terms",
+    "is_token",
     "make_analyzer",
     "make_char_analyzer",
     "query_terms",
     "segmenter_backend",
     "term_spans",
+    "term_spans_and_words",
 ]
 
 #: Bump when a change here changes the terms for the same text; the index then asks to be rebuilt.
@@ -456,8 +459,11 @@ class JiebaTokenizer(_OffsetTokenizer):
             f"hmm={hmm!r}, dictionary={dictionary!r})"
         )
 
-    def _spans(self, folded: str, mode: str) -> list[tuple[int, int, str]]:
-        """The ``(start, end, term)`` of every token of already folded text, ordered by ``start``."""
+    def _spans(self, folded: str, mode: str, word_starts: list[int] | None = None) -> list[tuple[int, int, str]]:
+        """The ``(start, end, term)`` of every token of already folded text, ordered by ``start``.
+
+        ``word_starts``, when given, receives where each word of jieba's accurate cut starts (punctuation too).
+        """
         lexicon = _lexicon(self.dictionary)
         search = (self.query_mode if mode == "query" else self.index_mode) == "search"
         is_word = lexicon.is_word
@@ -466,6 +472,8 @@ class JiebaTokenizer(_OffsetTokenizer):
         start = 0
         for word in lexicon.cut(folded, self.hmm):
             length = len(word)
+            if word_starts is not None:
+                word_starts.append(start)
             if word.isalnum() or wordlike(word):  # isalnum: the fast answer for nearly every word
                 spans.append((start, start + length, word))
                 if search and length > 2:
@@ -597,6 +605,47 @@ def term_spans(text: str, mode: str = "index") -> list[tuple[int, int, str]]:
     """
     stop = STOPWORDS
     return [span for span in _INDEX_TOKENIZER._spans(fold(text), mode) if span[2] not in stop]
+
+
+def term_spans_and_words(text: str) -> tuple[list[tuple[int, int, str]], list[int]]:
+    """Like ``term_spans(text)`` (index mode), and also where each word of the accurate cut starts.
+
+    The word starts let ``highlight.find_spans`` decide from stored data alone whether an occurrence of a
+    term in the text is one of its tokens (see ``is_token``).
+    """
+    starts: list[int] = []
+    spans = _INDEX_TOKENIZER._spans(fold(text), "index", starts)
+    stop = STOPWORDS
+    return [span for span in spans if span[2] not in stop], starts
+
+
+def is_token(term: str, start: int, end: int, boundary: Callable[[int], bool], length: int) -> bool:
+    """Whether ``term`` found at ``start:end`` of a text is one of the text's index-mode tokens.
+
+    ``boundary(i)`` says whether a word of the accurate cut starts at ``i``; ``length`` is the text's length.
+    A token is a whole word, or a dictionary word of 2 to 8 characters inside a longer word (the sub-words
+    that indexing adds). Compound terms (双随机一公开) are not decided here.
+    """
+    if any(boundary(i) for i in range(start + 1, end)):
+        return False  # it straddles two words
+    if boundary(start) and (end == length or boundary(end)):
+        return True  # a whole word
+    return 2 <= end - start <= _MAX_SUBWORD and _lexicon(None).is_word(term)
+
+
+def compound_pattern(term: str) -> re.Pattern[str] | None:
+    """The pattern (over folded text) of a compound term like 双随机一公开, or None if ``term`` is none."""
+    lexicon = _lexicon(None)
+    if term not in lexicon.compound_terms:
+        return None
+    return _compound_patterns(lexicon)[term]
+
+
+@functools.cache
+def _compound_patterns(lexicon: _Lexicon) -> dict[str, re.Pattern[str]]:
+    assert lexicon.compounds is not None
+    alternatives = lexicon.compounds.pattern.split("|")
+    return {term: re.compile(alt) for term, alt in zip(lexicon.compound_terms, alternatives)}
 
 
 def query_terms(text: str) -> list[str]:

@@ -17,7 +17,10 @@ import functools
 import re
 from collections.abc import Collection, Sequence
 
-from lawsearch.analysis import fold, make_char_analyzer, term_spans
+import numpy as np
+import numpy.typing as npt
+
+from lawsearch.analysis import compound_pattern, fold, is_token, make_char_analyzer, term_spans
 from lawsearch.models import Fragment, Span
 
 __all__ = ["best_fragments", "find_spans", "highlight"]
@@ -36,29 +39,61 @@ def highlight(
     *,
     max_chars: int = 160,
     count: int = 1,
+    word_starts: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[tuple[Span, ...], tuple[Fragment, ...]]:
     """Spans of ``terms`` and ``phrases`` in ``text`` and its best ``count`` fragments."""
-    spans = find_spans(text, terms, phrases)
+    spans = find_spans(text, terms, phrases, word_starts=word_starts)
     return spans, best_fragments(text, spans, max_chars=max_chars, count=count)
 
 
-def find_spans(text: str, terms: Collection[str], phrases: Sequence[str] = ()) -> tuple[Span, ...]:
+def find_spans(
+    text: str,
+    terms: Collection[str],
+    phrases: Sequence[str] = (),
+    *,
+    word_starts: npt.NDArray[np.bool_] | None = None,
+) -> tuple[Span, ...]:
     """Merged, non-overlapping spans where the query's terms or phrases occur in ``text``.
+
+    With ``word_starts`` (stored in the index: where each word of the accurate cut starts) no re-segmentation
+    is needed: each occurrence of a term is kept only if it is one of the text's tokens (``is_token``).
+    Without it the text is tokenized again. Both give the same spans.
 
     >>> [(s.start, s.end) for s in find_spans("会同区司法局，开展法治副校长调研", {"法治", "副校长", "校长"})]
     [(9, 14)]
     """
     wanted = set(terms)
     found: list[tuple[int, int, str]] = []
-    if wanted:
+    folded = fold(text) if (phrases or (wanted and word_starts is not None)) else text
+    if wanted and word_starts is not None:
+        found.extend(_token_occurrences(folded, wanted, word_starts.tobytes()))
+    elif wanted:
         found.extend(span for span in term_spans(text) if span[2] in wanted)
-    if phrases:
-        folded = fold(text)
-        for phrase in phrases:
-            pattern = phrase_pattern(phrase)
-            if pattern is not None:
-                found.extend((m.start(), m.end(), fold(phrase)) for m in pattern.finditer(folded))
+    for phrase in phrases:
+        pattern = phrase_pattern(phrase)
+        if pattern is not None:
+            found.extend((m.start(), m.end(), fold(phrase)) for m in pattern.finditer(folded))
     return _merge(found)
+
+
+def _token_occurrences(folded: str, terms: set[str], starts: bytes) -> list[tuple[int, int, str]]:
+    length = len(folded)
+
+    def boundary(i: int) -> bool:
+        return i >= length or bool(starts[i])
+
+    found = []
+    for term in terms:
+        compound = compound_pattern(term)
+        if compound is not None:
+            found.extend((m.start(), m.end(), term) for m in compound.finditer(folded))
+            continue
+        at = folded.find(term)
+        while at != -1:
+            if is_token(term, at, at + len(term), boundary, length):
+                found.append((at, at + len(term), term))
+            at = folded.find(term, at + 1)
+    return found
 
 
 @functools.lru_cache(maxsize=256)

@@ -23,7 +23,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from lawsearch.analysis import fold, term_spans
+from lawsearch.analysis import fold, term_spans, term_spans_and_words
 from lawsearch.models import Document, ParsedDocument, Passage
 
 __all__ = ["FIELDS", "SCORED_FIELDS", "Core", "Segment", "build_segment"]
@@ -65,6 +65,7 @@ class Segment:
     texts: list[str]
     passages: list[dict[str, Any]]  # id, document (index into documents), number, section, is_heading
     documents: list[dict[str, Any]]  # Document fields
+    word_starts: npt.NDArray[np.bool_]  # over the texts joined by PASSAGE_SEPARATOR: a word starts here
 
     def save(self, path: Path) -> None:
         """Write the segment as one ``.npz`` (text and metadata zlib-compressed, postings delta-coded)."""
@@ -72,6 +73,7 @@ class Segment:
             "terms": _pack("\n".join(self.terms)),
             "texts": _pack(PASSAGE_SEPARATOR.join(self.texts)),
             "meta": _pack(json.dumps({"passages": self.passages, "documents": self.documents}, ensure_ascii=False)),
+            "word_starts": np.packbits(self.word_starts),
         }
         for field, postings in self.postings.items():
             arrays[f"{field}_offsets"] = postings.offsets
@@ -99,8 +101,9 @@ class Segment:
                     tf=data[f"{field}_tf"].astype(np.float32),
                     lengths=data[f"{field}_lengths"].astype(np.float32),
                 )
+            word_starts = np.unpackbits(data["word_starts"], count=len(texts_blob)).astype(bool)
         texts = texts_blob.split(PASSAGE_SEPARATOR) if meta["passages"] else []
-        return cls(terms, postings, texts, meta["passages"], meta["documents"])
+        return cls(terms, postings, texts, meta["passages"], meta["documents"], word_starts)
 
 
 def _pack(text: str) -> npt.NDArray[np.uint8]:
@@ -145,6 +148,8 @@ def build_segment(documents: Sequence[ParsedDocument]) -> Segment:
     docs_meta: list[dict[str, Any]] = []
     pairs: dict[str, tuple[list[int], list[int]]] = {field: ([], []) for field in FIELDS}
     cache: dict[str, list[int]] = {}
+    word_starts: list[int] = []
+    offset = 0
 
     def term_ids(text: str) -> list[int]:
         return [vocabulary.setdefault(term, len(vocabulary)) for _, _, term in term_spans(text)]
@@ -171,8 +176,12 @@ def build_segment(documents: Sequence[ParsedDocument]) -> Segment:
                     "is_heading": passage.is_heading,
                 }
             )
+            body, starts = term_spans_and_words(passage.text)
+            word_starts.extend(offset + start for start in starts)
+            offset += len(passage.text) + len(PASSAGE_SEPARATOR)
+            body_ids = [vocabulary.setdefault(term, len(vocabulary)) for _, _, term in body]
             for field, ids in (
-                ("body", term_ids(passage.text)),
+                ("body", body_ids),
                 ("title", cached_ids(doc.title)),
                 ("section", cached_ids(" ".join(passage.section))),
                 ("org", cached_ids(doc.org)),
@@ -187,7 +196,9 @@ def build_segment(documents: Sequence[ParsedDocument]) -> Segment:
         for field, (terms, rows) in pairs.items()
     }
     terms_by_id = sorted(vocabulary, key=vocabulary.__getitem__)
-    return Segment(terms_by_id, postings, texts, passages, docs_meta)
+    starts_mask = np.zeros(max(offset - len(PASSAGE_SEPARATOR), 0), dtype=bool)
+    starts_mask[np.array(word_starts, dtype=np.int64)] = True
+    return Segment(terms_by_id, postings, texts, passages, docs_meta, starts_mask)
 
 
 def _csr(terms: IntArray, rows: IntArray, vocabulary: int, count: int) -> Postings:
@@ -221,6 +232,7 @@ class Core:
     passage_document: npt.NDArray[np.int32]
     years: npt.NDArray[np.int32]
     ids: dict[str, int]
+    word_starts: npt.NDArray[np.bool_]
     _folded: str | None = None
     _starts: IntArray | None = None
     _document_objects: dict[int, Document] = attrs.field(factory=dict)
@@ -264,12 +276,17 @@ class Core:
                 passages.append({**meta, "document": meta["document"] + int(doc_base)})
         documents = [doc for seg in segments for doc in seg.documents]
         texts = [text for seg in segments for text in seg.texts]
-        return cls._assemble(vocabulary, postings, texts, passages, documents)
+        separator = np.ones(len(PASSAGE_SEPARATOR), dtype=bool)
+        pieces = [piece for seg in segments if seg.texts for piece in (separator, seg.word_starts)][1:]
+        word_starts = np.concatenate(pieces) if pieces else np.zeros(0, dtype=bool)
+        return cls._assemble(vocabulary, postings, texts, passages, documents, word_starts)
 
     @classmethod
     def _from_one(cls, segment: Segment) -> Core:
         vocabulary = {term: i for i, term in enumerate(segment.terms)}
-        return cls._assemble(vocabulary, segment.postings, segment.texts, segment.passages, segment.documents)
+        return cls._assemble(
+            vocabulary, segment.postings, segment.texts, segment.passages, segment.documents, segment.word_starts
+        )
 
     @classmethod
     def _assemble(
@@ -279,6 +296,7 @@ class Core:
         texts: list[str],
         passages: list[dict[str, Any]],
         documents: list[dict[str, Any]],
+        word_starts: npt.NDArray[np.bool_],
     ) -> Core:
         passage_document = np.array([p["document"] for p in passages], dtype=np.int32)
         doc_years = np.array([d["year"] or 0 for d in documents] or [0], dtype=np.int32)
@@ -291,12 +309,13 @@ class Core:
             passage_document=passage_document,
             years=doc_years[passage_document] if len(passages) else np.zeros(0, np.int32),
             ids={p["id"]: i for i, p in enumerate(passages)},
+            word_starts=word_starts,
         )
 
     @classmethod
     def empty(cls) -> Core:
         none = Postings(np.zeros(1, np.int64), _NO_DOCS, _NO_TF, np.zeros(0, np.float32))
-        return cls._assemble({}, dict.fromkeys(FIELDS, none), [], [], [])
+        return cls._assemble({}, dict.fromkeys(FIELDS, none), [], [], [], np.zeros(0, dtype=bool))
 
     # --- reading -------------------------------------------------------------------------------------------
 
@@ -321,10 +340,19 @@ class Core:
         """All passages folded and joined by PASSAGE_SEPARATOR, and where each one starts (for phrase scans)."""
         if self._folded is None:
             self._folded = fold(PASSAGE_SEPARATOR.join(self.texts))
-            lengths = np.array([len(t) + 1 for t in self.texts], dtype=np.int64)
+        return self._folded, self.starts()
+
+    def starts(self) -> IntArray:
+        """Where each passage starts in the texts joined by PASSAGE_SEPARATOR."""
+        if self._starts is None:
+            lengths = np.array([len(t) + len(PASSAGE_SEPARATOR) for t in self.texts], dtype=np.int64)
             self._starts = np.concatenate(([0], np.cumsum(lengths)[:-1])) if len(lengths) else lengths
-        assert self._starts is not None
-        return self._folded, self._starts
+        return self._starts
+
+    def word_starts_of(self, row: int) -> npt.NDArray[np.bool_]:
+        """For passage ``row``: at which characters a word of the accurate cut starts."""
+        start = int(self.starts()[row])
+        return self.word_starts[start : start + len(self.texts[row])]
 
     # --- matching and scoring --------------------------------------------------------------------------------
 

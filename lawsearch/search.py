@@ -124,7 +124,14 @@ def search(
     hits = []
     for rank, row in enumerate(top, start=first + 1):
         passage = core.passage(int(row))
-        spans, frags = highlight(passage.text, plan.terms, plan.phrases, max_chars=fragment_chars, count=fragments)
+        spans, frags = highlight(
+            passage.text,
+            plan.terms,
+            plan.phrases,
+            max_chars=fragment_chars,
+            count=fragments,
+            word_starts=core.word_starts_of(int(row)),
+        )
         section_spans = find_spans(passage.section_path, plan.terms) if passage.section else ()
         hits.append(
             Hit(

@@ -65,3 +65,23 @@ def test_no_spans_gives_the_opening() -> None:
     (fragment,) = best_fragments(TEXT, [], max_chars=40)
     assert fragment.start == 0 and TEXT[fragment.end - 1] == "。"
     assert Span(0, 2) == Span(0, 2, "")
+
+
+def test_stored_word_starts_give_exactly_the_spans_of_re_tokenizing(seed_index) -> None:
+    """The fast highlighter (no jieba at query time) marks exactly what re-tokenizing would mark."""
+    from lawsearch.analysis import index_terms, query_terms
+
+    core = seed_index.core()
+    queries = ["法治副校长", "查处了多少家违规培训机构", "双随机一公开 学宪法讲宪法", "依法治校 法治 治校 校长 家 法"]
+    term_sets = [set(query_terms(q)) | set(q.split()) for q in queries]
+    compared = 0
+    for row in range(core.size):
+        text = core.texts[row]
+        # also every term of the neighbouring passage: many near misses and straddling occurrences
+        neighbour = set(index_terms(core.texts[(row + 1) % core.size]))
+        for terms in [*term_sets, neighbour]:
+            slow = find_spans(text, terms)
+            fast = find_spans(text, terms, word_starts=core.word_starts_of(row))
+            assert fast == slow, (row, sorted(terms)[:5])
+            compared += len(slow)
+    assert compared > 1000

@@ -68,6 +68,7 @@ def test_segments_survive_save_and_load(tmp_path: Path) -> None:
     loaded = Segment.load(tmp_path / "seg.npz")
     assert loaded.terms == segment.terms and loaded.texts == segment.texts
     assert loaded.passages == segment.passages and loaded.documents == segment.documents
+    assert (loaded.word_starts == segment.word_starts).all() and loaded.word_starts.any()
     for field, postings in segment.postings.items():
         again = loaded.postings[field]
         assert (again.offsets == postings.offsets).all() and (again.docs == postings.docs).all()
