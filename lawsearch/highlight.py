@@ -82,7 +82,7 @@ def _token_occurrences(folded: str, terms: set[str], starts: bytes) -> list[tupl
     def boundary(i: int) -> bool:
         return i >= length or bool(starts[i])
 
-    found = []
+    found: list[tuple[int, int, str]] = []
     for term in terms:
         compound = compound_pattern(term)
         if compound is not None:
