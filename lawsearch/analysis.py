@@ -52,7 +52,6 @@ __all__ = [
     "JiebaTokenizer",
     "analyze",
     "analyzer_fingerprint",
-    "compound_pattern",
     "fold",
     "index_terms",
     "is_token",
@@ -62,6 +61,7 @@ __all__ = [
     "segmenter_backend",
     "term_spans",
     "term_spans_and_words",
+    "token_rules",
 ]
 
 #: Bump when a change here changes the terms for the same text; the index then asks to be rebuilt.
@@ -603,8 +603,14 @@ def term_spans(text: str, mode: str = "index") -> list[tuple[int, int, str]]:
     >>> term_spans("依法治校的法治副校长", "query")
     [(0, 4, '依法治校'), (5, 10, '法治副校长')]
     """
+    return list(_term_spans(text, mode))
+
+
+@functools.lru_cache(maxsize=8192)
+def _term_spans(text: str, mode: str) -> tuple[tuple[int, int, str], ...]:
+    # Cached: queries, section paths and titles come back again and again.
     stop = STOPWORDS
-    return [span for span in _INDEX_TOKENIZER._spans(fold(text), mode) if span[2] not in stop]
+    return tuple(span for span in _INDEX_TOKENIZER._spans(fold(text), mode) if span[2] not in stop)
 
 
 def term_spans_and_words(text: str) -> tuple[list[tuple[int, int, str]], list[int]]:
@@ -619,31 +625,33 @@ def term_spans_and_words(text: str) -> tuple[list[tuple[int, int, str]], list[in
     return [span for span in spans if span[2] not in stop], starts
 
 
-def is_token(term: str, start: int, end: int, boundary: Callable[[int], bool], length: int) -> bool:
+def is_token(
+    term: str, start: int, end: int, boundary: Callable[[int], bool], is_word: Callable[[str], bool]
+) -> bool:
     """Whether ``term`` found at ``start:end`` of a text is one of the text's index-mode tokens.
 
-    ``boundary(i)`` says whether a word of the accurate cut starts at ``i``; ``length`` is the text's length.
-    A token is a whole word, or a dictionary word of 2 to 8 characters inside a longer word (the sub-words
-    that indexing adds). Compound terms (双随机一公开) are not decided here.
+    ``boundary(i)`` says whether a word of the accurate cut starts at ``i`` (true at the text's end);
+    ``is_word`` is ``token_rules()[0]``. A token is a whole word, or a dictionary word of 2 to 8 characters
+    inside a longer word (the sub-words that indexing adds). Compound terms (双随机一公开) are not decided here.
     """
-    if any(boundary(i) for i in range(start + 1, end)):
-        return False  # it straddles two words
-    if boundary(start) and (end == length or boundary(end)):
+    for i in range(start + 1, end):
+        if boundary(i):
+            return False  # it straddles two words
+    if boundary(start) and boundary(end):
         return True  # a whole word
-    return 2 <= end - start <= _MAX_SUBWORD and _lexicon(None).is_word(term)
+    return 2 <= end - start <= _MAX_SUBWORD and is_word(term)
 
 
-def compound_pattern(term: str) -> re.Pattern[str] | None:
-    """The pattern (over folded text) of a compound term like 双随机一公开, or None if ``term`` is none."""
+def token_rules() -> tuple[Callable[[str], bool], dict[str, re.Pattern[str]]]:
+    """What ``is_token`` needs from the dictionary: its ``is_word``, and each compound term's pattern."""
     lexicon = _lexicon(None)
-    if term not in lexicon.compound_terms:
-        return None
-    return _compound_patterns(lexicon)[term]
+    return lexicon.is_word, _compound_patterns(lexicon)
 
 
 @functools.cache
 def _compound_patterns(lexicon: _Lexicon) -> dict[str, re.Pattern[str]]:
-    assert lexicon.compounds is not None
+    if lexicon.compounds is None:
+        return {}
     alternatives = lexicon.compounds.pattern.split("|")
     return {term: re.compile(alt) for term, alt in zip(lexicon.compound_terms, alternatives)}
 

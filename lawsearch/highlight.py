@@ -20,7 +20,7 @@ from collections.abc import Collection, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from lawsearch.analysis import compound_pattern, fold, is_token, make_char_analyzer, term_spans
+from lawsearch.analysis import fold, is_token, make_char_analyzer, term_spans, token_rules
 from lawsearch.models import Fragment, Span
 
 __all__ = ["best_fragments", "find_spans", "highlight"]
@@ -78,20 +78,22 @@ def find_spans(
 
 def _token_occurrences(folded: str, terms: set[str], starts: bytes) -> list[tuple[int, int, str]]:
     length = len(folded)
+    is_word, compounds = token_rules()
 
     def boundary(i: int) -> bool:
-        return i >= length or bool(starts[i])
+        return i >= length or starts[i] != 0
 
     found: list[tuple[int, int, str]] = []
     for term in terms:
-        compound = compound_pattern(term)
+        compound = compounds.get(term)
         if compound is not None:
             found.extend((m.start(), m.end(), term) for m in compound.finditer(folded))
             continue
+        size = len(term)
         at = folded.find(term)
         while at != -1:
-            if is_token(term, at, at + len(term), boundary, length):
-                found.append((at, at + len(term), term))
+            if is_token(term, at, at + size, boundary, is_word):
+                found.append((at, at + size, term))
             at = folded.find(term, at + 1)
     return found
 

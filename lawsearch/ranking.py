@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -32,6 +33,7 @@ FIELDS = ("body", "title", "section", "org", "region")
 SCORED_FIELDS = ("body", "title", "section")
 #: Separates passages in the folded text that phrase queries scan; never part of a passage.
 PASSAGE_SEPARATOR = "\x00"
+_TERM_CACHE = 50_000  # entries of Core._term_scores
 
 IntArray = npt.NDArray[np.int64]
 
@@ -236,6 +238,10 @@ class Core:
     _folded: str | None = None
     _starts: IntArray | None = None
     _document_objects: dict[int, Document] = attrs.field(factory=dict)
+    # Each term's BM25F contributions, per weighting: no work is repeated for a term already searched for.
+    _term_scores: dict[tuple[str, Any], tuple[Any, Any]] = attrs.field(factory=dict)
+    _cache_lock: threading.Lock = attrs.field(factory=threading.Lock)
+    _averages: dict[str, float] = attrs.field(factory=dict)
 
     @property
     def size(self) -> int:
@@ -356,6 +362,41 @@ class Core:
 
     # --- matching and scoring --------------------------------------------------------------------------------
 
+    def _average(self, field: str) -> float:
+        """The mean length of ``field`` over all passages (BM25's avgdl)."""
+        average = self._averages.get(field)
+        if average is None:
+            average = self._averages[field] = max(float(self.postings[field].lengths.sum()) / max(self.size, 1), 1e-9)
+        return average
+
+    def _score_term(
+        self, term: str, used: list[tuple[Postings, float, float, float]], *, k1: float, lucene: bool
+    ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]:
+        """One term's BM25F contribution to each passage that has it (the passages, and the contributions)."""
+        term_id = self.vocabulary.get(term)
+        if term_id is None:
+            return _NO_DOCS, np.zeros(0, dtype=np.float64)
+        size = self.size
+        lists = []
+        for postings, weight, b, average in used:
+            docs, tf = postings.of(term_id)
+            if len(docs):
+                lists.append((docs, weight * tf / ((1 - b) + b * postings.lengths[docs] / average)))
+        if not lists:
+            return _NO_DOCS, np.zeros(0, dtype=np.float64)
+        if len(lists) == 1:
+            docs, combined = lists[0]
+        else:
+            scratch = np.zeros(size, dtype=np.float64)
+            for field_docs, part in lists:
+                scratch[field_docs] += part
+            docs = np.flatnonzero(scratch).astype(np.int32)
+            combined = scratch[docs]
+        df = len(docs)
+        idf = math.log(1 + (size - df + 0.5) / (df + 0.5))
+        saturation = combined / (k1 + combined) if lucene else combined * (k1 + 1) / (k1 + combined)
+        return docs, idf * saturation
+
     def term_mask(self, term: str, fields: Sequence[str]) -> npt.NDArray[np.bool_]:
         """Passages that contain ``term`` in any of ``fields``."""
         mask = np.zeros(self.size, dtype=bool)
@@ -381,31 +422,19 @@ class Core:
         size = self.size
         scores = np.zeros(size, dtype=np.float64)
         matched = np.zeros(size, dtype=np.int32)
-        used = [(self.postings[f], w, b) for f, (w, b) in fields.items() if w > 0]
+        used = [(self.postings[f], w, b, self._average(f)) for f, (w, b) in fields.items() if w > 0]
         if not size or not used:
             return scores, matched
-        averages = [max(float(p.lengths.sum()) / size, 1e-9) for p, _, _ in used]
-        scratch = np.zeros(size, dtype=np.float64)  # reused: only the entries a term touches are reset
+        key = (tuple((f, w, b) for f, (w, b) in fields.items() if w > 0), k1, lucene)
         for term in terms:
-            term_id = self.vocabulary.get(term)
-            if term_id is None:
-                continue
-            lists = [(p.of(term_id), p, w, b, avg) for (p, w, b), avg in zip(used, averages)]
-            lists = [item for item in lists if len(item[0][0])]
-            if not lists:
-                continue
-            if len(lists) == 1:
-                (docs, tf), postings, weight, b, avg = lists[0]
-                combined = weight * tf / ((1 - b) + b * postings.lengths[docs] / avg)
-            else:
-                for (docs, tf), postings, weight, b, avg in lists:
-                    scratch[docs] += weight * tf / ((1 - b) + b * postings.lengths[docs] / avg)
-                docs = np.unique(np.concatenate([item[0][0] for item in lists]))
-                combined = scratch[docs]
-                scratch[docs] = 0.0
-            df = len(docs)
-            idf = math.log(1 + (size - df + 0.5) / (df + 0.5))
-            saturation = combined / (k1 + combined) if lucene else combined * (k1 + 1) / (k1 + combined)
-            scores[docs] += idf * saturation
+            cached = self._term_scores.get((term, key))
+            if cached is None:
+                cached = self._score_term(term, used, k1=k1, lucene=lucene)
+                with self._cache_lock:
+                    self._term_scores[(term, key)] = cached
+                    if len(self._term_scores) > _TERM_CACHE:
+                        self._term_scores.pop(next(iter(self._term_scores)))  # the oldest entry
+            docs, contribution = cached
+            scores[docs] += contribution
             matched[docs] += 1
         return scores, matched

@@ -1,0 +1,142 @@
+"""The benchmark harness works end to end (correctness only: no timing is asserted anywhere).
+
+A tiny corpus of 200 records made from the seed reports' passages stands in for the law corpus.
+"""
+
+from __future__ import annotations
+
+import doctest
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import lawsearch
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `pytest` run without `python -m` does not put the repository on the path
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import corpus, measure, queries, report, run  # noqa: E402
+
+RECORDS = 200
+
+
+@pytest.fixture(scope="module")
+def tiny_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """200 JSONL records (id, text, law, chapter) from the seed reports' passages, cycled with new ids."""
+    passages = []
+    for report_file in sorted(lawsearch.bundled_corpus().glob("*.txt")):
+        for parsed in lawsearch.read_file(report_file):
+            passages.extend((parsed.document.title, p) for p in parsed.passages)
+    records = [
+        {
+            "docid": f"p{n}",
+            "text": passage.text,
+            "law": title,
+            "chapter": passage.section[0] if passage.section else "",
+        }
+        for n, (title, passage) in zip(range(RECORDS), passages * (RECORDS // len(passages) + 1))
+    ]
+    return corpus.write_records(records, tmp_path_factory.mktemp("bench") / "tiny.jsonl")
+
+
+def test_the_corpus_loader_reads_every_record(tiny_corpus: Path) -> None:
+    records = list(corpus.read_records(tiny_corpus))
+    assert len(records) == RECORDS
+    assert len(list(corpus.read_records(tiny_corpus, limit=7))) == 7
+    assert corpus.text_bytes(records) == sum(len(r["text"].encode("utf-8")) for r in records)
+    tripled = corpus.scaled(records, 3)
+    assert len(tripled) == 3 * RECORDS
+    assert len({corpus.record_id(r) for r in tripled}) == 3 * RECORDS
+    assert corpus.record_id(tripled[RECORDS]) == "p0~2"
+
+
+def test_queries_put_keywords_first_and_shuffle_stard_the_same_way(tmp_path: Path) -> None:
+    stard = tmp_path / "queries.jsonl"
+    stard.write_text("".join(json.dumps({"qid": str(n), "text": f"问题{n}"}) + "\n" for n in range(30)), "utf-8")
+    first, second = queries.benchmark_queries(stard), queries.benchmark_queries(stard)
+    keywords = len(queries.KEYWORD_QUERIES)
+    assert first == second
+    assert [q["set"] for q in first] == ["keyword"] * keywords + ["stard"] * 30
+    assert sorted(int(q["qid"]) for q in first[keywords:]) == list(range(30))
+    assert queries.benchmark_queries(None) == first[:keywords]
+
+
+def test_relevance_and_parsing_helpers() -> None:
+    figures = queries.relevance({"1": ["a", "x", "b"], "2": ["y"], "3": ["z"]}, {"1": {"a", "b"}, "2": {"q"}})
+    assert figures["n"] == 2
+    assert figures["r@10"] == pytest.approx(0.5)
+    assert figures["mrr@10"] == pytest.approx(0.5)
+    assert run.parse_max_queries("50,stock=10") == (50, {"stock": 10})
+    with pytest.raises(Exception, match="not N or SYSTEM=N"):
+        run.parse_max_queries("nosuch=3")
+
+
+@pytest.mark.parametrize("module", [corpus, measure, queries, report, run])
+def test_doctests_of_the_harness(module: object) -> None:
+    failures, _tests = doctest.testmod(module)  # type: ignore[arg-type]
+    assert failures == 0
+
+
+def _run_benchmarks(tmp_path: Path, tiny_corpus: Path, systems: str) -> dict:
+    out = tmp_path / "out.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--corpus", str(tiny_corpus), "--queries", "none"]
+        + ["--systems", systems, "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Build (corpus file → index on disk)" in done.stdout
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_quick_run_of_lawsearch_end_to_end(tmp_path: Path, tiny_corpus: Path) -> None:
+    figures = _run_benchmarks(tmp_path, tiny_corpus, "lawsearch")
+    meta, summary = figures["meta"], figures["summary"]
+    assert {"python", "whoosh-reloaded", "jieba", "lawsearch"} <= set(meta["versions"])
+    assert meta["corpus"]["records"] == RECORDS
+    (build,) = summary["build"]
+    assert {"system", "tokenize_s", "index_s", "total_s", "mb_per_s", "x_stock", "index_bytes", "size_ratio", "peak_mb"} <= set(build)
+    assert build["system"] == "lawsearch" and build["index_bytes"] > 0 and build["peak_mb"] > 0
+    rows = {row["variant"]: row for row in summary["query"] if row["system"] == "lawsearch"}
+    assert rows["highlights"]["n"] == len(queries.KEYWORD_QUERIES) - 1  # all keyword queries but the cold one
+    assert rows["highlights"]["errors"] == 0
+    assert {"cold_ms", "p50", "p95", "open_s", "peak_mb"} <= set(rows["highlights"])
+    assert summary["seed"]["passages"] > 0
+    assert {q["text"] for q in summary["seed"]["queries"]} == set(queries.SEED_QUERIES)
+    assert [t["target"] for t in summary["targets"]] == [t[0] for t in report.TARGETS]
+    assert not summary["failures"]
+
+
+def test_quick_run_of_the_pre_tokenized_peers(tmp_path: Path, tiny_corpus: Path) -> None:
+    peers = [name for name in ("bm25s", "tantivy") if _importable(name)]
+    if not peers:
+        pytest.skip("neither bm25s nor tantivy is installed")
+    figures = _run_benchmarks(tmp_path, tiny_corpus, ",".join(peers))
+    built = {row["system"]: row for row in figures["summary"]["build"]}
+    assert set(built) == set(peers)
+    for row in built.values():
+        assert row["tokenize_s"] > 0 and row["total_s"] >= row["index_s"]
+    served = {row["system"] for row in figures["summary"]["query"] if row["n"]}
+    assert served == set(peers)
+
+
+def test_rjieba_comparison_counts_identical_cuts(tmp_path: Path, tiny_corpus: Path) -> None:
+    pytest.importorskip("rjieba")
+    figures = _run_benchmarks(tmp_path, tiny_corpus, "rjieba")
+    tokenizers = figures["summary"]["tokenizers"]
+    assert tokenizers["texts"] == RECORDS
+    assert 0 <= tokenizers["identical"] <= RECORDS
+    assert {row["tokenizer"] for row in tokenizers["rows"]} == {"jieba", "rjieba"}
+
+
+def _importable(name: str) -> bool:
+    return importlib.util.find_spec(name) is not None
