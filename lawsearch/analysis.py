@@ -625,9 +625,7 @@ def term_spans_and_words(text: str) -> tuple[list[tuple[int, int, str]], list[in
     return [span for span in spans if span[2] not in stop], starts
 
 
-def is_token(
-    term: str, start: int, end: int, boundary: Callable[[int], bool], is_word: Callable[[str], bool]
-) -> bool:
+def is_token(term: str, start: int, end: int, boundary: Callable[[int], bool], is_word: Callable[[str], bool]) -> bool:
     """Whether ``term`` found at ``start:end`` of a text is one of the text's index-mode tokens.
 
     ``boundary(i)`` says whether a word of the accurate cut starts at ``i`` (true at the text's end);

@@ -114,8 +114,11 @@ def search(
     weights = weights or Weights()
     plan = compile_query(parse_query(query))
     core = index.core()
-    candidates = _matching(core, plan.node)
     scores, matched = core.bm25f(plan.terms, weights.fields(), k1=weights.k1, lucene=weights.lucene)
+    if _only_words(plan.node) and all(weight > 0 for weight, _ in weights.fields().values()):
+        candidates = matched > 0  # the common case, a plain question: scoring already found who matches
+    else:
+        candidates = _matching(core, plan.node)
     if plan.terms and weights.coordination:
         scores *= (matched / len(plan.terms)) ** weights.coordination
     rows = np.flatnonzero(candidates)
@@ -179,6 +182,10 @@ def _collect(node: Node, terms: dict[str, None], phrases: dict[str, None], *, ne
     elif isinstance(node, (And, Or, Soft)):
         for child in node.children:
             _collect(child, terms, phrases, negated=negated)
+
+
+def _only_words(node: Node) -> bool:
+    return isinstance(node, Words) or (isinstance(node, Soft) and all(isinstance(c, Words) for c in node.children))
 
 
 def _matching(core: Core, node: Node) -> npt.NDArray[np.bool_]:
