@@ -213,7 +213,8 @@ class _Lexicon:
 
     ``cut(text, hmm)`` is jieba's accurate mode, ``is_word(w)`` says whether ``w`` is a dictionary word (for the
     sub-words that indexing adds). ``backend`` names the implementation: ``jieba`` (pure Python) or ``rjieba``
-    (jieba-rs, about ten times faster, loaded with the very same dictionary file and user dictionary).
+    (jieba-rs, about ten times faster, with the same dictionary — jieba-rs ships jieba's dict.txt — and the same
+    user dictionary).
     """
 
     backend: str
@@ -276,7 +277,7 @@ def _load_lexicon(backend: str, dictionary: str | None) -> _Lexicon:
     # The parts too: jieba cannot hold 双随机、一公开, but it must cut 双随机 | 、| 一公开 around it.
     entries = [(entry, word.freq, word.tag) for word in userdict for entry in dict.fromkeys((word.joined, *word.parts))]
     if backend == "rjieba":
-        cut, is_word = _load_rjieba(_dictionary_path(dictionary), entries)
+        cut, is_word = _load_rjieba(dictionary, entries)
     else:
         cut, is_word = _load_jieba(dictionary, entries)
     return _Lexicon(backend, cut, is_word, compounds, tuple(terms))
@@ -311,17 +312,20 @@ _ASCII_ALNUM = re.compile("[a-zA-Z0-9]")
 
 
 def _load_rjieba(
-    path: str, entries: list[tuple[str, int | None, str | None]]
+    path: str | None, entries: list[tuple[str, int | None, str | None]]
 ) -> tuple[Callable[[str, bool], list[str]], Callable[[str], bool]]:
     import rjieba
 
-    segmenter = rjieba.Jieba.empty()  # type: ignore[no-untyped-call]
-    # jieba's own dictionary file, so both backends know exactly the same words and frequencies
-    with open(path, encoding="utf-8") as lines:
-        for line in lines:
-            fields = line.split()
-            if fields:
-                segmenter.add_word(fields[0], int(fields[1]), fields[2] if len(fields) > 2 else None)
+    if path is None:
+        # jieba-rs ships jieba's dict.txt (built in, so it loads in 0.09 s instead of 0.35 s from the file)
+        segmenter = rjieba.Jieba()
+    else:
+        segmenter = rjieba.Jieba.empty()  # type: ignore[no-untyped-call]
+        with open(path, encoding="utf-8") as lines:
+            for line in lines:
+                fields = line.split()
+                if fields:
+                    segmenter.add_word(fields[0], int(fields[1]), fields[2] if len(fields) > 2 else None)
     for entry, freq, tag in entries:
         segmenter.add_word(entry, freq, tag)
     has_word = segmenter.has_word

@@ -506,3 +506,11 @@ def test_whoosh_index_round_trip(tmp_path: Path) -> None:
 @given(st.text())
 def test_fold_is_its_translation_table(text: str) -> None:
     assert analysis.fold(text) == text.translate(analysis._FOLD_TABLE)
+
+
+def test_rjieba_s_built_in_dictionary_is_jieba_s() -> None:
+    rjieba = pytest.importorskip("rjieba")
+    with open(analysis._dictionary_path(None), encoding="utf-8") as lines:
+        words = [line.split()[0] for number, line in enumerate(lines) if number % 50 == 0]
+    segmenter = rjieba.Jieba()
+    assert len(words) > 6000 and all(segmenter.has_word(word) for word in words)

@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,7 +29,7 @@ RECORDS = 200
 @pytest.fixture(scope="module")
 def tiny_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """200 JSONL records (id, text, law, chapter) from the seed reports' passages, cycled with new ids."""
-    passages = []
+    passages: list[tuple[str, lawsearch.Passage]] = []
     for report_file in sorted(lawsearch.bundled_corpus().glob("*.txt")):
         for parsed in lawsearch.read_file(report_file):
             passages.extend((parsed.document.title, p) for p in parsed.passages)
@@ -82,11 +83,11 @@ def test_doctests_of_the_harness(module: object) -> None:
     assert failures == 0
 
 
-def _run_benchmarks(tmp_path: Path, tiny_corpus: Path, systems: str) -> dict:
+def _run_benchmarks(tmp_path: Path, tiny_corpus: Path, systems: str) -> dict[str, Any]:
     out = tmp_path / "out.json"
+    command = [sys.executable, "-m", "benchmarks", "--quick", "--queries", "none", "--systems", systems]
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick", "--corpus", str(tiny_corpus), "--queries", "none"]
-        + ["--systems", systems, "--out", str(out)],
+        [*command, "--corpus", str(tiny_corpus), "--out", str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -95,7 +96,8 @@ def _run_benchmarks(tmp_path: Path, tiny_corpus: Path, systems: str) -> dict:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Build (corpus file → index on disk)" in done.stdout
-    return json.loads(out.read_text(encoding="utf-8"))
+    figures: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return figures
 
 
 def test_quick_run_of_lawsearch_end_to_end(tmp_path: Path, tiny_corpus: Path) -> None:
@@ -104,7 +106,8 @@ def test_quick_run_of_lawsearch_end_to_end(tmp_path: Path, tiny_corpus: Path) ->
     assert {"python", "whoosh-reloaded", "jieba", "lawsearch"} <= set(meta["versions"])
     assert meta["corpus"]["records"] == RECORDS
     (build,) = summary["build"]
-    assert {"system", "tokenize_s", "index_s", "total_s", "mb_per_s", "x_stock", "index_bytes", "size_ratio", "peak_mb"} <= set(build)
+    keys = {"tokenize_s", "index_s", "total_s", "mb_per_s", "x_stock", "index_bytes", "size_ratio", "peak_mb"}
+    assert keys <= set(build)
     assert build["system"] == "lawsearch" and build["index_bytes"] > 0 and build["peak_mb"] > 0
     rows = {row["variant"]: row for row in summary["query"] if row["system"] == "lawsearch"}
     assert rows["highlights"]["n"] == len(queries.KEYWORD_QUERIES) - 1  # all keyword queries but the cold one
