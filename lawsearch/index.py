@@ -39,7 +39,7 @@ from lawsearch.errors import (
 )
 from lawsearch.ingest import content_hash, discover, parse_bytes
 from lawsearch.models import Document, ParsedDocument, Passage, SearchResults
-from lawsearch.ranking import Core, Segment, build_segment
+from lawsearch.ranking import Core, Segment, build_segment, document_fields
 from lawsearch.schema import SCHEMA_VERSION, build_schema
 
 __all__ = ["Index", "ProgressCallback", "UpdateReport", "bundled_corpus", "default_index_path"]
@@ -262,7 +262,7 @@ class Index:
                     source=source,
                     source_hash=digest,
                     segment=name,
-                    data=json.dumps(_document_fields(parsed.document), ensure_ascii=False),
+                    data=json.dumps(document_fields(parsed.document), ensure_ascii=False),
                 )
                 written += len(parsed.passages)
         return written
@@ -431,12 +431,6 @@ class Index:
 def _segment_name(source: str, digest: str) -> str:
     key = f"{SCHEMA_VERSION}\0{analyzer_fingerprint()}\0{source}\0{digest}"
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
-
-
-def _document_fields(document: Document) -> dict[str, Any]:
-    fields = attrs.asdict(document)
-    fields["metadata"] = document.metadata_dict()
-    return fields
 
 
 def _parsed_from_core(core: Core, doc_id: str) -> ParsedDocument:

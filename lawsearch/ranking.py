@@ -164,7 +164,7 @@ def build_segment(documents: Sequence[ParsedDocument]) -> Segment:
 
     for parsed in documents:
         doc_index = len(docs_meta)
-        docs_meta.append(_document_fields(parsed.document))
+        docs_meta.append(document_fields(parsed.document))
         doc = parsed.document
         for passage in parsed.passages:
             row = len(texts)
@@ -213,7 +213,8 @@ def _csr(terms: IntArray, rows: IntArray, vocabulary: int, count: int) -> Postin
     return Postings(offsets, (keys % max(count, 1)).astype(np.int32), tf.astype(np.float32), lengths)
 
 
-def _document_fields(document: Document) -> dict[str, Any]:
+def document_fields(document: Document) -> dict[str, Any]:
+    """A Document as JSON-ready fields (how segments and the whoosh records store it)."""
     fields = attrs.asdict(document)
     fields["metadata"] = document.metadata_dict()
     return fields
