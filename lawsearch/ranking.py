@@ -16,7 +16,9 @@ import json
 import math
 import threading
 import zlib
+from array import array
 from collections.abc import Iterable, Sequence
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -148,7 +150,8 @@ def build_segment(documents: Sequence[ParsedDocument]) -> Segment:
     texts: list[str] = []
     passages: list[dict[str, Any]] = []
     docs_meta: list[dict[str, Any]] = []
-    pairs: dict[str, tuple[list[int], list[int]]] = {field: ([], []) for field in FIELDS}
+    # array('q'), not lists: 8 bytes a token instead of ~36 (a 100,000-article build stays well under 1 GB)
+    pairs: dict[str, tuple[array[int], array[int]]] = {field: (array("q"), array("q")) for field in FIELDS}
     cache: dict[str, list[int]] = {}
     word_starts: list[int] = []
     offset = 0
@@ -191,10 +194,10 @@ def build_segment(documents: Sequence[ParsedDocument]) -> Segment:
             ):
                 terms, rows = pairs[field]
                 terms.extend(ids)
-                rows.extend([row] * len(ids))
+                rows.extend(repeat(row, len(ids)))
     count = len(texts)
     postings = {
-        field: _csr(np.array(terms, dtype=np.int64), np.array(rows, dtype=np.int64), len(vocabulary), count)
+        field: _csr(np.frombuffer(terms, dtype=np.int64), np.frombuffer(rows, dtype=np.int64), len(vocabulary), count)
         for field, (terms, rows) in pairs.items()
     }
     terms_by_id = sorted(vocabulary, key=vocabulary.__getitem__)

@@ -116,16 +116,17 @@ def search(
     core = index.core()
     scores, matched = core.bm25f(plan.terms, weights.fields(), k1=weights.k1, lucene=weights.lucene)
     if _only_words(plan.node) and all(weight > 0 for weight, _ in weights.fields().values()):
-        candidates = matched > 0  # the common case, a plain question: scoring already found who matches
+        rows = np.flatnonzero(matched)  # the common case, a plain question: scoring already found who matches
     else:
-        candidates = _matching(core, plan.node)
+        rows = np.flatnonzero(_matching(core, plan.node))
+    ranked = scores[rows]
     if plan.terms and weights.coordination:
-        scores *= (matched / len(plan.terms)) ** weights.coordination
-    rows = np.flatnonzero(candidates)
+        ranked *= (matched[rows] / len(plan.terms)) ** weights.coordination
     first = (page - 1) * limit
-    top = _top(rows, scores[rows], first + limit)[first:]
+    order = _top(ranked, first + limit)[first:]
+    top, top_scores = rows[order], ranked[order]
     hits = []
-    for rank, row in enumerate(top, start=first + 1):
+    for rank, (row, score) in enumerate(zip(top, top_scores), start=first + 1):
         passage = core.passage(int(row))
         spans, frags = highlight(
             passage.text,
@@ -139,7 +140,7 @@ def search(
         hits.append(
             Hit(
                 rank=rank,
-                score=round(float(scores[row]), 6),
+                score=round(float(score), 6),
                 passage=passage,
                 document=core.document(int(core.passage_document[row])),
                 spans=spans,
@@ -150,14 +151,14 @@ def search(
     return SearchResults(query=query, total=len(rows), page=page, limit=limit, hits=tuple(hits))
 
 
-def _top(rows: npt.NDArray[np.intp], scores: npt.NDArray[np.float64], k: int) -> npt.NDArray[np.intp]:
-    """The ``k`` best rows by score, ties in reading order (``rows`` is ascending)."""
-    if len(rows) > k > 0:
+def _top(scores: npt.NDArray[np.float64], k: int) -> npt.NDArray[np.intp]:
+    """Positions of the ``k`` best scores, best first, ties in reading order (positions ascend with rows)."""
+    positions = np.arange(len(scores))
+    if len(scores) > k > 0:
         kth = np.partition(scores, len(scores) - k)[len(scores) - k]
         keep = scores >= kth  # ties at the boundary are all kept, then ordered below
-        rows, scores = rows[keep], scores[keep]
-    order = np.lexsort((rows, -scores))
-    return rows[order][:k]
+        positions, scores = positions[keep], scores[keep]
+    return positions[np.lexsort((positions, -scores))][:k]
 
 
 # --- compiling and matching ------------------------------------------------------------------------------------
