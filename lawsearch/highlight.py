@@ -133,15 +133,22 @@ def best_fragments(text: str, spans: Sequence[Span], *, max_chars: int = 160, co
     if not spans:
         return (_widen(text, sentences, 0, max_chars, spans),)
 
-    def score(index: int) -> tuple[int, int, int]:
-        start, end = sentences[index]
-        inside = [s for s in spans if s.start < end and s.end > start]
-        return (len({s.term for s in inside}), len(inside), -index)
-
-    ranked = sorted(range(len(sentences)), key=score, reverse=True)
+    # one pass over the spans (both lists are in text order): which sentences each span touches
+    terms: list[set[str]] = [set() for _ in sentences]
+    hits = [0] * len(sentences)
+    first = 0
+    for span in spans:
+        while sentences[first][1] <= span.start:
+            first += 1
+        index = first
+        while index < len(sentences) and sentences[index][0] < span.end:
+            terms[index].add(span.term)
+            hits[index] += 1
+            index += 1
+    ranked = sorted(range(len(sentences)), key=lambda i: (len(terms[i]), hits[i], -i), reverse=True)
     chosen: list[Fragment] = []
     for index in ranked:
-        if len(chosen) == count or score(index)[1] == 0:
+        if len(chosen) == count or hits[index] == 0:
             break
         fragment = _widen(text, sentences, index, max_chars, spans)
         if not any(f.start < fragment.end and fragment.start < f.end for f in chosen):
