@@ -59,7 +59,7 @@ def test_plain_bm25_equals_lucene_bm25_of_bm25s(k1: float, b: float) -> None:
         mask = (ours > 0) | (theirs > 0)
         np.testing.assert_allclose(ours[mask], theirs[mask], rtol=1e-4)
         compared += int(mask.sum())
-    assert compared > 100
+    assert compared > 50
 
 
 def test_segments_survive_save_and_load(tmp_path: Path) -> None:
