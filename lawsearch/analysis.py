@@ -49,6 +49,7 @@ __all__ = [
     "ANALYZE_MODES",
     "FOLD_VERSION",
     "JIEBA_MODES",
+    "MAX_SUBWORD",
     "STOPWORDS",
     "CharTokenizer",
     "FoldFilter",
@@ -375,7 +376,7 @@ _WORDLIKE = re.compile(r"[^\W_]")
 
 # Jieba's search mode adds only 2- and 3-character sub-words; we add every dictionary word inside a word,
 # up to this length, which bounds the work on a long run of letters or digits.
-_MAX_SUBWORD = 8
+MAX_SUBWORD = 8  # the longest sub-word indexing adds inside a word
 
 
 def _check_jieba_mode(name: str, value: str) -> None:
@@ -495,7 +496,7 @@ class JiebaTokenizer(_OffsetTokenizer):
                 spans.append((start, start + length, word))
                 if search and length > 2:
                     for i in range(length - 1):
-                        for j in range(i + 2, min(length, i + _MAX_SUBWORD) + 1):
+                        for j in range(i + 2, min(length, i + MAX_SUBWORD) + 1):
                             sub = word[i:j]
                             # j - i < length: the whole word is already in
                             if j - i < length and is_word(sub) and wordlike(sub):
@@ -654,7 +655,7 @@ def is_token(term: str, start: int, end: int, boundary: Callable[[int], bool], i
             return False  # it straddles two words
     if boundary(start) and boundary(end):
         return True  # a whole word
-    return 2 <= end - start <= _MAX_SUBWORD and is_word(term)
+    return 2 <= end - start <= MAX_SUBWORD and is_word(term)
 
 
 def token_rules() -> tuple[Callable[[str], bool], dict[str, re.Pattern[str]]]:

@@ -255,7 +255,7 @@ def test_userdict_terms_inside_longer_ones_are_indexed() -> None:
     words = {word.joined for word in analysis._parse_userdict(analysis._read_data("userdict.txt"))}
     for longer in words:
         terms = set(index_terms(longer))
-        assert {word for word in words if word in longer and len(word) <= analysis._MAX_SUBWORD} <= terms
+        assert {word for word in words if word in longer and len(word) <= analysis.MAX_SUBWORD} <= terms
 
 
 @pytest.mark.parametrize(
