@@ -294,20 +294,24 @@ class Index:
                 "try again when it has finished",
                 path=self.path,
             ) from None
+        previous = {fields["segment"] for fields in self._records()}
         try:
             yield writer
         except BaseException:
             writer.cancel()
             raise
         writer.commit()
-        self._collect_garbage()
+        self._collect_garbage(keep=previous)
 
-    def _collect_garbage(self) -> None:
-        """Remove segment files that no commit names any more (left by replaced sources or killed writers)."""
+    def _collect_garbage(self, *, keep: set[str]) -> None:
+        """Remove segment files that neither this commit nor the one before names (replaced or abandoned).
+
+        The previous commit's files stay until the next commit, so a reader that is still loading them finds them.
+        """
         folder = self.path / SEGMENTS
         if not folder.is_dir():
             return
-        live = {fields["segment"] for fields in self._records()}
+        live = keep | {fields["segment"] for fields in self._records()}
         for path in folder.iterdir():
             if path.suffix == ".npz" and path.stem not in live:
                 path.unlink(missing_ok=True)

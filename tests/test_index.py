@@ -158,3 +158,18 @@ def test_create_never_replaces_a_folder_that_is_not_an_index(tmp_path: Path) -> 
     with pytest.raises(IndexNotFoundError, match="holds files but no lawsearch index"):
         Index.create(tmp_path / "mine")
     assert (tmp_path / "mine" / "thesis.txt").read_text(encoding="utf-8") == "我的论文"
+
+
+def test_replaced_segments_are_removed_one_commit_later(fresh: Index, corpus_copy: Path) -> None:
+    segments = fresh.path / "segments"
+    first = {p.name for p in segments.iterdir()}
+    report_file = corpus_copy / "zhongzhan-edu-2024.txt"
+    report_file.write_text(report_file.read_text(encoding="utf-8") + "\n新增一段。\n", encoding="utf-8")
+    fresh.update([corpus_copy])
+    second = {p.name for p in segments.iterdir()}
+    assert first < second  # the replaced segment stays for readers of the previous commit
+    report_file.write_text(report_file.read_text(encoding="utf-8") + "\n再增一段。\n", encoding="utf-8")
+    fresh.update([corpus_copy])
+    third = {p.name for p in segments.iterdir()}
+    assert len(third) == len(first) + 1 and not (first - second) and (second - first) - third == set()
+    assert len(first - third) == 1  # the oldest version of the changed report is gone
