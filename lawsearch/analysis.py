@@ -58,7 +58,6 @@ __all__ = [
     "analyzer_fingerprint",
     "fold",
     "index_terms",
-    "is_token",
     "make_analyzer",
     "make_char_analyzer",
     "query_terms",
@@ -635,7 +634,7 @@ def term_spans_and_words(text: str) -> tuple[list[tuple[int, int, str]], list[in
     """Like ``term_spans(text)`` (index mode), and also where each word of the accurate cut starts.
 
     The word starts let ``highlight.find_spans`` decide from stored data alone whether an occurrence of a
-    term in the text is one of its tokens (see ``is_token``).
+    term in the text is one of its tokens.
     """
     starts: list[int] = []
     spans = _INDEX_TOKENIZER._spans(fold(text), "index", starts)
@@ -643,23 +642,8 @@ def term_spans_and_words(text: str) -> tuple[list[tuple[int, int, str]], list[in
     return [span for span in spans if span[2] not in stop], starts
 
 
-def is_token(term: str, start: int, end: int, boundary: Callable[[int], bool], is_word: Callable[[str], bool]) -> bool:
-    """Whether ``term`` found at ``start:end`` of a text is one of the text's index-mode tokens.
-
-    ``boundary(i)`` says whether a word of the accurate cut starts at ``i`` (true at the text's end);
-    ``is_word`` is ``token_rules()[0]``. A token is a whole word, or a dictionary word of 2 to 8 characters
-    inside a longer word (the sub-words that indexing adds). Compound terms (双随机一公开) are not decided here.
-    """
-    for i in range(start + 1, end):
-        if boundary(i):
-            return False  # it straddles two words
-    if boundary(start) and boundary(end):
-        return True  # a whole word
-    return 2 <= end - start <= MAX_SUBWORD and is_word(term)
-
-
 def token_rules() -> tuple[Callable[[str], bool], dict[str, re.Pattern[str]]]:
-    """What ``is_token`` needs from the dictionary: its ``is_word``, and each compound term's pattern."""
+    """What the highlighter's token test needs from the dictionary: ``is_word``, and each compound term's pattern."""
     lexicon = _lexicon(None)
     return lexicon.is_word, _compound_patterns(lexicon)
 

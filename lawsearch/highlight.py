@@ -56,7 +56,7 @@ def find_spans(
     """Merged, non-overlapping spans where the query's terms or phrases occur in ``text``.
 
     With ``word_starts`` (stored in the index: where each word of the accurate cut starts) no re-segmentation
-    is needed: each occurrence of a term is kept only if it is one of the text's tokens (``is_token``).
+    is needed: each occurrence of a term is kept only if it is one of the text's tokens (``_token_occurrences``).
     Without it the text is tokenized again. Both give the same spans.
 
     >>> [(s.start, s.end) for s in find_spans("会同区司法局，开展法治副校长调研", {"法治", "副校长", "校长"})]
@@ -79,8 +79,9 @@ def find_spans(
 def _token_occurrences(folded: str, terms: set[str], starts: bytes) -> list[tuple[int, int, str]]:
     """Occurrences of ``terms`` that are tokens of the text, decided by ``starts`` (1 where a word starts).
 
-    The rule of ``analysis.is_token``, inlined with ``bytes.find`` for speed (a test compares the result with
-    re-tokenizing).
+    A token is a whole word of the accurate cut, or a dictionary word of 2 to MAX_SUBWORD characters inside a
+    longer word (the sub-words indexing adds); compound terms match their own patterns. A test compares the
+    result with re-tokenizing.
     """
     length = len(folded)
     is_word, compounds = token_rules()

@@ -39,7 +39,7 @@ from lawsearch.errors import (
 )
 from lawsearch.ingest import content_hash, discover, parse_bytes
 from lawsearch.models import Document, ParsedDocument, Passage, SearchResults
-from lawsearch.ranking import Core, Segment, build_segment, document_fields
+from lawsearch.ranking import Core, Segment, build_segment
 from lawsearch.schema import SCHEMA_VERSION, build_schema
 
 __all__ = ["Index", "ProgressCallback", "UpdateReport", "bundled_corpus", "default_index_path"]
@@ -262,7 +262,7 @@ class Index:
                     source=source,
                     source_hash=digest,
                     segment=name,
-                    data=json.dumps(document_fields(parsed.document), ensure_ascii=False),
+                    data=json.dumps(parsed.document.to_fields(), ensure_ascii=False),
                 )
                 written += len(parsed.passages)
         return written

@@ -66,6 +66,12 @@ class Document:
     def metadata_dict(self) -> dict[str, str]:
         return dict(self.metadata)
 
+    def to_fields(self) -> dict[str, Any]:
+        """JSON-ready fields, metadata as a dict: what ``--json`` prints and what the index stores."""
+        fields = attrs.asdict(self)
+        fields["metadata"] = self.metadata_dict()
+        return fields
+
 
 @attrs.frozen
 class Passage:

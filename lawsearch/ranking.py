@@ -167,7 +167,7 @@ def build_segment(documents: Sequence[ParsedDocument]) -> Segment:
 
     for parsed in documents:
         doc_index = len(docs_meta)
-        docs_meta.append(document_fields(parsed.document))
+        docs_meta.append(parsed.document.to_fields())
         doc = parsed.document
         for passage in parsed.passages:
             row = len(texts)
@@ -214,13 +214,6 @@ def _csr(terms: IntArray, rows: IntArray, vocabulary: int, count: int) -> Postin
     offsets = np.zeros(vocabulary + 1, dtype=np.int64)
     np.cumsum(np.bincount(term_of, minlength=vocabulary), out=offsets[1:])
     return Postings(offsets, (keys % max(count, 1)).astype(np.int32), tf.astype(np.float32), lengths)
-
-
-def document_fields(document: Document) -> dict[str, Any]:
-    """A Document as JSON-ready fields (how segments and the whoosh records store it)."""
-    fields = attrs.asdict(document)
-    fields["metadata"] = document.metadata_dict()
-    return fields
 
 
 # --- the merged, searchable core ------------------------------------------------------------------------------

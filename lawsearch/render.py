@@ -18,8 +18,6 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
-import attrs
-
 from lawsearch.errors import InvalidArgumentError
 from lawsearch.models import (
     SECTION_SEPARATOR,
@@ -401,8 +399,7 @@ def results_to_dict(results: SearchResults) -> dict[str, Any]:
 
 
 def _hit_to_dict(hit: Hit) -> dict[str, Any]:
-    document = attrs.asdict(hit.document)
-    document["metadata"] = hit.document.metadata_dict()
+    document = hit.document.to_fields()
     return {
         "rank": hit.rank,
         "id": hit.passage.id,
