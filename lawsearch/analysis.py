@@ -118,11 +118,13 @@ def _build_fold_table() -> dict[int, str]:
 
 
 _FOLD_TABLE = _build_fold_table()
-# str.translate looks every character up in a dict (13 µs for a 230-character article); a regex that finds only
-# the characters to change, and swaps each, is about three times faster on Chinese text.
+# str.translate looks every character up in a dict (13 µs for a 230-character article). Chinese text folds mostly
+# its fullwidth punctuation: str.replace swaps those (C speed), and a regex finds the rest, which are rare.
 _FOLD_BY_CHAR = {chr(code): target for code, target in _FOLD_TABLE.items()}
-_FOLDABLE = re.compile("[" + re.escape("".join(_FOLD_BY_CHAR)) + "]")
-_fold_one = _FOLD_BY_CHAR.__getitem__
+_FOLD_COMMON = tuple((char, _FOLD_BY_CHAR[char]) for char in "，；：（）！？\n\r\t\u3000")
+_FOLD_RARE = {char: target for char, target in _FOLD_BY_CHAR.items() if char not in dict(_FOLD_COMMON)}
+_FOLDABLE = re.compile("[" + re.escape("".join(_FOLD_RARE)) + "]")
+_fold_one = _FOLD_RARE.__getitem__
 
 
 def fold(text: str) -> str:
@@ -136,7 +138,10 @@ def fold(text: str) -> str:
     >>> fold("㈠½")  # NFKC would make these longer: they stay
     '㈠½'
     """
-    return _FOLDABLE.sub(lambda match: _fold_one(match.group()), text)
+    for char, target in _FOLD_COMMON:
+        if char in text:
+            text = text.replace(char, target)
+    return _FOLDABLE.sub(lambda match: _fold_one(match.group()), text) if _FOLDABLE.search(text) else text
 
 
 # ---------------------------------------------------------------------------------------------------------

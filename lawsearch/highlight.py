@@ -27,9 +27,10 @@ __all__ = ["best_fragments", "find_spans", "highlight"]
 
 _SENTENCE_END = re.compile(r"[。；！？!?;]+[”’」』）)]*|\n")
 _CLAUSE_END = re.compile(r"[，、：:,]")
-_WORD = r"0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-# \x00 separates passages in the text a phrase query scans: a phrase never runs across it
-_GAP = f"[^{_WORD}\x00]*"
+# Between a phrase's characters: anything that is not a letter, digit or ideograph (as analysis.py's word test),
+# except \x00, which separates passages in the text a phrase query scans. Written with \w, not explicit ideograph
+# ranges: a wide range costs ~2 ms to compile, once per gap of every new phrase.
+_GAP = r"(?:[^\w\x00]|_)*"
 
 
 def highlight(
@@ -63,49 +64,51 @@ def find_spans(
     [(9, 14)]
     """
     wanted = set(terms)
-    found: list[tuple[int, int, str]] = []
+    found: list[tuple[int, int, str]] = []  # (start, -end, term): plain tuple order puts the longer match first
     folded = fold(text) if (phrases or (wanted and word_starts is not None)) else text
     if wanted and word_starts is not None:
         found.extend(_token_occurrences(folded, wanted, word_starts.tobytes()))
     elif wanted:
-        found.extend(span for span in term_spans(text) if span[2] in wanted)
+        found.extend((start, -end, term) for start, end, term in term_spans(text) if term in wanted)
     for phrase in phrases:
         pattern = phrase_pattern(phrase)
         if pattern is not None:
-            found.extend((m.start(), m.end(), fold(phrase)) for m in pattern.finditer(folded))
+            found.extend((m.start(), -m.end(), fold(phrase)) for m in pattern.finditer(folded))
     return _merge(found)
 
 
-def _token_occurrences(folded: str, terms: set[str], starts: bytes) -> list[tuple[int, int, str]]:
-    """Occurrences of ``terms`` that are tokens of the text, decided by ``starts`` (1 where a word starts).
+def _token_occurrences(folded: str, terms: Collection[str], starts: bytes) -> list[tuple[int, int, str]]:
+    """Occurrences ``(start, -end, term)`` of ``terms`` that are tokens of the text, decided by ``starts`` (1
+    where a word starts).
 
     A token is a whole word of the accurate cut, or a dictionary word of 2 to MAX_SUBWORD characters inside a
     longer word (the sub-words indexing adds); compound terms match their own patterns. A test compares the
     result with re-tokenizing.
     """
     length = len(folded)
-    is_word, compounds = token_rules()
     found: list[tuple[int, int, str]] = []
-    for term in terms:
-        compound = compounds.get(term)
+    for term, size, compound, sub_word in _term_rules(frozenset(terms)):
         if compound is not None:
-            found.extend((m.start(), m.end(), term) for m in compound.finditer(folded))
+            found.extend((m.start(), -m.end(), term) for m in compound.finditer(folded))
             continue
-        size = len(term)
-        sub_word: bool | None = None  # is_word(term), asked at most once
         at = folded.find(term)
         while at != -1:
             end = at + size
-            if starts.find(1, at + 1, end) == -1:  # no word starts inside: it does not straddle two words
-                if starts[at] and (end >= length or starts[end]):
-                    found.append((at, end, term))  # a whole word
-                else:
-                    if sub_word is None:
-                        sub_word = 2 <= size <= MAX_SUBWORD and is_word(term)
-                    if sub_word:
-                        found.append((at, end, term))  # a dictionary word inside a longer word
+            # no word starts inside (it does not straddle two words), and it is a whole word or a sub-word
+            if starts.find(1, at + 1, end) == -1 and (sub_word or (starts[at] and (end >= length or starts[end]))):
+                found.append((at, -end, term))
             at = folded.find(term, at + 1)
     return found
+
+
+@functools.lru_cache(maxsize=256)
+def _term_rules(terms: frozenset[str]) -> list[tuple[str, int, re.Pattern[str] | None, bool]]:
+    """Per query, once: each term, its length, its compound pattern if it has one, and whether it is a sub-word."""
+    is_word, compounds = token_rules()
+    return [
+        (term, len(term), compounds.get(term), 2 <= len(term) <= MAX_SUBWORD and is_word(term))
+        for term in sorted(terms)
+    ]
 
 
 @functools.lru_cache(maxsize=256)
@@ -124,12 +127,12 @@ def phrase_pattern(phrase: str) -> re.Pattern[str] | None:
 
 
 def _merge(found: list[tuple[int, int, str]]) -> tuple[Span, ...]:
-    # sorted by start, the longer first; the end is negated so plain tuple order does it
-    ordered = sorted((start, -end, term) for start, end, term in found)
+    """Spans from occurrences ``(start, -end, term)``: sorted by start, the longer first."""
+    found.sort()
     spans: list[Span] = []
     start = end = -1
     terms: list[str] = []
-    for next_start, negative_end, term in ordered:
+    for next_start, negative_end, term in found:
         next_end = -negative_end
         if next_start <= end:  # overlapping or touching: one span
             if next_end > end:
@@ -146,6 +149,10 @@ def _merge(found: list[tuple[int, int, str]]) -> tuple[Span, ...]:
 
 def best_fragments(text: str, spans: Sequence[Span], *, max_chars: int = 160, count: int = 1) -> tuple[Fragment, ...]:
     """The ``count`` best fragments of ``text`` for these spans, in text order; without spans, the opening."""
+    if count < 1:
+        return ()
+    if len(text) <= max_chars:  # the whole text fits: that is the one best fragment, whatever the spans
+        return (_widen(text, [(0, len(text))], 0, max_chars, spans),)
     sentences = _sentences(text)
     if not spans:
         return (_widen(text, sentences, 0, max_chars, spans),)

@@ -18,6 +18,7 @@ import os
 import shutil
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -72,6 +73,7 @@ class Index:
     _ix: Any = attrs.field(repr=False)
     _core: Core | None = attrs.field(default=None, repr=False)
     _generation: int = attrs.field(default=-2, repr=False)
+    _listed: tuple[int, int] = attrs.field(default=(0, 0), repr=False)  # (folder mtime, when it was listed), ns
     _lock: threading.Lock = attrs.field(factory=threading.Lock, repr=False)
 
     # --- opening -------------------------------------------------------------------------------------------
@@ -352,11 +354,30 @@ class Index:
     def core(self) -> Core:
         """The ranking core of the latest commit (loaded once per commit; safe to share between threads)."""
         with self._lock:
-            generation = self._ix.latest_generation()
+            generation = self._latest_generation()
             if self._core is None or generation != self._generation:
                 self._core = self._load_core()
                 self._generation = generation
             return self._core
+
+    def _latest_generation(self) -> int:
+        """The generation of the latest commit; the folder is listed again only if it may have changed.
+
+        A commit adds a file to the folder, which changes its mtime. An unchanged mtime is trusted only when it
+        was already 2 s old at the last listing ("racy" timestamps: on a file system with coarse times a
+        commit in the same tick would not change it). This saves a listing (~20 µs) per search.
+        """
+        try:
+            mtime = os.stat(self.path).st_mtime_ns
+        except OSError:
+            mtime = -1
+        seen, listed_at = self._listed
+        if mtime == seen and mtime >= 0 and listed_at - mtime > 2_000_000_000:
+            return self._generation
+        listed_at = time.time_ns()
+        generation: int = self._ix.latest_generation()
+        self._listed = (mtime, listed_at)
+        return generation
 
     def _load_core(self) -> Core:
         records = sorted(self._records(), key=lambda fields: (fields["source"], fields["segment"]))

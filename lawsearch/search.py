@@ -116,12 +116,13 @@ def search(
     core = index.core()
     scores, matched = core.bm25f(plan.terms, weights.fields(), k1=weights.k1, lucene=weights.lucene)
     if _only_words(plan.node) and all(weight > 0 for weight, _ in weights.fields().values()):
-        rows = np.flatnonzero(matched)  # the common case, a plain question: scoring already found who matches
+        rows = np.flatnonzero(matched > 0)  # the common case, a plain question: scoring already found who matches
     else:
         rows = np.flatnonzero(_matching(core, plan.node))
     ranked = scores[rows]
     if plan.terms and weights.coordination:
-        ranked *= (matched[rows] / len(plan.terms)) ** weights.coordination
+        coverage = matched[rows] / len(plan.terms)
+        ranked *= coverage if weights.coordination == 1 else coverage**weights.coordination
     first = (page - 1) * limit
     order = _top(ranked, first + limit)[first:]
     top, top_scores = rows[order], ranked[order]
@@ -152,13 +153,24 @@ def search(
 
 
 def _top(scores: npt.NDArray[np.float64], k: int) -> npt.NDArray[np.intp]:
-    """Positions of the ``k`` best scores, best first, ties in reading order (positions ascend with rows)."""
+    """Positions of the ``k`` best scores, best first, ties in reading order (positions ascend with rows).
+
+    A long array is first cut down to the scores at or above the k-th best of every 8th score: that bound is
+    never above the true k-th best, so no top score is lost, and the exact partition then runs on few scores.
+    """
     positions = np.arange(len(scores))
+    if len(scores) > _SAMPLE_FROM * k > 0:
+        sample = scores[::8]
+        positions = np.flatnonzero(scores >= np.partition(sample, len(sample) - k)[len(sample) - k])
+        scores = scores[positions]
     if len(scores) > k > 0:
         kth = np.partition(scores, len(scores) - k)[len(scores) - k]
         keep = scores >= kth  # ties at the boundary are all kept, then ordered below
         positions, scores = positions[keep], scores[keep]
     return positions[np.lexsort((positions, -scores))][:k]
+
+
+_SAMPLE_FROM = 32  # scores per wanted hit above which sampling pays off (measured on the law corpus)
 
 
 # --- compiling and matching ------------------------------------------------------------------------------------

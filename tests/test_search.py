@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lawsearch.analysis import fold, index_terms
 from lawsearch.errors import InvalidArgumentError, QuerySyntaxError
 from lawsearch.ingest import discover, read_file
 from lawsearch.models import Passage
 from lawsearch.query import parse_query
-from lawsearch.search import Weights, compile_query
+from lawsearch.search import Weights, _top, compile_query
 
 from conftest import CORPUS
 
@@ -188,3 +191,19 @@ def test_the_stock_jieba_analyzer_cannot_do_what_we_do(tmp_path, seed_index) -> 
         assert len(searcher.search(parse("3"))) == 0
     assert seed_index.search('"食品安全"').total == 3
     assert seed_index.search('"3名"').total > 0
+
+
+@given(st.lists(st.integers(0, 6), max_size=2000), st.integers(1, 12))
+def test_top_k_equals_a_full_sort_ties_in_reading_order(values: list[int], k: int) -> None:
+    # few distinct values: many ties at the boundary, and long arrays take the sampling path
+    scores = np.array(values, dtype=np.float64) / 3
+    expected = np.lexsort((np.arange(len(scores)), -scores))[:k]
+    assert _top(scores, k).tolist() == expected.tolist()
+
+
+def test_top_k_on_long_score_arrays_with_ties() -> None:
+    rng = np.random.default_rng(7)
+    for size, k in ((5000, 10), (400, 10), (321, 10), (2000, 50)):
+        scores = rng.integers(0, 40, size).astype(np.float64)
+        expected = np.lexsort((np.arange(size), -scores))[:k]
+        assert _top(scores, k).tolist() == expected.tolist()
