@@ -246,7 +246,12 @@ def segmenter_backend() -> str:
     Raises:
         InvalidArgumentError: the variable asks for an unknown segmenter, or for rjieba when it is not installed.
     """
-    wanted = os.environ.get(SEGMENTER_ENV, "auto").strip().lower() or "auto"
+    return _backend(os.environ.get(SEGMENTER_ENV, "auto"))
+
+
+@functools.lru_cache(maxsize=8)
+def _backend(setting: str) -> str:
+    wanted = setting.strip().lower() or "auto"
     if wanted not in SEGMENTERS:
         raise InvalidArgumentError(f"{SEGMENTER_ENV}={wanted!r} is not one of {SEGMENTERS!r}")
     if wanted == "jieba":

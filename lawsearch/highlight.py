@@ -1,8 +1,10 @@
 """Highlights as data: which characters of a passage matched, and the best fragments to show.
 
-* Spans come from the same analyzer that indexed the passage, so a highlight is exactly a term that matched:
-  the passage is re-tokenized and each token whose term is one of the query's terms is a candidate span.
-  Phrase queries add a span for each occurrence of the phrase (punctuation and spaces between its
+* Spans come from the same analysis that indexed the passage, so a highlight is exactly a term that matched:
+  each occurrence of a query term in the folded text is a candidate span if it is one of the text's tokens,
+  which the index's stored word starts decide without re-segmenting (``Matcher``; without them the text is
+  re-tokenized, with the same result — a test checks it). A ``Matcher`` is built once per query and reused for
+  all its hits. Phrase queries add a span for each occurrence of the phrase (punctuation and spaces between its
   characters allowed, as the phrase field allows them).
 * The longest match wins over the sub-words inside it (未成年人保护法, not 未成年 + 保护), and overlapping or
   touching matches merge into one span (法治 + 副校长 → 法治副校长).
@@ -17,13 +19,14 @@ import functools
 import re
 from collections.abc import Collection, Sequence
 
+import attrs
 import numpy as np
 import numpy.typing as npt
 
 from lawsearch.analysis import MAX_SUBWORD, fold, make_char_analyzer, term_spans, token_rules
 from lawsearch.models import Fragment, Span
 
-__all__ = ["best_fragments", "find_spans", "highlight"]
+__all__ = ["Matcher", "best_fragments", "find_spans", "highlight", "matcher"]
 
 _SENTENCE_END = re.compile(r"[。；！？!?;]+[”’」』）)]*|\n")
 _CLAUSE_END = re.compile(r"[，、：:,]")
@@ -57,58 +60,78 @@ def find_spans(
     """Merged, non-overlapping spans where the query's terms or phrases occur in ``text``.
 
     With ``word_starts`` (stored in the index: where each word of the accurate cut starts) no re-segmentation
-    is needed: each occurrence of a term is kept only if it is one of the text's tokens (``_token_occurrences``).
+    is needed: each occurrence of a term is kept only if it is one of the text's tokens (``Matcher``).
     Without it the text is tokenized again. Both give the same spans.
 
     >>> [(s.start, s.end) for s in find_spans("会同区司法局，开展法治副校长调研", {"法治", "副校长", "校长"})]
     [(9, 14)]
     """
-    wanted = set(terms)
-    found: list[tuple[int, int, str]] = []  # (start, -end, term): plain tuple order puts the longer match first
-    folded = fold(text) if (phrases or (wanted and word_starts is not None)) else text
-    if wanted and word_starts is not None:
-        found.extend(_token_occurrences(folded, wanted, word_starts.tobytes()))
-    elif wanted:
-        found.extend((start, -end, term) for start, end, term in term_spans(text) if term in wanted)
-    for phrase in phrases:
-        pattern = phrase_pattern(phrase)
-        if pattern is not None:
-            found.extend((m.start(), -m.end(), fold(phrase)) for m in pattern.finditer(folded))
-    return _merge(found)
-
-
-def _token_occurrences(folded: str, terms: Collection[str], starts: bytes) -> list[tuple[int, int, str]]:
-    """Occurrences ``(start, -end, term)`` of ``terms`` that are tokens of the text, decided by ``starts`` (1
-    where a word starts).
-
-    A token is a whole word of the accurate cut, or a dictionary word of 2 to MAX_SUBWORD characters inside a
-    longer word (the sub-words indexing adds); compound terms match their own patterns. A test compares the
-    result with re-tokenizing.
-    """
-    length = len(folded)
-    found: list[tuple[int, int, str]] = []
-    for term, size, compound, sub_word in _term_rules(frozenset(terms)):
-        if compound is not None:
-            found.extend((m.start(), -m.end(), term) for m in compound.finditer(folded))
-            continue
-        at = folded.find(term)
-        while at != -1:
-            end = at + size
-            # no word starts inside (it does not straddle two words), and it is a whole word or a sub-word
-            if starts.find(1, at + 1, end) == -1 and (sub_word or (starts[at] and (end >= length or starts[end]))):
-                found.append((at, -end, term))
-            at = folded.find(term, at + 1)
-    return found
+    return matcher(frozenset(terms), tuple(phrases)).spans(text, word_starts)
 
 
 @functools.lru_cache(maxsize=256)
-def _term_rules(terms: frozenset[str]) -> list[tuple[str, int, re.Pattern[str] | None, bool]]:
-    """Per query, once: each term, its length, its compound pattern if it has one, and whether it is a sub-word."""
+def matcher(terms: frozenset[str], phrases: tuple[str, ...] = ()) -> Matcher:
+    """The matcher for a query's terms and phrases (built once per query; search keeps it for all its hits)."""
     is_word, compounds = token_rules()
-    return [
+    rules = tuple(
         (term, len(term), compounds.get(term), 2 <= len(term) <= MAX_SUBWORD and is_word(term))
         for term in sorted(terms)
-    ]
+    )
+    patterns = tuple((pattern, fold(phrase)) for phrase in phrases if (pattern := phrase_pattern(phrase)) is not None)
+    return Matcher(terms, rules, patterns)
+
+
+@attrs.frozen
+class Matcher:
+    """A query's terms with what deciding their occurrences needs, and its phrase patterns."""
+
+    terms: frozenset[str]
+    # (term, its length, its compound pattern if it has one, whether it may match inside a longer word)
+    rules: tuple[tuple[str, int, re.Pattern[str] | None, bool], ...]
+    phrases: tuple[tuple[re.Pattern[str], str], ...]
+
+    def spans(self, text: str, word_starts: npt.NDArray[np.bool_] | None = None) -> tuple[Span, ...]:
+        """Merged spans of the terms and phrases in ``text`` (see ``find_spans``)."""
+        if word_starts is not None:
+            return self.spans_in(fold(text), word_starts.tobytes())
+        found: list[tuple[int, int, str]] = []  # (start, -end, term): tuple order puts the longer match first
+        if self.terms:
+            found.extend((start, -end, term) for start, end, term in term_spans(text) if term in self.terms)
+        if self.phrases:
+            folded = fold(text)
+            for pattern, phrase in self.phrases:
+                found.extend((m.start(), -m.end(), phrase) for m in pattern.finditer(folded))
+        return _merge(found)
+
+    def spans_in(self, folded: str, starts: bytes) -> tuple[Span, ...]:
+        """``spans`` for a text already folded, with its word starts as bytes (as ``Core.matching_text`` has them)."""
+        found = self._token_occurrences(folded, starts) if self.terms else []
+        for pattern, phrase in self.phrases:
+            found.extend((m.start(), -m.end(), phrase) for m in pattern.finditer(folded))
+        return _merge(found)
+
+    def _token_occurrences(self, folded: str, starts: bytes) -> list[tuple[int, int, str]]:
+        """Occurrences ``(start, -end, term)`` of the terms that are tokens of the text, decided by ``starts``
+        (1 where a word of the accurate cut starts).
+
+        A token is a whole word of the accurate cut, or a dictionary word of 2 to MAX_SUBWORD characters inside a
+        longer word (the sub-words indexing adds); compound terms match their own patterns. A test compares the
+        result with re-tokenizing.
+        """
+        length = len(folded)
+        found: list[tuple[int, int, str]] = []
+        for term, size, compound, sub_word in self.rules:
+            if compound is not None:
+                found.extend((m.start(), -m.end(), term) for m in compound.finditer(folded))
+                continue
+            at = folded.find(term)
+            while at != -1:
+                end = at + size
+                # no word starts inside (it does not straddle two words), and it is a whole word or a sub-word
+                if starts.find(1, at + 1, end) == -1 and (sub_word or (starts[at] and (end >= length or starts[end]))):
+                    found.append((at, -end, term))
+                at = folded.find(term, at + 1)
+        return found
 
 
 @functools.lru_cache(maxsize=256)
@@ -152,7 +175,8 @@ def best_fragments(text: str, spans: Sequence[Span], *, max_chars: int = 160, co
     if count < 1:
         return ()
     if len(text) <= max_chars:  # the whole text fits: that is the one best fragment, whatever the spans
-        return (_widen(text, [(0, len(text))], 0, max_chars, spans),)
+        start = len(text) - len(text.lstrip())
+        return (Fragment(start, max(len(text.rstrip()), start + 1), spans),)  # no span is in outer whitespace
     sentences = _sentences(text)
     if not spans:
         return (_widen(text, sentences, 0, max_chars, spans),)

@@ -17,7 +17,7 @@ import math
 import threading
 import zlib
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import repeat
 from pathlib import Path
 from typing import Any
@@ -234,11 +234,15 @@ class Core:
     word_starts: npt.NDArray[np.bool_]
     _folded: str | None = None
     _starts: IntArray | None = None
+    _word_start_bytes: bytes | None = None
     _document_objects: dict[int, Document] = attrs.field(factory=dict)
+    _passage_objects: dict[int, Passage] = attrs.field(factory=dict)
     # Each term's BM25F contributions, per weighting: no work is repeated for a term already searched for.
     _term_scores: dict[tuple[str, Any], tuple[Any, Any]] = attrs.field(factory=dict)
     _cache_lock: threading.Lock = attrs.field(factory=threading.Lock)
     _averages: dict[str, float] = attrs.field(factory=dict)
+    # per (field, weight, b): weight / (1 − b + b · len / avglen) of each passage, BM25F's per-field factor
+    _factors: dict[tuple[str, float, float], npt.NDArray[np.float32]] = attrs.field(factory=dict)
 
     @property
     def size(self) -> int:
@@ -323,15 +327,18 @@ class Core:
     # --- reading -------------------------------------------------------------------------------------------
 
     def passage(self, row: int) -> Passage:
-        meta = self.passages[row]
-        return Passage(
-            id=meta["id"],
-            document_id=self.documents[meta["document"]]["id"],
-            number=meta["number"],
-            text=self.texts[row],
-            section=tuple(meta["section"]),
-            is_heading=meta["is_heading"],
-        )
+        found = self._passage_objects.get(row)
+        if found is None:
+            meta = self.passages[row]
+            found = self._passage_objects[row] = Passage(
+                id=meta["id"],
+                document_id=self.documents[meta["document"]]["id"],
+                number=meta["number"],
+                text=self.texts[row],
+                section=tuple(meta["section"]),
+                is_heading=meta["is_heading"],
+            )
+        return found
 
     def document(self, index: int) -> Document:
         found = self._document_objects.get(index)
@@ -352,6 +359,19 @@ class Core:
             self._starts = np.concatenate(([0], np.cumsum(lengths)[:-1])) if len(lengths) else lengths
         return self._starts
 
+    def matching_text(self, row: int) -> tuple[str, bytes]:
+        """For passage ``row``: its folded text, and a byte per character that is 1 where a word starts.
+
+        Both are slices of the whole core's, folded and packed once (the first search that highlights), so
+        highlighting a hit neither folds its text nor copies its word starts again.
+        """
+        if self._word_start_bytes is None:
+            self._word_start_bytes = self.word_starts.tobytes()
+        folded, starts = self.folded_text()
+        start = int(starts[row])
+        end = start + len(self.texts[row])
+        return folded[start:end], self._word_start_bytes[start:end]
+
     def word_starts_of(self, row: int) -> npt.NDArray[np.bool_]:
         """For passage ``row``: at which characters a word of the accurate cut starts."""
         start = int(self.starts()[row])
@@ -366,31 +386,41 @@ class Core:
             average = self._averages[field] = max(float(self.postings[field].lengths.sum()) / max(self.size, 1), 1e-9)
         return average
 
+    def _factor(self, field: str, weight: float, b: float) -> npt.NDArray[np.float32]:
+        """``weight / (1 − b + b · len(field, d) / avglen(field))`` for every passage d (computed once)."""
+        key = (field, weight, b)
+        factor = self._factors.get(key)
+        if factor is None:
+            lengths = self.postings[field].lengths
+            factor = (weight / ((1 - b) + b * lengths / self._average(field))).astype(np.float32)
+            with self._cache_lock:
+                self._factors[key] = factor
+        return factor
+
     def _score_term(
-        self, term: str, used: list[tuple[Postings, float, float, float]], *, k1: float, lucene: bool
+        self, term: str, used: list[tuple[Postings, npt.NDArray[np.float32]]], *, k1: float, lucene: bool
     ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]:
         """One term's BM25F contribution to each passage that has it (the passages, and the contributions)."""
         term_id = self.vocabulary.get(term)
         if term_id is None:
             return _NO_DOCS, np.zeros(0, dtype=np.float64)
-        size = self.size
         lists = []
-        for postings, weight, b, average in used:
+        for postings, factor in used:
             docs, tf = postings.of(term_id)
             if len(docs):
-                lists.append((docs, weight * tf / ((1 - b) + b * postings.lengths[docs] / average)))
+                lists.append((docs, tf * factor[docs]))
         if not lists:
             return _NO_DOCS, np.zeros(0, dtype=np.float64)
         if len(lists) == 1:
             docs, combined = lists[0]
         else:
-            scratch = np.zeros(size, dtype=np.float64)
+            scratch = np.zeros(self.size, dtype=np.float64)
             for field_docs, part in lists:
                 scratch[field_docs] += part
             docs = np.flatnonzero(scratch > 0).astype(np.int32)  # nonzero on a bool array: 3× faster
             combined = scratch[docs]
         df = len(docs)
-        idf = math.log(1 + (size - df + 0.5) / (df + 0.5))
+        idf = math.log(1 + (self.size - df + 0.5) / (df + 0.5))
         saturation = combined / (k1 + combined) if lucene else combined * (k1 + 1) / (k1 + combined)
         return docs, idf * saturation
 
@@ -406,7 +436,7 @@ class Core:
     def bm25f(
         self,
         terms: Sequence[str],
-        fields: dict[str, tuple[float, float]],
+        fields: Mapping[str, tuple[float, float]],
         *,
         k1: float,
         lucene: bool = False,
@@ -419,7 +449,7 @@ class Core:
         size = self.size
         scores = np.zeros(size, dtype=np.float64)
         matched = np.zeros(size, dtype=np.intp)
-        used = [(self.postings[f], w, b, self._average(f)) for f, (w, b) in fields.items() if w > 0]
+        used = [(self.postings[f], self._factor(f, w, b)) for f, (w, b) in fields.items() if w > 0]
         if not size or not used:
             return scores, matched
         key = (tuple((f, w, b) for f, (w, b) in fields.items() if w > 0), k1, lucene)

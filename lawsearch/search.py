@@ -25,7 +25,10 @@ against bm25s (``method="lucene"``) to 1e-4.
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import attrs
@@ -34,7 +37,7 @@ import numpy.typing as npt
 
 from lawsearch.analysis import query_terms
 from lawsearch.errors import InvalidArgumentError
-from lawsearch.highlight import find_spans, highlight, phrase_pattern
+from lawsearch.highlight import best_fragments, matcher, phrase_pattern
 from lawsearch.models import Hit, SearchResults
 from lawsearch.query import And, Field, Node, Not, Or, Phrase, Soft, Words, parse_query
 from lawsearch.ranking import SCORED_FIELDS, Core
@@ -77,9 +80,18 @@ class Weights:
             if getattr(self, name) > 1:
                 raise InvalidArgumentError(f"{name!r} must be between 0 and 1, got {getattr(self, name)!r}")
 
-    def fields(self) -> dict[str, tuple[float, float]]:
-        """``{field: (weight, b)}`` for the scored fields."""
-        return {name: (float(getattr(self, name)), float(getattr(self, f"b_{name}"))) for name in SCORED_FIELDS}
+    def fields(self) -> Mapping[str, tuple[float, float]]:
+        """``{field: (weight, b)}`` for the scored fields (read-only)."""
+        return _fields_of(self)
+
+
+@functools.lru_cache(maxsize=64)
+def _fields_of(weights: Weights) -> Mapping[str, tuple[float, float]]:
+    pairs = {name: (float(getattr(weights, name)), float(getattr(weights, f"b_{name}"))) for name in SCORED_FIELDS}
+    return MappingProxyType(pairs)
+
+
+_DEFAULT_WEIGHTS = Weights()
 
 
 @attrs.frozen
@@ -111,11 +123,12 @@ def search(
         raise InvalidArgumentError(f"page must be an integer >= 1, got {page!r}")
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
         raise InvalidArgumentError(f"limit must be an integer from 1 to {MAX_LIMIT}, got {limit!r}")
-    weights = weights or Weights()
+    weights = weights or _DEFAULT_WEIGHTS
+    fields = weights.fields()
     plan = compile_query(parse_query(query))
     core = index.core()
-    scores, matched = core.bm25f(plan.terms, weights.fields(), k1=weights.k1, lucene=weights.lucene)
-    if _only_words(plan.node) and all(weight > 0 for weight, _ in weights.fields().values()):
+    scores, matched = core.bm25f(plan.terms, fields, k1=weights.k1, lucene=weights.lucene)
+    if _only_words(plan.node) and all(weight > 0 for weight, _ in fields.values()):
         rows = np.flatnonzero(matched > 0)  # the common case, a plain question: scoring already found who matches
     else:
         rows = np.flatnonzero(_matching(core, plan.node))
@@ -127,21 +140,17 @@ def search(
     order = _top(ranked, first + limit)[first:]
     top, top_scores = rows[order], ranked[order]
     hits = []
-    for rank, (row, score) in enumerate(zip(top, top_scores), start=first + 1):
-        passage = core.passage(int(row))
-        spans, frags = highlight(
-            passage.text,
-            plan.terms,
-            plan.phrases,
-            max_chars=fragment_chars,
-            count=fragments,
-            word_starts=core.word_starts_of(int(row)),
-        )
-        section_spans = find_spans(passage.section_path, plan.terms) if passage.section else ()
+    terms = frozenset(plan.terms)
+    in_text, in_section = matcher(terms, plan.phrases), matcher(terms)
+    for rank, (row, score) in enumerate(zip(top.tolist(), top_scores.tolist()), start=first + 1):
+        passage = core.passage(row)
+        spans = in_text.spans_in(*core.matching_text(row))
+        frags = best_fragments(passage.text, spans, max_chars=fragment_chars, count=fragments)
+        section_spans = in_section.spans(passage.section_path) if passage.section else ()
         hits.append(
             Hit(
                 rank=rank,
-                score=round(float(score), 6),
+                score=round(score, 6),
                 passage=passage,
                 document=core.document(int(core.passage_document[row])),
                 spans=spans,
