@@ -1,9 +1,23 @@
 """The on-disk index: create, open, add, update and delete by document.
 
-An index is a folder holding a whoosh index (the store of record: one whoosh document per source document, see
-``schema.py``), ``segments/`` (the ranking segments with passages and postings, see ``ranking.py``) and
-``lawsearch.json``, which records the schema version and the analyzer fingerprint it was built with. Opening an
-index built by another schema or analyzer raises IndexMismatchError instead of silently mixing incompatible terms.
+An index is a folder holding
+
+* a whoosh index: the writer lock and the commit point (one whoosh document per source document, see
+  ``schema.py``); each commit is a generation, named by whoosh's ``_MAIN_<generation>.toc``;
+* ``manifest-<generation>.json``: the records of that generation — each document's source file, content hash,
+  fields and ranking segment — written (atomically) before the whoosh commit that makes it live;
+* ``segments/``: the ranking segments with passages and postings (``ranking.py``), content-addressed, written
+  before the manifest that names them;
+* ``lawsearch.json``: the schema version and the analyzer fingerprint it was built with. Opening an index built
+  by another schema or analyzer raises IndexMismatchError instead of silently mixing incompatible terms.
+
+Reading never opens whoosh: a reader lists the folder for the latest generation, then reads that generation's
+manifest (JSON) and segments (``.npz`` without pickles). So searching never unpickles anything (whoosh's files
+are pickles: see the README's security note), works in a read-only folder, and always sees one whole commit:
+files of the previous generation are kept until the next commit, and a reader that loses a race with two
+commits in a row retries. Writers open whoosh for its lock (another writer waits up to ``_WRITE_TIMEOUT``, then
+gets IndexLockedError) and its atomic commit. A writer killed at any point leaves the last commit intact; the
+next update redoes the rest (files are compared by content hash).
 
 Re-indexing a corpus (``Index.update``) compares each file's content hash with the one recorded for it:
 unchanged files are skipped, changed files are replaced, files that disappeared from an indexed folder are removed.
@@ -12,9 +26,11 @@ All changes of one update are committed at once: a failed or interrupted update 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import threading
@@ -43,10 +59,14 @@ from lawsearch.models import Document, ParsedDocument, Passage, SearchResults
 from lawsearch.ranking import Core, Segment, build_segment
 from lawsearch.schema import SCHEMA_VERSION, build_schema
 
+# A record: {"doc_id", "source", "source_hash", "segment", "data": Document fields} — one per document.
+Record = dict[str, Any]
+
 __all__ = ["Index", "ProgressCallback", "UpdateReport", "bundled_corpus", "default_index_path"]
 
 META_FILE = "lawsearch.json"
 SEGMENTS = "segments"
+_TOC = re.compile(r"^_MAIN_([0-9]+)\.toc$")  # whoosh's name for the table of contents of a generation
 _WRITE_TIMEOUT = 10.0
 
 #: ``progress(done, total, path)`` is called after each file of an update.
@@ -70,10 +90,12 @@ class Index:
     """A lawsearch index on disk. Searching is safe from several threads; writing is serialized by a lock."""
 
     path: Path
-    _ix: Any = attrs.field(repr=False)
+    _ix: Any = attrs.field(default=None, repr=False)  # the whoosh index, opened by the first write
     _core: Core | None = attrs.field(default=None, repr=False)
     _generation: int = attrs.field(default=-2, repr=False)
-    _listed: tuple[int, int] = attrs.field(default=(0, 0), repr=False)  # (folder mtime, when it was listed), ns
+    _manifest: tuple[int, list[Record]] = attrs.field(default=(-2, []), repr=False)
+    # the folder's inode and mtime (ns) when it was last listed, and when that was (ns)
+    _listed: tuple[int, int, int] = attrs.field(default=(-2, 0, 0), repr=False)
     _lock: threading.Lock = attrs.field(factory=threading.Lock, repr=False)
 
     # --- opening -------------------------------------------------------------------------------------------
@@ -101,6 +123,7 @@ class Index:
         shutil.rmtree(fresh, ignore_errors=True)
         fresh.mkdir()
         whoosh.index.create_in(str(fresh), build_schema())
+        _write_json(fresh / _manifest_name(_latest_toc(fresh)), {"records": []})
         _write_meta(fresh)
         if path.exists():
             old = path.with_name(path.name + ".old")
@@ -110,7 +133,7 @@ class Index:
             shutil.rmtree(old, ignore_errors=True)
         else:
             fresh.rename(path)
-        return cls(path, whoosh.index.open_dir(str(path)))
+        return cls(path)
 
     @classmethod
     def open(cls, path: str | Path) -> Index:
@@ -126,7 +149,7 @@ class Index:
                 f"no index at {path}; create one with: lawsearch index PATH --index {path}", path=path
             )
         meta = _read_meta(path)
-        if meta is None or not whoosh.index.exists_in(str(path)):
+        if meta is None or _latest_toc(path) < 0:
             raise IndexNotFoundError(
                 f"{path} is not a lawsearch index; create one with: lawsearch index PATH --index {path}", path=path
             )
@@ -140,7 +163,7 @@ class Index:
                 f"lawsearch index PATH --rebuild --index {path}",
                 path=path,
             )
-        return cls(path, whoosh.index.open_dir(str(path)))
+        return cls(path)
 
     @classmethod
     def open_or_create(cls, path: str | Path) -> Index:
@@ -156,7 +179,9 @@ class Index:
     def close(self) -> None:
         with self._lock:
             self._core = None
-        self._ix.close()
+            if self._ix is not None:
+                self._ix.close()
+                self._ix = None
 
     def __enter__(self) -> Index:
         return self
@@ -233,24 +258,24 @@ class Index:
         errors = self._check_ids(batches, [b[0] for b in batches])
         if errors:
             raise errors[0]
-        with self._writer() as writer:
+        with self._writer() as change:
             for doc_id in stale:
-                self._drop_document(writer, doc_id)
-            return self._write_batches(writer, batches)
+                self._drop_document(change, doc_id)
+            return self._write_batches(change, batches)
 
     def delete_document(self, doc_id: str) -> int:
         """Delete a document and its passages; returns how many passages were deleted."""
-        with self._writer() as writer:
-            return self._drop_document(writer, doc_id)
+        with self._writer() as change:
+            return self._drop_document(change, doc_id)
 
     def _commit(self, batches: Sequence[tuple[str, str, list[ParsedDocument]]], remove_sources: Sequence[str]) -> int:
-        with self._writer() as writer:
+        with self._writer() as change:
             for source in remove_sources:
-                writer.delete_by_term("source", source)
-            return self._write_batches(writer, batches)
+                change.remove_source(source)
+            return self._write_batches(change, batches)
 
-    def _write_batches(self, writer: Any, batches: Sequence[tuple[str, str, list[ParsedDocument]]]) -> int:
-        """Write each batch's segment file, then its whoosh records (committed by the caller)."""
+    def _write_batches(self, change: _Change, batches: Sequence[tuple[str, str, list[ParsedDocument]]]) -> int:
+        """Write each batch's segment file, then its records (committed when the change ends)."""
         written = 0
         for source, digest, documents in batches:
             name = _segment_name(source, digest)
@@ -259,64 +284,80 @@ class Index:
                 path.parent.mkdir(exist_ok=True)
                 build_segment(documents).save(path)
             for parsed in documents:
-                writer.add_document(
-                    doc_id=parsed.document.id,
-                    source=source,
-                    source_hash=digest,
-                    segment=name,
-                    data=json.dumps(parsed.document.to_fields(), ensure_ascii=False),
+                change.add(
+                    {
+                        "doc_id": parsed.document.id,
+                        "source": source,
+                        "source_hash": digest,
+                        "segment": name,
+                        "data": parsed.document.to_fields(),
+                    }
                 )
                 written += len(parsed.passages)
         return written
 
-    def _drop_document(self, writer: Any, doc_id: str) -> int:
+    def _drop_document(self, change: _Change, doc_id: str) -> int:
         """Remove one document; the other documents of its source get a new segment without it."""
         core = self.core()
         doc_index = next((i for i, d in enumerate(core.documents) if d["id"] == doc_id), None)
-        if doc_index is None:
+        record = next((r for r in change.records if r["doc_id"] == doc_id), None)
+        if doc_index is None or record is None:
             return 0
-        with self._ix.searcher() as searcher:
-            record = searcher.document(doc_id=doc_id)
-        siblings = [
-            fields for fields in self._records() if fields["source"] == record["source"] and fields["doc_id"] != doc_id
-        ]
-        writer.delete_by_term("source", record["source"])
+        siblings = [r for r in change.records if r["source"] == record["source"] and r["doc_id"] != doc_id]
+        change.remove_source(record["source"])
         if siblings:
-            kept = [_parsed_from_core(core, fields["doc_id"]) for fields in siblings]
-            self._write_batches(writer, [(record["source"], f"{record['source_hash']}-{uuid.uuid4().hex}", kept)])
+            kept = [_parsed_from_core(core, r["doc_id"]) for r in siblings]
+            self._write_batches(change, [(record["source"], f"{record['source_hash']}-{uuid.uuid4().hex}", kept)])
         return int(np.count_nonzero(core.passage_document == doc_index))
 
     @contextmanager
-    def _writer(self) -> Iterator[Any]:
+    def _writer(self) -> Iterator[_Change]:
+        """A change to the index: committed as one new generation when the block ends, cancelled on an error.
+
+        Order: segments (by the block), then the manifest of the new generation, then the whoosh commit that
+        makes it the latest. Whatever is written before a crash is invisible and collected later.
+        """
+        with self._lock:
+            if self._ix is None:
+                self._ix = whoosh.index.open_dir(str(self.path), schema=build_schema())
+            ix = self._ix
         try:
-            writer = self._ix.writer(timeout=_WRITE_TIMEOUT)
+            writer = ix.writer(timeout=_WRITE_TIMEOUT)
         except whoosh.index.LockError:
             raise IndexLockedError(
                 f"another process is writing to the index at {self.path} (waited {_WRITE_TIMEOUT:.0f} s); "
                 "try again when it has finished",
                 path=self.path,
             ) from None
-        previous = {fields["segment"] for fields in self._records()}
+        generation = int(writer.generation)
         try:
-            yield writer
+            change = _Change(writer, list(self._read_manifest(generation - 1)))
+            yield change
+            _write_json(self.path / _manifest_name(generation), {"records": change.records})
         except BaseException:
             writer.cancel()
             raise
         writer.commit()
-        self._collect_garbage(keep=previous)
+        self._collect_garbage(generation)
 
-    def _collect_garbage(self, *, keep: set[str]) -> None:
-        """Remove segment files that neither this commit nor the one before names (replaced or abandoned).
+    def _collect_garbage(self, generation: int) -> None:
+        """Remove manifests and segment files that neither this commit nor the one before names.
 
         The previous commit's files stay until the next commit, so a reader that is still loading them finds them.
         """
-        folder = self.path / SEGMENTS
-        if not folder.is_dir():
-            return
-        live = keep | {fields["segment"] for fields in self._records()}
-        for path in folder.iterdir():
-            if path.suffix == ".npz" and path.stem not in live:
+        live_manifests = {_manifest_name(generation), _manifest_name(generation - 1)}
+        live: set[str] = set()
+        for gen in (generation, generation - 1):
+            with contextlib.suppress(IndexMismatchError):  # the first commit has no previous manifest
+                live.update(record["segment"] for record in self._read_manifest(gen))
+        for path in self.path.glob("manifest-*.json*"):
+            if path.name not in live_manifests:
                 path.unlink(missing_ok=True)
+        folder = self.path / SEGMENTS
+        if folder.is_dir():
+            for path in folder.iterdir():
+                if path.suffix in (".npz", ".tmp") and path.name.split(".")[0] not in live:
+                    path.unlink(missing_ok=True)
 
     def _check_ids(
         self, batches: Sequence[tuple[str, str, list[ParsedDocument]]], leaving: Sequence[str]
@@ -324,7 +365,7 @@ class Index:
         """Passage ids must be unique across the index: report files whose ids another source already uses."""
         core = self.core()
         leaving_set = set(leaving)
-        source_of_document = {fields["doc_id"]: fields["source"] for fields in self._records()}
+        source_of_document = {record["doc_id"]: record["source"] for record in self._records()}
         owner: dict[str, str] = {}
         errors: list[IngestError] = []
         for source, _, parsed in batches:
@@ -347,20 +388,68 @@ class Index:
 
     # --- reading -------------------------------------------------------------------------------------------
 
-    def _records(self) -> list[dict[str, Any]]:
-        with self._ix.searcher() as searcher:
-            return [dict(fields) for fields in searcher.reader().all_stored_fields()]
+    def _records(self) -> list[Record]:
+        """The records of the latest commit."""
+        for _ in range(_READ_ATTEMPTS):
+            generation = self._latest_generation()
+            try:
+                return self._read_manifest(generation)
+            except IndexMismatchError:
+                if self._latest_generation(fresh=True) == generation:
+                    raise
+        return self._read_manifest(self._latest_generation(fresh=True))
+
+    def _read_manifest(self, generation: int) -> list[Record]:
+        """The records of one generation (the last one read is kept).
+
+        Raises:
+            IndexMismatchError: the manifest is missing or unreadable (the index is damaged).
+        """
+        cached_generation, records = self._manifest
+        if cached_generation == generation:
+            return records
+        path = self.path / _manifest_name(generation)
+        try:
+            records = json.loads(path.read_text(encoding="utf-8"))["records"]
+            if not isinstance(records, list):
+                raise ValueError("records is not a list")
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise IndexMismatchError(
+                f"the index at {self.path} is damaged: {path.name} cannot be read ({exc}); "
+                f"rebuild it with: lawsearch index PATH --rebuild --index {self.path}",
+                path=self.path,
+            ) from None
+        self._manifest = (generation, records)
+        return records
 
     def core(self) -> Core:
-        """The ranking core of the latest commit (loaded once per commit; safe to share between threads)."""
+        """The ranking core of the latest commit (loaded once per commit; safe to share between threads).
+
+        Raises:
+            IndexMismatchError: the latest commit's files are damaged or missing.
+        """
         with self._lock:
             generation = self._latest_generation()
-            if self._core is None or generation != self._generation:
-                self._core = self._load_core()
-                self._generation = generation
-            return self._core
+            if self._core is not None and generation == self._generation:
+                return self._core
+            for _ in range(_READ_ATTEMPTS):
+                try:
+                    core = self._load_core(generation)
+                except IndexMismatchError:
+                    # a writer may have committed twice while this reader loaded: then read the newest commit
+                    latest = self._latest_generation(fresh=True)
+                    if latest == generation:
+                        raise
+                    generation = latest
+                else:
+                    self._core, self._generation = core, generation
+                    return core
+            raise IndexMismatchError(
+                f"the index at {self.path} changed {_READ_ATTEMPTS} times while it was being read; try again",
+                path=self.path,
+            )
 
-    def _latest_generation(self) -> int:
+    def _latest_generation(self, *, fresh: bool = False) -> int:
         """The generation of the latest commit; the folder is listed again only if it may have changed.
 
         A commit adds a file to the folder, which changes its mtime. An unchanged mtime is trusted only when it
@@ -368,20 +457,25 @@ class Index:
         commit in the same tick would not change it). This saves a listing (~20 µs) per search.
         """
         try:
-            mtime = os.stat(self.path).st_mtime_ns
+            stat = os.stat(self.path)
+            folder, mtime = stat.st_ino, stat.st_mtime_ns
         except OSError:
-            mtime = -1
-        seen, listed_at = self._listed
-        if mtime == seen and mtime >= 0 and listed_at - mtime > 2_000_000_000:
+            folder, mtime = -1, -1
+        seen_folder, seen, listed_at = self._listed
+        if folder != seen_folder:  # Index.create swapped a new folder in: its generations start again
+            self._core, self._generation, self._manifest = None, -2, (-2, [])
+        elif not fresh and mtime == seen and mtime >= 0 and listed_at - mtime > 2_000_000_000:
             return self._generation
         listed_at = time.time_ns()
-        generation: int = self._ix.latest_generation()
-        self._listed = (mtime, listed_at)
+        generation = _latest_toc(self.path)
+        if generation < 0:
+            raise IndexNotFoundError(f"the index at {self.path} is gone (no whoosh table of contents)", path=self.path)
+        self._listed = (folder, mtime, listed_at)
         return generation
 
-    def _load_core(self) -> Core:
-        records = sorted(self._records(), key=lambda fields: (fields["source"], fields["segment"]))
-        names = list(dict.fromkeys(fields["segment"] for fields in records))
+    def _load_core(self, generation: int) -> Core:
+        records = sorted(self._read_manifest(generation), key=lambda r: (r["source"], r["segment"]))
+        names = list(dict.fromkeys(r["segment"] for r in records))
         if not names:
             return Core.empty()
         segments = []
@@ -402,7 +496,7 @@ class Index:
 
     def sources(self) -> dict[str, str]:
         """Indexed source files and the content hash each was indexed with."""
-        return {fields["source"]: fields["source_hash"] for fields in self._records()}
+        return {record["source"]: record["source_hash"] for record in self._records()}
 
     def documents(self) -> list[Document]:
         """Every indexed document, sorted by id."""
@@ -464,11 +558,51 @@ def _parsed_from_core(core: Core, doc_id: str) -> ParsedDocument:
     return ParsedDocument(core.document(index), [core.passage(int(row)) for row in rows])
 
 
+@attrs.define
+class _Change:
+    """The records a writer is building: the committed ones, with sources removed and documents added."""
+
+    writer: Any
+    records: list[Record]
+
+    def remove_source(self, source: str) -> None:
+        self.writer.delete_by_term("source", source)
+        self.records = [r for r in self.records if r["source"] != source]
+
+    def add(self, record: Record) -> None:
+        self.writer.add_document(doc_id=record["doc_id"], source=record["source"], segment=record["segment"])
+        self.records.append(record)
+
+
+_READ_ATTEMPTS = 5
+
+
+def _manifest_name(generation: int) -> str:
+    return f"manifest-{generation}.json"
+
+
+def _latest_toc(path: Path) -> int:
+    """The latest whoosh generation in ``path`` (-1 if none): what whoosh's own ``latest_generation`` lists."""
+    try:
+        names = os.listdir(path)
+    except OSError:
+        return -1
+    return max((int(m.group(1)) for m in map(_TOC.match, names) if m), default=-1)
+
+
+def _write_json(path: Path, data: Any) -> None:
+    """Write JSON atomically and durably: a temporary file, flushed to disk, renamed over ``path``."""
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, ensure_ascii=False)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
 def _write_meta(path: Path) -> None:
     meta = {"schema_version": SCHEMA_VERSION, "analyzer": analyzer_fingerprint(), "lawsearch": __version__}
-    tmp = path / (META_FILE + ".tmp")
-    tmp.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path / META_FILE)
+    _write_json(path / META_FILE, meta)
 
 
 def _read_meta(path: Path) -> dict[str, Any] | None:

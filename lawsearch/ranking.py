@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import threading
+import zipfile
 import zlib
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
@@ -92,7 +93,21 @@ class Segment:
 
     @classmethod
     def load(cls, path: Path) -> Segment:
-        with np.load(path) as data:
+        """Read a segment file (never unpickles).
+
+        Raises:
+            OSError: the file cannot be opened.
+            ValueError: it is not a whole, valid segment (truncated, corrupted, another format).
+        """
+        with open(path, "rb") as handle:
+            try:
+                return cls._read(handle)
+            except (KeyError, EOFError, zipfile.BadZipFile, zlib.error, UnicodeDecodeError, ValueError) as exc:
+                raise ValueError(f"{type(exc).__name__}: {exc}") from None
+
+    @classmethod
+    def _read(cls, handle: Any) -> Segment:
+        with np.load(handle, allow_pickle=False) as data:
             terms = _unpack(data["terms"]).split("\n") if data["terms"].size else []
             texts_blob = _unpack(data["texts"])
             meta = json.loads(_unpack(data["meta"]))

@@ -1,34 +1,26 @@
 """The whoosh schema of a lawsearch index: one whoosh document per source document (report, law), and the version.
 
-whoosh is the store of record and the commit point. Each whoosh document says which source file a document
-came from, that file's content hash (for incremental re-indexing), the ranking segment that holds its passages
-and postings (``ranking.py``), and the document's fields as JSON. A whoosh commit is atomic, so the set of
-segments a commit names is always complete: segment files are written before the commit that names them.
+whoosh is the writer lock and the commit point (see ``index.py``): a commit is atomic, and the generation it
+creates names the manifest (``manifest-<generation>.json``) that holds the records. The whoosh documents only
+carry ids, so that whoosh's own files hold nothing lawsearch needs to read back: nothing is stored (whoosh
+stores fields with pickle).
 
-Fields:
+Fields (indexed, not stored):
     doc_id        the document id (unique)
     source        the source file's absolute path (or ``api:…`` for documents added through ``Index.add``)
-    source_hash   the source's content hash
     segment       the ranking segment file (content-addressed name) holding the document's passages
-    data          JSON: the Document fields
 """
 
 from __future__ import annotations
 
-from whoosh.fields import ID, STORED, Schema
+from whoosh.fields import ID, Schema
 
 __all__ = ["SCHEMA_VERSION", "build_schema"]
 
 #: Bump when the layout or the meaning of the stored data changes: an index of another version must be rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def build_schema() -> Schema:
     """A fresh Schema object (whoosh schemas are mutable, so never share one)."""
-    return Schema(
-        doc_id=ID(stored=True, unique=True),
-        source=ID(stored=True),
-        source_hash=STORED(),
-        segment=ID(stored=True),
-        data=STORED(),
-    )
+    return Schema(doc_id=ID(unique=True), source=ID(), segment=ID())

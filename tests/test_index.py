@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import whoosh.index
 
 import lawsearch.index
 from lawsearch.errors import IndexLockedError, IndexMismatchError, IndexNotFoundError, InvalidArgumentError
@@ -134,7 +135,7 @@ def test_an_index_built_by_another_analyzer_must_be_rebuilt(fresh: Index) -> Non
 def test_a_second_writer_gets_a_clear_error(fresh: Index, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(lawsearch.index, "_WRITE_TIMEOUT", 0.2)
     (corpus_copy / "hanyang-edu-2024.txt").write_text("汉阳区教育局\n2025年度报告\n法治副校长。\n", encoding="utf-8")
-    holder = fresh._ix.writer()
+    holder = whoosh.index.open_dir(str(fresh.path)).writer()
     try:
         with pytest.raises(IndexLockedError, match="another process is writing"):
             fresh.update([corpus_copy])
