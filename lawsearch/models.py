@@ -168,6 +168,8 @@ class SearchResults:
     page: int
     limit: int
     hits: tuple[Hit, ...] = attrs.field(converter=_hits)
+    #: the analyzed terms the query searched for (stop words and punctuation are not among them)
+    terms: tuple[str, ...] = attrs.field(default=(), converter=tuple)
 
     @property
     def pages(self) -> int:

@@ -298,7 +298,12 @@ def render_results(
     width = max(width, 40)
     lines = [_styled(_header(results), _BOLD, style)]
     if results.total == 0:
-        lines.append("  hint: check the spelling, try fewer words, or remove filters (year:, org:, …)")
+        if not results.terms and ":" not in results.query:
+            lines.append(
+                "  hint: the query has no searchable word: stop words (的, 了, 吗 …) and punctuation are not indexed"
+            )
+        else:
+            lines.append("  hint: check the spelling, try fewer words, or remove filters (year:, org:, …)")
         return "\n".join(lines)
     rank_width = len(str(results.hits[-1].rank)) if results.hits else 1
     indent = " " * (rank_width + 3)
@@ -385,8 +390,9 @@ def _highlight_html(hit: Hit) -> str:
 def results_to_dict(results: SearchResults) -> dict[str, Any]:
     """The results as a JSON-ready dict: paging fields and, per hit, the whole passage, its spans and its document.
 
-    ``hits[i]["id"]`` is the passage id, ``text`` the whole passage, ``spans`` ``[start, end]`` character offsets
-    into ``text``, ``highlight`` the best fragments in html style.
+    ``terms`` are the analyzed terms searched for. ``hits[i]["id"]`` is the passage id, ``text`` the whole
+    passage, ``spans`` ``[start, end]`` character offsets into ``text``, ``highlight`` the best fragments in html
+    style.
     """
     return {
         "query": results.query,
@@ -395,6 +401,7 @@ def results_to_dict(results: SearchResults) -> dict[str, Any]:
         "limit": results.limit,
         "pages": results.pages,
         "hits": [_hit_to_dict(hit) for hit in results.hits],
+        "terms": list(results.terms),
     }
 
 

@@ -158,7 +158,7 @@ def search(
                 section_spans=section_spans,
             )
         )
-    return SearchResults(query=query, total=len(rows), page=page, limit=limit, hits=tuple(hits))
+    return SearchResults(query=query, total=len(rows), page=page, limit=limit, hits=tuple(hits), terms=plan.terms)
 
 
 def _top(scores: npt.NDArray[np.float64], k: int) -> npt.NDArray[np.intp]:

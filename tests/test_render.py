@@ -131,9 +131,16 @@ def test_results_header_counts_passages_honestly_and_shows_the_page() -> None:
 
 
 def test_results_with_no_hits_say_so_and_suggest_what_to_try() -> None:
-    out = render_results(SearchResults("不存在", total=0, page=1, limit=10, hits=[]), "plain")
+    out = render_results(SearchResults("不存在", total=0, page=1, limit=10, hits=[], terms=("存在",)), "plain")
     assert out.startswith("no passages match '不存在'")
     assert "spelling" in out and "fewer words" in out and "filters" in out
+
+
+def test_a_query_of_only_stop_words_is_told_so(seed_index) -> None:
+    for query in ("的 了 吗", "，。！？", "😀🎉"):
+        results = seed_index.search(query)
+        assert results.total == 0 and results.terms == ()
+        assert "no searchable word: stop words" in render_results(results, "plain")
     past = render_results(SearchResults("q", total=3, page=4, limit=10, hits=[]), "plain")
     assert "past the last page" in past
 
