@@ -121,6 +121,10 @@ class Span:
             raise ValueError(f"Span.end must be > start ({self.start}), got {value!r}")
 
 
+def _strings(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(items)
+
+
 def _spans(items: Iterable[Span]) -> tuple[Span, ...]:
     return tuple(items)
 
@@ -169,7 +173,7 @@ class SearchResults:
     limit: int
     hits: tuple[Hit, ...] = attrs.field(converter=_hits)
     #: the analyzed terms the query searched for (stop words and punctuation are not among them)
-    terms: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    terms: tuple[str, ...] = attrs.field(default=(), converter=_strings)
 
     @property
     def pages(self) -> int:
