@@ -121,10 +121,6 @@ class Span:
             raise ValueError(f"Span.end must be > start ({self.start}), got {value!r}")
 
 
-def _strings(items: Iterable[str]) -> tuple[str, ...]:
-    return tuple(items)
-
-
 def _spans(items: Iterable[Span]) -> tuple[Span, ...]:
     return tuple(items)
 
