@@ -113,7 +113,7 @@ def _build_parser() -> argparse.ArgumentParser:
     index = commands.add_parser(
         "index",
         help="build or update an index",
-        description="Index report files (.txt) and JSONL records under PATH (files or folders).",
+        description="Index reports (.txt, .html, .docx, .pdf) and JSONL records under PATH (files or folders).",
         epilog=_INDEX_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -1,9 +1,14 @@
 """Ingest: files → decoded text → cleaned lines → documents with passages and section paths.
 
-read_file(path)          one file (.txt report or .jsonl records) → [ParsedDocument]
+read_file(path)          one file (a report: .txt, .docx, .pdf, .html; or .jsonl records) → [ParsedDocument]
+parse_bytes(data, ...)   the same for bytes already read; the suffix of ``path`` picks the format
 discover(paths)          the files to index under some paths, each with a stable document id
 parse_report(text, ...)  pure: report text → ParsedDocument
 parse_jsonl(text, ...)   pure: JSONL text → [ParsedDocument]
+
+Word, PDF and web-page reports are first turned into report text, one paragraph a line, by their own module
+(``docx.py``, ``pdf.py``, ``html.py``); ``parse_report`` then does the rest, as for a .txt report.
+Word and PDF need the ``docx`` and ``pdf`` extras (``pip install 'lawsearch[formats]'`` for both).
 """
 
 from __future__ import annotations
@@ -11,12 +16,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Protocol
 
 import attrs
 
 from lawsearch.errors import IngestError
 from lawsearch.ingest.decode import decode_bytes
+from lawsearch.ingest.docx import read_docx
+from lawsearch.ingest.html import read_html
 from lawsearch.ingest.jsonl import parse_jsonl
+from lawsearch.ingest.pdf import read_pdf
 from lawsearch.ingest.report import parse_report, split_report
 from lawsearch.models import ParsedDocument
 
@@ -26,13 +35,26 @@ __all__ = [
     "SourceFile",
     "decode_bytes",
     "discover",
+    "parse_bytes",
     "parse_jsonl",
     "parse_report",
     "read_file",
     "split_report",
 ]
 
-REPORT_SUFFIXES = frozenset({".txt", ".text"})
+
+class _FormatReader(Protocol):
+    def __call__(self, data: bytes, *, path: str | Path) -> str: ...
+
+
+# Formats that are turned into report text first, each by its own module: suffix → reader.
+_FORMAT_READERS: dict[str, _FormatReader] = {
+    ".docx": read_docx,
+    ".pdf": read_pdf,
+    ".html": read_html,
+    ".htm": read_html,
+}
+REPORT_SUFFIXES = frozenset({".txt", ".text", *_FORMAT_READERS})
 SUPPORTED_SUFFIXES = REPORT_SUFFIXES | {".jsonl"}
 
 
@@ -97,10 +119,10 @@ def content_hash(data: bytes) -> str:
 
 
 def read_file(path: str | Path, *, doc_id: str | None = None) -> list[ParsedDocument]:
-    """Read one report (.txt) or JSONL file into documents with passages.
+    """Read one report (.txt, .docx, .pdf, .html/.htm) or JSONL file into documents with passages.
 
     Raises:
-        IngestError: the file cannot be read or decoded, or has no content.
+        IngestError: the file cannot be read or decoded, is broken, needs a missing extra, or has no content.
     """
     path = Path(path)
     try:
@@ -113,12 +135,18 @@ def read_file(path: str | Path, *, doc_id: str | None = None) -> list[ParsedDocu
 
 
 def parse_bytes(data: bytes, *, path: Path, doc_id: str) -> list[ParsedDocument]:
-    """Decode and parse a file's bytes (the suffix of ``path`` picks report or JSONL)."""
+    """Decode and parse a file's bytes (the suffix of ``path`` picks the format: see ``SUPPORTED_SUFFIXES``).
+
+    Raises:
+        IngestError: as ``read_file``.
+    """
     if not data.strip():
         raise IngestError("file is empty; there is nothing to index", path=path)
-    text = decode_bytes(data, path=path)
-    if path.suffix.lower() == ".jsonl":
-        return parse_jsonl(text, default_document=doc_id, path=path)
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        return parse_jsonl(decode_bytes(data, path=path), default_document=doc_id, path=path)
+    reader = _FORMAT_READERS.get(suffix)
+    text = reader(data, path=path) if reader is not None else decode_bytes(data, path=path)
     parsed = parse_report(text, doc_id=doc_id, path=str(path))
     if not parsed.passages:
         raise IngestError("no paragraphs of text found (only a title, chrome or blank lines)", path=path)
