@@ -54,7 +54,9 @@ __all__ = [
     "CharTokenizer",
     "FoldFilter",
     "JiebaTokenizer",
+    "QueryAnalysis",
     "analyze",
+    "analyze_query",
     "analyzer_fingerprint",
     "fold",
     "index_terms",
@@ -664,6 +666,77 @@ def _compound_patterns(lexicon: _Lexicon) -> dict[str, re.Pattern[str]]:
         return {}
     alternatives = lexicon.compounds.pattern.split("|")
     return {term: re.compile(alt) for term, alt in zip(lexicon.compound_terms, alternatives)}
+
+
+@attrs.frozen
+class QueryAnalysis:
+    """What a run of query words searches for (查询分析): the typed terms, and the expansions they add.
+
+    ``terms`` are the query terms (question words dropped when there are three or more terms, see
+    ``question_words.txt``); ``subwords`` the dictionary words inside them (as indexing adds them);
+    ``expansions`` what ``synonyms.txt`` adds: the other forms of a term's variant group (法制 = 法治), and the
+    legal terms of colloquial words in the text (欠钱 → 借款 债务).
+    Expansions never repeat a term of an earlier list.
+    """
+
+    terms: tuple[str, ...]
+    subwords: tuple[str, ...]
+    expansions: tuple[str, ...]
+
+
+@functools.lru_cache(maxsize=4096)
+def analyze_query(text: str) -> QueryAnalysis:
+    """The terms a run of query words searches for, with its sub-words and synonym expansions.
+
+    >>> analyze_query("欠钱不还怎么办").terms
+    ('欠钱', '不')
+    >>> analyze_query("老公欠钱不还怎么办").expansions
+    ('配偶', '夫妻', '借款', '债务')
+    """
+    typed = list(dict.fromkeys(query_terms(text)))
+    if len(typed) >= 3:
+        typed = [term for term in typed if term not in _QUESTION_WORDS] or typed
+    seen = set(typed)
+    subwords = [t for t in dict.fromkeys(index_terms(text)) if t not in seen and t not in _QUESTION_WORDS]
+    seen.update(subwords)
+    expansions: list[str] = []
+    folded = fold(text)
+    variants, colloquial = _synonyms()
+    found = [variants.get(term, ()) for term in typed]
+    # a colloquial word of two or more characters anywhere in the text (狗咬 in 被狗咬了), one character as a term
+    found.extend(
+        targets for source, targets in colloquial.items() if source in typed or (len(source) > 1 and source in folded)
+    )
+    for targets in found:
+        for other in targets:
+            if other not in seen:
+                seen.add(other)
+                expansions.append(other)
+    return QueryAnalysis(tuple(typed), tuple(subwords), tuple(expansions))
+
+
+_QUESTION_WORDS: frozenset[str] = frozenset(fold(line) for line in _data_lines(_read_data("question_words.txt")))
+
+
+@functools.cache
+def _synonyms() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """``synonyms.txt``: variants (a term → the other forms of its group) and colloquial words → legal terms."""
+    variants: dict[str, list[str]] = {}
+    colloquial: dict[str, list[str]] = {}
+    for line in _data_lines(_read_data("synonyms.txt")):
+        if "=>" in line:
+            left, right = line.split("=>", 1)
+            pairs, table = [(fold(left.strip()), [fold(t) for t in right.split()])], colloquial
+        else:
+            group = [fold(part.strip()) for part in line.split("=") if part.strip()]
+            pairs, table = [(word, [other for other in group if other != word]) for word in group], variants
+        for source, targets in pairs:
+            found = table.setdefault(source, [])
+            found.extend(t for t in targets if t != source and t not in found)
+    return (
+        {source: tuple(targets) for source, targets in variants.items() if targets},
+        {source: tuple(targets) for source, targets in colloquial.items() if targets},
+    )
 
 
 def query_terms(text: str) -> list[str]:

@@ -455,11 +455,15 @@ class Core:
         *,
         k1: float,
         lucene: bool = False,
+        term_weights: Sequence[float] = (),
+        count: int | None = None,
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.intp]]:
-        """BM25F scores of every passage for ``terms`` and how many of the terms each passage matched.
+        """BM25F scores of every passage for ``terms`` and how many of the first ``count`` terms (all by default)
+        each passage matched.
 
         ``fields`` maps a field to ``(weight, b)``; fields of weight 0 are left out entirely (also from df).
         With ``lucene`` the saturation is Lucene's ``tf~ / (k1 + tf~)``, without the ``(k1 + 1)`` factor.
+        ``term_weights`` (1 for a missing one) multiply each term's contribution.
         """
         size = self.size
         scores = np.zeros(size, dtype=np.float64)
@@ -469,7 +473,9 @@ class Core:
             return scores, matched
         key = (tuple((f, w, b) for f, (w, b) in fields.items() if w > 0), k1, lucene)
         parts = []
-        for term in terms:
+        counted = len(terms) if count is None else count
+        counted_docs = []
+        for number, term in enumerate(terms):
             cached = self._term_scores.get((term, key))
             if cached is None:
                 cached = self._score_term(term, used, k1=k1, lucene=lucene)
@@ -477,12 +483,18 @@ class Core:
                     self._term_scores[(term, key)] = cached
                     if len(self._term_scores) > _TERM_CACHE:
                         self._term_scores.pop(next(iter(self._term_scores)))  # the oldest entry
-            if len(cached[0]):
-                parts.append(cached)
+            docs, contribution = cached
+            if len(docs):
+                weight = term_weights[number] if number < len(term_weights) else 1.0
+                parts.append((docs, contribution if weight == 1.0 else contribution * weight))
+                if number < counted:
+                    counted_docs.append(docs)
         if not parts:
             return scores, matched
         # one pass of bincount over all postings is about four times faster than a fancy-indexed add per term
         docs = np.concatenate([docs for docs, _ in parts])
         weights = np.concatenate([part for _, part in parts])
         summed = np.bincount(docs, weights=weights, minlength=size).astype(np.float64, copy=False)
-        return summed, np.bincount(docs, minlength=size)
+        if counted_docs:
+            matched = np.bincount(np.concatenate(counted_docs), minlength=size)
+        return summed, matched

@@ -35,7 +35,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from lawsearch.analysis import query_terms
+from lawsearch.analysis import analyze_query, query_terms
 from lawsearch.errors import InvalidArgumentError
 from lawsearch.highlight import best_fragments, matcher, phrase_pattern
 from lawsearch.models import Hit, SearchResults
@@ -61,13 +61,15 @@ class Weights:
     b_title: float = 0.5
     b_section: float = 0.5
     k1: float = 1.2
-    coordination: float = 1.0
+    coordination: float = 0.0
+    subwords: float = 0.4
+    expansion: float = 0.4
     lucene: bool = False
 
     @classmethod
     def bm25(cls, *, k1: float = 1.2, b: float = 0.75) -> Weights:
-        """Plain BM25 on the body field as Lucene computes it: no title, section or coordination."""
-        return cls(title=0.0, section=0.0, b_body=b, k1=k1, coordination=0.0, lucene=True)
+        """Plain BM25 on the body field as Lucene computes it: no title, section, coordination or expansion."""
+        return cls(title=0.0, section=0.0, b_body=b, k1=k1, coordination=0.0, subwords=0.0, expansion=0.0, lucene=True)
 
     def __attrs_post_init__(self) -> None:
         for field in attrs.fields(Weights):
@@ -96,11 +98,17 @@ _DEFAULT_WEIGHTS = Weights()
 
 @attrs.frozen
 class Plan:
-    """A parsed query with the terms that score and highlight, and its phrases."""
+    """A parsed query with the terms that score and highlight, each term's weight, and its phrases.
+
+    ``terms`` start with the ``typed`` terms the user wrote (weight 1); sub-words and synonym expansions follow
+    with their lower weights. Only typed terms count for coordination.
+    """
 
     node: Node
     terms: tuple[str, ...]
     phrases: tuple[str, ...]
+    weights: tuple[float, ...] = ()
+    typed: int = 0
 
 
 def search(
@@ -125,16 +133,19 @@ def search(
         raise InvalidArgumentError(f"limit must be an integer from 1 to {MAX_LIMIT}, got {limit!r}")
     weights = weights or _DEFAULT_WEIGHTS
     fields = weights.fields()
-    plan = compile_query(parse_query(query))
+    plan = compile_query(parse_query(query), weights)
     core = index.core()
-    scores, matched = core.bm25f(plan.terms, fields, k1=weights.k1, lucene=weights.lucene)
+    coordinate = bool(plan.typed and weights.coordination)
+    scores, matched = core.bm25f(
+        plan.terms, fields, k1=weights.k1, lucene=weights.lucene, term_weights=plan.weights, count=plan.typed
+    )
     if _only_words(plan.node) and all(weight > 0 for weight, _ in fields.values()):
-        rows = np.flatnonzero(matched > 0)  # the common case, a plain question: scoring already found who matches
+        rows = np.flatnonzero(scores > 0)  # the common case, a plain question: scoring already found who matches
     else:
-        rows = np.flatnonzero(_matching(core, plan.node))
+        rows = np.flatnonzero(_matching(core, plan.node, weights))
     ranked = scores[rows]
-    if plan.terms and weights.coordination:
-        coverage = matched[rows] / len(plan.terms)
+    if coordinate:
+        coverage = matched[rows] / plan.typed
         ranked *= coverage if weights.coordination == 1 else coverage**weights.coordination
     first = (page - 1) * limit
     order = _top(ranked, first + limit)[first:]
@@ -185,64 +196,102 @@ _SAMPLE_FROM = 32  # scores per wanted hit above which sampling pays off (measur
 # --- compiling and matching ------------------------------------------------------------------------------------
 
 
-def compile_query(node: Node) -> Plan:
-    """Collect a syntax tree's scoring terms and phrases (pure: needs no index)."""
-    terms: dict[str, None] = {}
+def compile_query(node: Node, weights: Weights | None = None) -> Plan:
+    """Collect a syntax tree's scoring terms with their weights, and its phrases (pure: needs no index)."""
+    weights = weights or _DEFAULT_WEIGHTS
+    typed: dict[str, None] = {}
+    extra: dict[str, float] = {}
     phrases: dict[str, None] = {}
-    _collect(node, terms, phrases, negated=False)
-    return Plan(node=node, terms=tuple(terms), phrases=tuple(phrases))
+    _collect(node, weights, typed, extra, phrases, negated=False)
+    added = {term: weight for term, weight in extra.items() if term not in typed and weight > 0}
+    return Plan(
+        node=node,
+        terms=(*typed, *added),
+        phrases=tuple(phrases),
+        weights=(1.0,) * len(typed) + tuple(added.values()),
+        typed=len(typed),
+    )
 
 
-def _collect(node: Node, terms: dict[str, None], phrases: dict[str, None], *, negated: bool) -> None:
-    if isinstance(node, (Words, Phrase)):
+def _collect(
+    node: Node,
+    weights: Weights,
+    typed: dict[str, None],
+    extra: dict[str, float],
+    phrases: dict[str, None],
+    *,
+    negated: bool,
+) -> None:
+    if isinstance(node, Phrase):
         if not negated:
-            terms.update(dict.fromkeys(query_terms(node.text)))
-            if isinstance(node, Phrase):
-                phrases[node.text] = None
+            typed.update(dict.fromkeys(query_terms(node.text)))
+            phrases[node.text] = None
+    elif isinstance(node, Words):
+        if not negated:
+            for term, weight in _word_terms(node.text, weights):
+                if weight == 1.0:
+                    typed[term] = None
+                else:
+                    extra[term] = max(weight, extra.get(term, 0.0))
     elif isinstance(node, Not):
-        _collect(node.child, terms, phrases, negated=not negated)
+        _collect(node.child, weights, typed, extra, phrases, negated=not negated)
     elif isinstance(node, (And, Or, Soft)):
         for child in node.children:
-            _collect(child, terms, phrases, negated=negated)
+            _collect(child, weights, typed, extra, phrases, negated=negated)
+
+
+_SUBWORDS_FROM = 3
+
+
+def _word_terms(text: str, weights: Weights) -> list[tuple[str, float]]:
+    """A run of query words → (term, weight): typed terms 1; for a question (three or more terms) the
+    sub-words inside them; and the synonyms of ``synonyms.txt``."""
+    analysis = analyze_query(text)
+    found = [(term, 1.0) for term in analysis.terms]
+    if len(analysis.terms) >= _SUBWORDS_FROM:
+        found.extend((term, weights.subwords) for term in analysis.subwords)
+    found.extend((term, weights.expansion) for term in analysis.expansions)
+    return found
 
 
 def _only_words(node: Node) -> bool:
     return isinstance(node, Words) or (isinstance(node, Soft) and all(isinstance(c, Words) for c in node.children))
 
 
-def _matching(core: Core, node: Node) -> npt.NDArray[np.bool_]:
+def _matching(core: Core, node: Node, weights: Weights) -> npt.NDArray[np.bool_]:
     """A boolean mask over the core's passages: those that match ``node``."""
     if isinstance(node, Words):
         mask = np.zeros(core.size, dtype=bool)
-        for term in query_terms(node.text):
-            mask |= core.term_mask(term, SCORED_FIELDS)
+        for term, weight in _word_terms(node.text, weights):
+            if weight > 0:
+                mask |= core.term_mask(term, SCORED_FIELDS)
         return mask
     if isinstance(node, Phrase):
         return _phrase_mask(core, node.text)
     if isinstance(node, Field):
         return _filter_mask(core, node)
     if isinstance(node, Not):
-        return ~_matching(core, node.child)
+        return ~_matching(core, node.child, weights)
     if isinstance(node, And):
-        mask = _matching(core, node.children[0])
+        mask = _matching(core, node.children[0], weights)
         for child in node.children[1:]:
-            mask &= _matching(core, child)
+            mask &= _matching(core, child, weights)
         return mask
     if isinstance(node, Or):
         mask = np.zeros(core.size, dtype=bool)
         for child in node.children:
-            mask |= _matching(core, child)
+            mask |= _matching(core, child, weights)
         return mask
     assert isinstance(node, Soft)
     optional = [c for c in node.children if not isinstance(c, (Field, Not))]
     mask = np.zeros(core.size, dtype=bool) if optional else np.ones(core.size, dtype=bool)
     for child in optional:
-        mask |= _matching(core, child)
+        mask |= _matching(core, child, weights)
     for child in node.children:
         if isinstance(child, Field):
-            mask &= _matching(core, child)
+            mask &= _matching(core, child, weights)
         elif isinstance(child, Not):
-            mask &= ~_matching(core, child.child)
+            mask &= ~_matching(core, child.child, weights)
     return mask
 
 

@@ -514,3 +514,24 @@ def test_rjieba_s_built_in_dictionary_is_jieba_s() -> None:
         words = [line.split()[0] for number, line in enumerate(lines) if number % 50 == 0]
     segmenter = rjieba.Jieba()
     assert len(words) > 6000 and all(segmenter.has_word(word) for word in words)
+
+
+def test_every_synonym_target_is_one_query_term() -> None:
+    variants, colloquial = analysis._synonyms()
+    targets = {t for table in (variants, colloquial) for found in table.values() for t in found}
+    assert len(targets) > 100
+    split = {t: analysis.query_terms(t) for t in targets if analysis.query_terms(t) != [t]}
+    assert not split, f"add these to userdict.txt or change synonyms.txt: {split}"
+
+
+def test_query_analysis_of_questions_and_keywords() -> None:
+    question = analysis.analyze_query("夫妻一方经营个体工商户所欠债务怎么办")
+    assert "怎么办" not in question.terms and {"夫妻", "个体", "工商户", "债务"} <= set(question.terms)
+    assert {"工商", "商户"} <= set(question.subwords)
+    # colloquial words are found inside the text, variants only as whole terms
+    assert {"饲养动物", "损害"} <= set(analysis.analyze_query("被狗咬了怎么办").expansions)
+    assert analysis.analyze_query("执法证").expansions == ("执法资格证", "行政执法证")
+    assert analysis.analyze_query("法治副校长").expansions == ()  # 法治 = 法制 is for the term 法治 itself
+    assert analysis.analyze_query("法制").expansions == ("法治",)
+    # a short query keeps its question words: they may be what is searched for
+    assert analysis.analyze_query("怎么办").terms == ("怎么办",)

@@ -207,3 +207,20 @@ def test_top_k_on_long_score_arrays_with_ties() -> None:
         scores = rng.integers(0, 40, size).astype(np.float64)
         expected = np.lexsort((np.arange(size), -scores))[:k]
         assert _top(scores, k).tolist() == expected.tolist()
+
+
+def test_variants_widen_a_keyword_and_are_highlighted_where_they_occur(seed_index) -> None:
+    results = seed_index.search("执法证", limit=10)
+    by_id = {hit.passage.id: hit for hit in results.hits}
+    assert {"heping-edu-2024#12", "shanzhou-edu-2023#17", "huangzhong-edu-2024#8"} <= set(by_id)
+    found = by_id["huangzhong-edu-2024#8"]  # says 执法资格证 only
+    assert "执法证" not in found.passage.text
+    assert {found.passage.text[s.start : s.end] for s in found.spans} == {"执法资格证"}
+    assert results.hits[0].passage.id == "heping-edu-2024#12"  # the typed word outranks its variants
+
+
+def test_a_question_matches_sub_words_at_a_lower_weight(seed_index) -> None:
+    results = seed_index.search("查处了多少家违规培训机构", limit=50)
+    assert [h.passage.id for h in results.hits[:2]] == ["hanyang-edu-2024#10", "huangzhong-edu-2024#5"]
+    plain = seed_index.search("查处了多少家违规培训机构", limit=50, weights=Weights(subwords=0))
+    assert results.total > plain.total  # 培训, 机构 inside 培训机构 also match
