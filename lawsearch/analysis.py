@@ -700,13 +700,11 @@ def analyze_query(text: str) -> QueryAnalysis:
     subwords = [t for t in dict.fromkeys(index_terms(text)) if t not in seen and t not in _QUESTION_WORDS]
     seen.update(subwords)
     expansions: list[str] = []
-    folded = fold(text)
     variants, colloquial = _synonyms()
     found = [variants.get(term, ()) for term in typed]
     # a colloquial word of two or more characters anywhere in the text (狗咬 in 被狗咬了), one character as a term
-    found.extend(
-        targets for source, targets in colloquial.items() if source in typed or (len(source) > 1 and source in folded)
-    )
+    found.extend(colloquial[m.group(1)] for m in _colloquial_pattern().finditer(fold(text)))
+    found.extend(colloquial[term] for term in typed if len(term) == 1 and term in colloquial)
     for targets in found:
         for other in targets:
             if other not in seen:
@@ -737,6 +735,13 @@ def _synonyms() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]
         {source: tuple(targets) for source, targets in variants.items() if targets},
         {source: tuple(targets) for source, targets in colloquial.items() if targets},
     )
+
+
+@functools.cache
+def _colloquial_pattern() -> re.Pattern[str]:
+    """Finds every colloquial source word of two or more characters in a text, overlapping ones too."""
+    sources = sorted((source for source in _synonyms()[1] if len(source) > 1), key=len, reverse=True)
+    return re.compile("(?=(" + "|".join(map(re.escape, sources)) + "))")
 
 
 def query_terms(text: str) -> list[str]:

@@ -43,7 +43,10 @@ _EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what the shell reports for a process k
 
 _INDEX_EPILOG = """\
 Files that cannot be read or parsed are skipped with a warning ("lawsearch: skipped PATH: why") and the
-others are indexed; whatever a skipped file had in the index before stays.
+others are indexed; whatever a skipped file had in the index before stays. A bad line of a JSONL file is
+skipped the same way ("lawsearch: skipped PATH:LINE: why") and its other lines are indexed. Symlinks to
+folders are not followed; a symlinked file that leads outside its folder is skipped (name its target as a
+PATH to index it).
 
 exit status: 0 all files indexed, 1 some files were skipped (the rest were indexed), 2 error (nothing changed)
 """
@@ -173,11 +176,18 @@ def _run_index(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths] or [bundled_corpus()]
     explicit = args.index is not None
     target = Path(args.index) if explicit else default_index_path(paths[0])
-    # Index.create refuses a folder of other files: --rebuild never replaces those.
-    index = Index.create(target) if args.rebuild else _open(target, cache=not explicit)
-    with index:
-        report = index.update(paths, progress=_progress_bar() if _is_tty(sys.stderr) else None)
-        total = len(index)
+    try:
+        # Index.create refuses a folder of other files: --rebuild never replaces those.
+        index = Index.create(target) if args.rebuild else _open(target, cache=not explicit)
+        with index:
+            report = index.update(paths, progress=_progress_bar() if _is_tty(sys.stderr) else None)
+            total = len(index)
+    except OSError as exc:  # the index folder cannot be written: a read-only or full disk, no permission …
+        _warn(
+            f"cannot write the index at {target} ({exc.strerror or exc}); it is as it was: "
+            "choose a writable --index folder, or free some space"
+        )
+        return _EXIT_ERROR
     for error in report.errors:
         _warn(f"skipped {error}")
     print(_summary(report, target, total))
@@ -185,12 +195,21 @@ def _run_index(args: argparse.Namespace) -> int:
 
 
 def _summary(report: UpdateReport, target: Path, total: int) -> str:
+    """``indexed 108 passages from 5 files into DIR (5 added, 0 changed, 0 removed, 0 unchanged)``, or ``DIR is up
+    to date (…)``; then ``; skipped 2 files and 3 records`` when some were (each is also told on stderr)."""
     counts = f"{report.added} added, {report.changed} changed, {report.removed} removed, {report.unchanged} unchanged"
+    skipped = [
+        f"{count} {noun}{'' if count == 1 else 's'}"
+        for count, noun in ((report.skipped, "file"), (report.skipped_records, "record"))
+        if count
+    ]
+    tail = f"; skipped {' and '.join(skipped)}" if skipped else ""
     written = report.added + report.changed
     if not written and not report.removed:
-        return f"{target} is up to date ({counts}; {total} passages)"
+        state = "is unchanged" if skipped else "is up to date"
+        return f"{target} {state} ({counts}; {total} passages){tail}"
     files = "file" if written == 1 else "files"
-    return f"indexed {report.passages} passages from {written} {files} into {target} ({counts})"
+    return f"indexed {report.passages} passages from {written} {files} into {target} ({counts}){tail}"
 
 
 def _run_search(args: argparse.Namespace) -> int:

@@ -54,7 +54,7 @@ from lawsearch.errors import (
     IngestError,
     InvalidArgumentError,
 )
-from lawsearch.ingest import content_hash, discover, parse_bytes
+from lawsearch.ingest import content_hash, discover, parse_bytes, read_bytes
 from lawsearch.models import Document, ParsedDocument, Passage, SearchResults
 from lawsearch.ranking import Core, Segment, build_segment
 from lawsearch.schema import SCHEMA_VERSION, build_schema
@@ -68,6 +68,8 @@ META_FILE = "lawsearch.json"
 SEGMENTS = "segments"
 _TOC = re.compile(r"^_MAIN_([0-9]+)\.toc$")  # whoosh's name for the table of contents of a generation
 _WRITE_TIMEOUT = 10.0
+# Appended to the content hash of a file indexed without its bad records: it never equals the file's hash.
+_INCOMPLETE = "+incomplete"
 
 #: ``progress(done, total, path)`` is called after each file of an update.
 ProgressCallback = Callable[[int, int, Path], None]
@@ -75,7 +77,12 @@ ProgressCallback = Callable[[int, int, Path], None]
 
 @attrs.frozen
 class UpdateReport:
-    """What an update did: file counts by outcome, passages written, and the files that could not be read."""
+    """What an update did: file counts by outcome, passages written, and what was skipped, and why.
+
+    ``skipped`` counts the files of which nothing was (re)indexed because of an error; ``skipped_records`` the bad
+    records left out of JSONL files whose other records were indexed. ``errors`` holds one ``IngestError`` for
+    each skipped file and each bad record (with its ``path`` and ``line``).
+    """
 
     added: int = 0
     changed: int = 0
@@ -83,6 +90,8 @@ class UpdateReport:
     unchanged: int = 0
     passages: int = 0
     errors: tuple[IngestError, ...] = ()
+    skipped: int = 0
+    skipped_records: int = 0
 
 
 @attrs.define
@@ -195,15 +204,19 @@ class Index:
         """Bring the index up to date with the files under ``paths`` (files or folders).
 
         Unchanged files are skipped, changed ones replaced, files gone from an indexed folder removed.
-        A file that cannot be read is reported in ``UpdateReport.errors`` and skipped; whatever it had in
-        the index before stays. All changes are committed at once, at the end.
+        A file that cannot be read, and a symlink in a folder that leads outside it, is reported in
+        ``UpdateReport.errors`` and skipped; whatever it had in the index before stays. A JSONL file's bad
+        records are reported there too and its good records indexed; such a file is read again by the next
+        update (so its errors are reported until it is fixed). All changes are committed at once, at the end.
 
         Raises:
             IngestError: a path does not exist or two files would get one document id.
             IndexLockedError: another writer holds the index.
         """
         roots = [Path(p).expanduser().resolve() for p in paths]
-        files = discover(roots)
+        errors: list[IngestError] = []
+        files = discover(roots, on_error=errors.append)
+        skipped = len(errors)
         indexed = self.sources()
         wanted = {str(f.path) for f in files}
         gone = [
@@ -211,36 +224,54 @@ class Index:
             for source in indexed
             if source not in wanted and any(_is_within(Path(source), root) for root in roots)
         ]
-        counts = {"added": 0, "changed": 0, "unchanged": 0, "passages": 0}
-        errors: list[IngestError] = []
+        unchanged = skipped_records = 0
+        bad_records: dict[str, int] = {}  # source → bad records left out of it
         batches: list[tuple[str, str, list[ParsedDocument]]] = []
         for done, source in enumerate(files, start=1):
+            file_errors: list[IngestError] = []
             try:
-                data = source.path.read_bytes()
-            except OSError as exc:
-                errors.append(IngestError(f"cannot read file ({exc.strerror})", path=source.path))
-            else:
+                data = read_bytes(source.path)
                 digest = content_hash(data)
                 previous = indexed.get(str(source.path))
+                parsed: list[ParsedDocument] = []
+                if previous != digest:  # new or changed; or indexed without its bad records: read them again
+                    parsed = parse_bytes(data, path=source.path, doc_id=source.doc_id, on_error=file_errors.append)
+                    if file_errors:
+                        digest += _INCOMPLETE  # so the next update reads it again and reports them again
                 if previous == digest:
-                    counts["unchanged"] += 1
+                    unchanged += 1
+                    skipped_records += len(file_errors)
+                elif not parsed:
+                    skipped += 1  # a JSONL file of bad records only
                 else:
-                    try:
-                        parsed = parse_bytes(data, path=source.path, doc_id=source.doc_id)
-                    except IngestError as exc:
-                        errors.append(exc)
-                    else:
-                        counts["changed" if previous is not None else "added"] += 1
-                        batches.append((str(source.path), digest, parsed))
+                    batches.append((str(source.path), digest, parsed))
+                    bad_records[str(source.path)] = len(file_errors)
+            except IngestError as exc:
+                file_errors.append(exc)
+                skipped += 1
+            errors.extend(file_errors)
             if progress is not None:
                 progress(done, len(files), source.path)
-        replaced = [b[0] for b in batches if b[0] in indexed]
-        errors.extend(self._check_ids(batches, replaced + gone))
-        failed = {str(e.path) for e in errors}
+        clashes = self._check_ids(batches, [b[0] for b in batches if b[0] in indexed] + gone)
+        errors.extend(clashes)
+        failed = {str(e.path) for e in clashes}
         batches = [b for b in batches if b[0] not in failed]
+        skipped += len(failed)
+        skipped_records += sum(bad_records[b[0]] for b in batches)
+        added = sum(1 for b in batches if b[0] not in indexed)
+        passages = 0
         if batches or gone:
-            counts["passages"] = self._commit(batches, remove_sources=gone + [b[0] for b in batches if b[0] in indexed])
-        return UpdateReport(removed=len(gone), errors=tuple(errors), **counts)
+            passages = self._commit(batches, remove_sources=gone + [b[0] for b in batches if b[0] in indexed])
+        return UpdateReport(
+            added=added,
+            changed=len(batches) - added,
+            removed=len(gone),
+            unchanged=unchanged,
+            passages=passages,
+            errors=tuple(errors),
+            skipped=skipped,
+            skipped_records=skipped_records,
+        )
 
     def add(self, documents: Iterable[ParsedDocument], *, source: str = "", source_hash: str = "") -> int:
         """Add parsed documents, replacing any earlier version of the same document ids. Returns passages written.
@@ -495,7 +526,10 @@ class Index:
         return self.core().size
 
     def sources(self) -> dict[str, str]:
-        """Indexed source files and the content hash each was indexed with."""
+        """Indexed source files and the content hash each was indexed with.
+
+        (The hash of a JSONL file indexed without its bad records ends in ``+incomplete``.)
+        """
         return {record["source"]: record["source_hash"] for record in self._records()}
 
     def documents(self) -> list[Document]:

@@ -137,7 +137,12 @@ def search(
     core = index.core()
     coordinate = bool(plan.typed and weights.coordination)
     scores, matched = core.bm25f(
-        plan.terms, fields, k1=weights.k1, lucene=weights.lucene, term_weights=plan.weights, count=plan.typed
+        plan.terms,
+        fields,
+        k1=weights.k1,
+        lucene=weights.lucene,
+        term_weights=plan.weights,
+        count=plan.typed * coordinate,
     )
     if _only_words(plan.node) and all(weight > 0 for weight, _ in fields.values()):
         rows = np.flatnonzero(scores > 0)  # the common case, a plain question: scoring already found who matches

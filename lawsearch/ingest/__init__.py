@@ -1,7 +1,8 @@
 """Ingest: files → decoded text → cleaned lines → documents with passages and section paths.
 
 read_file(path)          one file (a report: .txt, .docx, .pdf, .html; or .jsonl records) → [ParsedDocument]
-parse_bytes(data, ...)   the same for bytes already read; the suffix of ``path`` picks the format
+read_bytes(path)         a file's bytes, or an IngestError that says why not
+parse_bytes(data, ...)   the same as read_file for bytes already read; the suffix of ``path`` picks the format
 discover(paths)          the files to index under some paths, each with a stable document id
 parse_report(text, ...)  pure: report text → ParsedDocument
 parse_jsonl(text, ...)   pure: JSONL text → [ParsedDocument]
@@ -9,12 +10,17 @@ parse_jsonl(text, ...)   pure: JSONL text → [ParsedDocument]
 Word, PDF and web-page reports are first turned into report text, one paragraph a line, by their own module
 (``docx.py``, ``pdf.py``, ``html.py``); ``parse_report`` then does the rest, as for a .txt report.
 Word and PDF need the ``docx`` and ``pdf`` extras (``pip install 'lawsearch[formats]'`` for both).
+
+Bad input is an ``IngestError`` that names the file (and the line, for JSONL). Where one bad part need not sink
+the rest — a bad line of a JSONL file, a file of a folder that ``discover`` skips — the functions take an
+``on_error`` callback: each such error is passed to it and that part left out; without it, the first one raises.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+import os
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -38,6 +44,7 @@ __all__ = [
     "parse_bytes",
     "parse_jsonl",
     "parse_report",
+    "read_bytes",
     "read_file",
     "split_report",
 ]
@@ -66,46 +73,102 @@ class SourceFile:
     doc_id: str
 
 
-def discover(paths: Iterable[str | Path]) -> list[SourceFile]:
+def discover(paths: Iterable[str | Path], *, on_error: Callable[[IngestError], None] | None = None) -> list[SourceFile]:
     """The supported files under the given files and folders, sorted, each with a stable document id.
 
     A folder's files get ids relative to that folder (``sub/report`` for ``sub/report.txt``); a file named
-    directly gets its stem. Symlinks to folders are not followed.
+    directly gets its stem. Symlinks to folders are not followed (so a link to a parent folder is no loop).
+    A symlinked file in a folder is skipped when it links outside that folder or to nothing, and so is a
+    folder that cannot be listed: the error goes to ``on_error`` (or is raised); to index a linked file from
+    elsewhere, name it as a path. A link to a file that is
+    indexed anyway is left out quietly, so no file is indexed twice.
 
     Raises:
-        IngestError: a path does not exist, a named file has an unsupported suffix, or two files get one id.
+        IngestError: a path does not exist, a named file has an unsupported suffix, two files get one id;
+            without ``on_error``, also a file of a folder that is skipped.
     """
     found: dict[str, SourceFile] = {}
+    paths_found: set[Path] = set()
+    links: list[SourceFile] = []  # added after the real files, so that those keep their own ids
     for raw in paths:
         path = Path(raw).expanduser()
         if not path.exists():
             raise IngestError("no such file or folder; check the path", path=path)
         if path.is_dir():
-            for file in _walk(path):
-                _add(found, SourceFile(file.resolve(), file.relative_to(path).with_suffix("").as_posix()))
+            root = path.resolve()
+            for file in _walk(path, on_error):
+                doc_id = file.relative_to(path).with_suffix("").as_posix()
+                if not file.is_symlink():
+                    _add(found, SourceFile(file.resolve(), doc_id), paths_found)
+                    continue
+                target = _link_target(file, root)
+                if isinstance(target, IngestError):
+                    if on_error is None:
+                        raise target
+                    on_error(target)
+                else:
+                    links.append(SourceFile(target, doc_id))
         elif path.suffix.lower() in SUPPORTED_SUFFIXES:
-            _add(found, SourceFile(path.resolve(), path.stem))
+            _add(found, SourceFile(path.resolve(), path.stem), paths_found)
         else:
             raise IngestError(
                 f"unsupported file type {path.suffix!r}; lawsearch reads {', '.join(sorted(SUPPORTED_SUFFIXES))}",
                 path=path,
             )
+    for link in links:
+        _add(found, link, paths_found)
     return sorted(found.values(), key=lambda source: source.doc_id)
 
 
-def _walk(folder: Path) -> Iterator[Path]:
-    for entry in sorted(folder.iterdir()):
+def _walk(folder: Path, on_error: Callable[[IngestError], None] | None) -> Iterator[Path]:
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as exc:
+        error = IngestError(f"cannot read folder ({exc.strerror or exc}); its files are not indexed", path=folder)
+        if on_error is None:
+            raise error from None
+        on_error(error)
+        return
+    for entry in entries:
         if entry.name.startswith("."):
             continue
-        if entry.is_dir() and not entry.is_symlink():
-            yield from _walk(entry)
+        if entry.is_symlink():
+            if entry.suffix.lower() in SUPPORTED_SUFFIXES and not entry.is_dir():
+                yield entry  # a link to a file, or a broken one: discover decides
+        elif entry.is_dir():
+            yield from _walk(entry, on_error)
         elif entry.is_file() and entry.suffix.lower() in SUPPORTED_SUFFIXES:
             yield entry
 
 
-def _add(found: dict[str, SourceFile], source: SourceFile) -> None:
+def _link_target(link: Path, root: Path) -> Path | IngestError:
+    """The file a symlink in the folder ``root`` leads to, or why it is skipped."""
+    try:
+        target = Path(os.path.realpath(link))
+        is_file = target.is_file()
+    except OSError:  # a loop of links (some Pythons raise it from realpath)
+        is_file = False
+        target = link
+    if not is_file:
+        return IngestError(
+            f"is a broken link (to {os.readlink(link) if link.is_symlink() else link}); fix or remove it",
+            path=link,
+        )
+    if root not in target.parents:
+        return IngestError(
+            f"links outside the corpus (to {target}); it is not indexed: name that file as a PATH to index it",
+            path=link,
+        )
+    return target
+
+
+def _add(found: dict[str, SourceFile], source: SourceFile, paths: set[Path]) -> None:
+    """Add a file under its id, unless it is there already (named twice, or through a link): once is enough."""
+    if source.path in paths:
+        return
+    paths.add(source.path)
     other = found.get(source.doc_id)
-    if other is not None and other.path != source.path:
+    if other is not None:
         raise IngestError(
             f"two files would get the document id {source.doc_id!r} (also {other.path}); rename one of them",
             path=source.path,
@@ -118,33 +181,55 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_file(path: str | Path, *, doc_id: str | None = None) -> list[ParsedDocument]:
+def read_bytes(path: str | Path) -> bytes:
+    """The bytes of a file.
+
+    Raises:
+        IngestError: the file cannot be read (permission denied, gone, a folder …); the message says why.
+    """
+    path = Path(path)
+    try:
+        return path.read_bytes()
+    except PermissionError:
+        raise IngestError(
+            "cannot read file: permission denied; make it readable or remove it from the corpus", path=path
+        ) from None
+    except OSError as exc:
+        raise IngestError(
+            f"cannot read file ({exc.strerror or exc}); check that it exists and is readable", path=path
+        ) from None
+
+
+def read_file(
+    path: str | Path, *, doc_id: str | None = None, on_error: Callable[[IngestError], None] | None = None
+) -> list[ParsedDocument]:
     """Read one report (.txt, .docx, .pdf, .html/.htm) or JSONL file into documents with passages.
+
+    ``on_error``: as for ``parse_bytes``.
 
     Raises:
         IngestError: the file cannot be read or decoded, is broken, needs a missing extra, or has no content.
     """
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise IngestError(
-            f"cannot read file ({exc.strerror}); check that it exists and is readable", path=path
-        ) from None
-    return parse_bytes(data, path=path, doc_id=doc_id or path.stem)
+    return parse_bytes(read_bytes(path), path=path, doc_id=doc_id or path.stem, on_error=on_error)
 
 
-def parse_bytes(data: bytes, *, path: Path, doc_id: str) -> list[ParsedDocument]:
+def parse_bytes(
+    data: bytes, *, path: Path, doc_id: str, on_error: Callable[[IngestError], None] | None = None
+) -> list[ParsedDocument]:
     """Decode and parse a file's bytes (the suffix of ``path`` picks the format: see ``SUPPORTED_SUFFIXES``).
 
+    ``on_error``: called with the error of each bad line of a JSONL file, which is then left out (the other
+    lines are kept, and a file of bad lines only gives ``[]``); without it the first bad line raises.
+
     Raises:
-        IngestError: as ``read_file``.
+        IngestError: as ``read_file``; for a JSONL file, a bad line unless ``on_error`` takes it.
     """
     if not data.strip():
         raise IngestError("file is empty; there is nothing to index", path=path)
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
-        return parse_jsonl(decode_bytes(data, path=path), default_document=doc_id, path=path)
+        return parse_jsonl(decode_bytes(data, path=path), default_document=doc_id, path=path, on_error=on_error)
     reader = _FORMAT_READERS.get(suffix)
     text = reader(data, path=path) if reader is not None else decode_bytes(data, path=path)
     parsed = parse_report(text, doc_id=doc_id, path=str(path))

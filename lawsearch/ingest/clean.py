@@ -1,7 +1,8 @@
 """Line-level cleaning: web-page chrome, markup residue and page metadata lines (发布日期, 发布者).
 
 Only whole lines that match a known chrome pattern, or that carry no letter, digit or CJK character at all,
-are dropped; inline residue such as ``[bookmark: _GoBack]`` is cut out of a line. Real content is never dropped:
+are dropped; inline residue such as ``[bookmark: _GoBack]``, and control characters (a stray NUL or Ctrl-Z that
+a conversion left in a text file), are cut out of a line. Real content is never dropped:
 ``tests/test_ingest.py`` checks that every character of the seed reports ends up in a passage, the title,
 the metadata or a dropped chrome line.
 """
@@ -12,7 +13,7 @@ import re
 
 import attrs
 
-__all__ = ["CleanLine", "clean_lines", "is_content_free", "parse_meta_line"]
+__all__ = ["CleanLine", "clean_lines", "drop_control_characters", "is_content_free", "parse_meta_line"]
 
 # Navigation bars: every item of the line is a navigation word (丨 网站无障碍 丨 关怀版, 法律声明 | 关于我们 …).
 _NAV_ITEM = re.compile(
@@ -26,8 +27,12 @@ _FOOTER = re.compile(
     r"|公网安备\s*\d|ICP备\s*\d|网站标识码\s*[:：]?\s*\d"
     r"|^\s*本网站违法和不良信息举报"
 )
-# Word-processor residue left by conversions: [bookmark: _GoBack], {.underline} …
-_RESIDUE = re.compile(r"\[bookmark:[^\]]*\]|\{\.(underline|mark|smallcaps)\}")
+# Control characters other than tab, line breaks and form feed: never text. They must not reach a passage
+# (the index joins passage texts with NUL, see ranking.PASSAGE_SEPARATOR).
+_CONTROL = "[\x00-\x08\x0e-\x1f\x7f]"
+_CONTROLS = re.compile(f"{_CONTROL}+")
+# Word-processor residue left by conversions: [bookmark: _GoBack], {.underline} …; and control characters.
+_RESIDUE = re.compile(rf"\[bookmark:[^\]]*\]|\{{\.(underline|mark|smallcaps)\}}|{_CONTROL}+")
 # Page metadata: 发布日期:2025-03-14    发布者:和平区人民政府  (several key:value pairs on one line).
 _META_KEYS = "发布日期|发布时间|成文日期|发布者|发布机构|发文机关|来源|信息来源|作者|浏览次数|点击数|访问量|字号"
 _META_PAIR = re.compile(rf"({_META_KEYS})\s*[:：]\s*(\S*)")
@@ -65,6 +70,15 @@ def parse_meta_line(line: str) -> dict[str, str]:
     if not _META_LINE.match(line):
         return {}
     return {key: value for key, value in _META_PAIR.findall(line) if value}
+
+
+def drop_control_characters(text: str) -> str:
+    """``text`` without control characters other than tab, line breaks and form feed (NUL, Ctrl-Z, DEL …).
+
+    >>> drop_control_characters("法治\\x00政府\\x1a\\n")
+    '法治政府\\n'
+    """
+    return _CONTROLS.sub("", text)
 
 
 def clean_lines(text: str) -> list[CleanLine]:

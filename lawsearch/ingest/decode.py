@@ -1,16 +1,25 @@
-"""Bytes → text: UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030; line endings unified."""
+"""Bytes → text: UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030; line endings unified.
+
+A file is binary, not a report, when more than 1 in 100 of its first 8 KB are control bytes (a PNG, a zip, UTF-16
+without a byte-order mark …). A few stray control bytes in a text file (a NUL or Ctrl-Z left by a conversion) do
+not make it binary: ``clean.py`` cuts them out of the text.
+"""
 
 from __future__ import annotations
 
 import codecs
+import re
 from pathlib import Path
 
 from lawsearch.errors import IngestError
 
 __all__ = ["decode_bytes"]
 
-# Control characters other than tab/newline/carriage return mark a binary file, not a report.
-_BINARY_BYTES = frozenset(range(9)) | frozenset(range(14, 32)) - {27}
+# Control bytes other than tab, line breaks, form feed and escape (ANSI colour codes): many of them mark a binary file.
+_BINARY_BYTES = bytes(sorted(set(range(9)) | set(range(14, 32)) - {27}))
+_SNIFF_BYTES = 8192
+# What a report is made of: ASCII, CJK punctuation, ideographs and full-width forms.
+_TEXT_LIKE = re.compile(r"[\t\n\r\x20-\x7e\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
 
 def decode_bytes(data: bytes, *, path: str | Path = "<bytes>") -> str:
@@ -28,6 +37,11 @@ def decode_bytes(data: bytes, *, path: str | Path = "<bytes>") -> str:
         text = _decode(data[len(codecs.BOM_UTF8) :], "utf-8", path, tried="UTF-8 (it starts with a UTF-8 BOM)")
     else:
         if _looks_binary(data):
+            if _looks_like_utf16(data):
+                raise IngestError(
+                    "looks like UTF-16 text without a byte-order mark; save it as UTF-8 (or UTF-16 with a BOM)",
+                    path=path,
+                )
             raise IngestError(
                 "looks like a binary file (control bytes), not a text report; "
                 "convert it to UTF-8 text or remove it from the corpus",
@@ -41,8 +55,19 @@ def decode_bytes(data: bytes, *, path: str | Path = "<bytes>") -> str:
 
 
 def _looks_binary(data: bytes) -> bool:
-    head = data[:8192]
-    return any(b in _BINARY_BYTES for b in head)
+    head = data[:_SNIFF_BYTES]
+    controls = len(head) - len(head.translate(None, _BINARY_BYTES))
+    return controls > len(head) // 100
+
+
+def _looks_like_utf16(data: bytes) -> bool:
+    """The head reads as Chinese or ASCII text in UTF-16 (random bytes read as characters all over the table)."""
+    head = data[: _SNIFF_BYTES & ~1]
+    for codec in ("utf-16-le", "utf-16-be"):
+        text = head.decode(codec, errors="replace")
+        if len(_TEXT_LIKE.findall(text)) > 0.95 * len(text):
+            return True
+    return False
 
 
 def _decode(data: bytes, encoding: str, path: str | Path, *, tried: str) -> str:

@@ -4,29 +4,51 @@ Fields: ``id`` (or ``docid``; required, string or integer), ``text`` (required, 
 optional ``title`` (the document title, e.g. the law's name; ``law`` is read as a title too),
 ``document`` (document id; default: the title, else the file name), ``section`` (string or list of strings),
 ``year`` (integer), ``org``, ``region``, ``collection``; any other scalar field is kept as metadata.
-Passages of one document keep the order of their lines.
+Passages of one document keep the order of their lines. Control characters in ``text`` (a ``\\u0000``) are dropped.
+
+A bad line (not JSON, not an object, a missing or wrong field, an id an earlier line has) is one ``IngestError``
+naming its line. ``parse_jsonl`` raises the first one, unless an ``on_error`` callback takes them: then each bad
+line is passed to it and left out, and the good lines are kept (the first of two lines with one id is kept).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from lawsearch.errors import IngestError
+from lawsearch.ingest.clean import drop_control_characters
 from lawsearch.models import Document, ParsedDocument, Passage
 
 __all__ = ["parse_jsonl"]
 
 _KNOWN = {"id", "docid", "text", "title", "law", "document", "section", "year", "org", "region", "collection"}
+_YEARS = range(1000, 10000)
 
 
-def parse_jsonl(text: str, *, default_document: str, path: str | Path = "<jsonl>") -> list[ParsedDocument]:
+def parse_jsonl(
+    text: str,
+    *,
+    default_document: str,
+    path: str | Path = "<jsonl>",
+    on_error: Callable[[IngestError], None] | None = None,
+) -> list[ParsedDocument]:
     """Parse JSONL records into documents and passages, in first-seen order.
+
+    ``on_error``: called with the error of each bad line, which is then left out; without it the first bad
+    line raises.
+
+    >>> errors = []
+    >>> docs = parse_jsonl('{"id": 1, "text": "第一条"}\\n{"id": 1, "text": "重复"}', default_document="d",
+    ...                    on_error=errors.append)
+    >>> [p.text for d in docs for p in d.passages], [str(e) for e in errors]
+    (['第一条'], ["<jsonl>:2: duplicate id '1' (first on line 1); ids must be unique"])
 
     Raises:
         IngestError: a line is not a JSON object, lacks ``id``/``text``, has a field of the wrong type,
-            or repeats an id; the message names the line.
+            or repeats an id; the message names the line. Only without ``on_error``.
     """
     documents: dict[str, Document] = {}
     passages: dict[str, list[Passage]] = {}
@@ -34,47 +56,58 @@ def parse_jsonl(text: str, *, default_document: str, path: str | Path = "<jsonl>
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
-        record = _load(line, path, number)
-        passage_id = _id(record, path, number)
-        if passage_id in seen:
-            raise IngestError(
-                f"duplicate id {passage_id!r} (first on line {seen[passage_id]}); ids must be unique",
-                path=path,
-                line=number,
-            )
+        try:
+            passage_id, document, section, body = _record(line, default_document, path, number)
+            if passage_id in seen:
+                raise IngestError(
+                    f"duplicate id {_shown(passage_id)} (first on line {seen[passage_id]}); ids must be unique",
+                    path=path,
+                    line=number,
+                )
+        except IngestError as exc:
+            if on_error is None:
+                raise
+            on_error(exc)
+            continue
         seen[passage_id] = number
-        body = record.get("text")
-        if not isinstance(body, str) or not body.strip():
-            raise IngestError(
-                f"record {passage_id!r} needs a non-empty string 'text', got {body!r}", path=path, line=number
-            )
-        title = _string(record, "title", path, number) or _string(record, "law", path, number)
-        doc_id = _string(record, "document", path, number) or title or default_document
-        # Validate every record's fields, not only those of the first record of each document.
-        document = Document(
-            id=doc_id,
-            title=title or doc_id,
-            path=str(path),
-            org=_string(record, "org", path, number),
-            region=_string(record, "region", path, number),
-            year=_year(record, path, number),
-            collection=_string(record, "collection", path, number) or "records",
-            metadata={k: v for k, v in record.items() if k not in _KNOWN and isinstance(v, (str, int, float))},
-        )
-        section = _section(record, path, number)
+        doc_id = document.id
         if doc_id not in documents:
             documents[doc_id] = document
             passages[doc_id] = []
         passages[doc_id].append(
-            Passage(
-                id=passage_id,
-                document_id=doc_id,
-                number=len(passages[doc_id]) + 1,
-                text=body.strip(),
-                section=section,
-            )
+            Passage(id=passage_id, document_id=doc_id, number=len(passages[doc_id]) + 1, text=body, section=section)
         )
     return [ParsedDocument(documents[key], passages[key]) for key in documents]
+
+
+def _record(
+    line: str, default_document: str, path: str | Path, number: int
+) -> tuple[str, Document, tuple[str, ...], str]:
+    """One line's passage id, document, section and text; every field is checked, not only the first record's."""
+    record = _load(line, path, number)
+    passage_id = _id(record, path, number)
+    body = record.get("text")
+    if isinstance(body, str):
+        body = drop_control_characters(body).strip()
+    if not isinstance(body, str) or not body:
+        raise IngestError(
+            f"record {_shown(passage_id)} needs a non-empty string 'text', got {_shown(record.get('text'))}",
+            path=path,
+            line=number,
+        )
+    title = _string(record, "title", path, number) or _string(record, "law", path, number)
+    doc_id = _string(record, "document", path, number) or title or default_document
+    document = Document(
+        id=doc_id,
+        title=title or doc_id,
+        path=str(path),
+        org=_string(record, "org", path, number),
+        region=_string(record, "region", path, number),
+        year=_year(record, path, number),
+        collection=_string(record, "collection", path, number) or "records",
+        metadata={k: v for k, v in record.items() if k not in _KNOWN and isinstance(v, (str, int, float))},
+    )
+    return passage_id, document, _section(record, path, number), body
 
 
 def _load(line: str, path: str | Path, number: int) -> dict[str, Any]:
@@ -82,15 +115,32 @@ def _load(line: str, path: str | Path, number: int) -> dict[str, Any]:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
         raise IngestError(f"invalid JSON ({exc.msg} at column {exc.colno})", path=path, line=number) from None
+    except (ValueError, RecursionError) as exc:  # an integer of over 4300 digits; arrays nested too deep
+        raise IngestError(f"invalid JSON ({type(exc).__name__}: {exc})", path=path, line=number) from None
     if not isinstance(record, dict):
         raise IngestError(f"expected a JSON object, got {type(record).__name__}", path=path, line=number)
+    if "\\u" in line:  # only escapes can make a lone surrogate, which no file can store
+        try:
+            json.dumps(record, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise IngestError(
+                f"invalid JSON (a lone surrogate {exc.object[exc.start : exc.end]!r} is no character)",
+                path=path,
+                line=number,
+            ) from None
     return record
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)``, shortened: a message is one line, whatever the record holds."""
+    shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:59] + "…"
 
 
 def _id(record: dict[str, Any], path: str | Path, number: int) -> str:
     value = record.get("id", record.get("docid"))
     if isinstance(value, bool) or not isinstance(value, (str, int)) or str(value).strip() == "":
-        raise IngestError(f"each record needs an 'id' (string or integer), got {value!r}", path=path, line=number)
+        raise IngestError(f"each record needs an 'id' (string or integer), got {_shown(value)}", path=path, line=number)
     return str(value).strip()
 
 
@@ -99,7 +149,7 @@ def _string(record: dict[str, Any], key: str, path: str | Path, number: int) -> 
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise IngestError(f"field {key!r} must be a string, got {value!r}", path=path, line=number)
+        raise IngestError(f"field {key!r} must be a string, got {_shown(value)}", path=path, line=number)
     return value.strip()
 
 
@@ -107,11 +157,11 @@ def _year(record: dict[str, Any], path: str | Path, number: int) -> int | None:
     value = record.get("year")
     if value is None or value == "":
         return None
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, int) and not isinstance(value, bool) and value in _YEARS:
         return value
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and int(value) in _YEARS:
         return int(value)
-    raise IngestError(f"field 'year' must be an integer like 2024, got {value!r}", path=path, line=number)
+    raise IngestError(f"field 'year' must be an integer like 2024, got {_shown(value)}", path=path, line=number)
 
 
 def _section(record: dict[str, Any], path: str | Path, number: int) -> tuple[str, ...]:
@@ -122,4 +172,6 @@ def _section(record: dict[str, Any], path: str | Path, number: int) -> tuple[str
         return (value.strip(),)
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return tuple(item.strip() for item in value if item.strip())
-    raise IngestError(f"field 'section' must be a string or a list of strings, got {value!r}", path=path, line=number)
+    raise IngestError(
+        f"field 'section' must be a string or a list of strings, got {_shown(value)}", path=path, line=number
+    )

@@ -18,7 +18,8 @@ that is a whole sentence (ends with 。) is a passage too; a bare heading only l
 Items: a paragraph that packs ``一是…二是…`` (or ``一抓…二抓…``) items at sentence starts is split into one passage
 per item, plus its lead-in; each item passage carries its own item heading (``一是列入中心组学习重要内容。``) at the end
 of its section path. Items are self-contained: they do not label the paragraphs after them.
-Paragraphs longer than ``MAX_PASSAGE_CHARS`` are cut at sentence ends so no passage is unbounded.
+Paragraphs longer than ``MAX_PASSAGE_CHARS`` are cut at sentence ends (else at clause ends, else at spaces, else
+hard at the limit), so no passage is longer, whatever the input.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ _HEADINGS: tuple[tuple[int, re.Pattern[str]], ...] = (
 _ITEM_RANK = 3
 _ITEM = re.compile(rf"(?:^|(?<=[。；;：:！？!?\s]))([{_NUMERALS}]{{1,2}})(是|抓|要|方面)")
 _SENTENCE_END = re.compile(r"[。！？；!?;]")
+_CLAUSE_END = re.compile(r"[，、：,:]")
+_SPACE = re.compile(r"\s+")
 _TITLE_END = re.compile(r"(报告|总结|情况|汇报|通报|要点|计划|方案|意见|通知|纲要|规划)$")
 _TITLE_ORG = re.compile(
     r"^(?P<org>.{0,24}?(教育和体育局|教育体育局|教体局|教育局|局|委员会|委|办公室|政府|厅|院|中心|公司))(关于)?\s*(?=[0-9]{4}\s*年)"
@@ -276,12 +279,27 @@ def _split_items(text: str) -> list[tuple[str, str]]:
 
 
 def _split_long(text: str) -> Iterator[str]:
-    """Cut a paragraph longer than MAX_PASSAGE_CHARS at sentence ends (hard cuts when it has none)."""
-    while len(text) > MAX_PASSAGE_CHARS:
-        window = text[:MAX_PASSAGE_CHARS]
-        ends = [m.end() for m in _SENTENCE_END.finditer(window)]
-        cut = ends[-1] if ends and ends[-1] > MAX_PASSAGE_CHARS // 3 else MAX_PASSAGE_CHARS
-        yield text[:cut]
-        text = text[cut:]
-    if text:
-        yield text
+    """Cut a paragraph longer than MAX_PASSAGE_CHARS into pieces of at most that many characters.
+
+    Each cut is at the last sentence end of the piece, else at its last clause end (，、：…), else after its last
+    space, else hard at the limit; a cut in the first third of a piece is not taken (it would leave a stub).
+
+    >>> [len(piece) for piece in _split_long("法" * 3500)]
+    [1500, 1500, 500]
+    """
+    start = 0
+    while len(text) - start > MAX_PASSAGE_CHARS:
+        window = text[start : start + MAX_PASSAGE_CHARS]
+        cut = MAX_PASSAGE_CHARS
+        for boundary in (_SENTENCE_END, _CLAUSE_END, _SPACE):
+            ends = [m.end() for m in boundary.finditer(window, MAX_PASSAGE_CHARS // 3)]
+            if ends:
+                cut = ends[-1]
+                break
+        piece = window[:cut].strip()
+        if piece:
+            yield piece
+        start += cut
+    rest = text[start:].strip()
+    if rest:
+        yield rest
