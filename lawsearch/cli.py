@@ -138,6 +138,12 @@ def _build_parser() -> argparse.ArgumentParser:
     search.add_argument("--page", type=_positive, default=1, metavar="N", help="page to show (default: 1)")
     search.add_argument("--json", action="store_true", help="print the results as one JSON object")
     search.add_argument(
+        "--facets", action="store_true", help="also count year, org, region, kind and cites over all matches"
+    )
+    search.add_argument(
+        "--group", choices=("report",), help="one hit per report: its best passage, and how many matched there"
+    )
+    search.add_argument(
         "--color",
         choices=("auto", "always", "never"),
         default="auto",
@@ -216,13 +222,17 @@ def _run_search(args: argparse.Namespace) -> int:
     with _open_for_search(args.index) as index:
         if args.query == "-":
             return _search_batch(index, args)
-        results = index.search(args.query, page=args.page, limit=args.limit)
+        results = index.search(args.query, **_search_options(args))
         if args.json:
             print(json.dumps(results_to_dict(results), ensure_ascii=False, indent=2))
         else:
             style = "ansi" if _use_color(args.color, sys.stdout) else "plain"
             print(render_results(results, style, width=_width(sys.stdout), next_hint=f"--page {args.page + 1}"))
     return _EXIT_OK
+
+
+def _search_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {"page": args.page, "limit": args.limit, "facets": args.facets, "group": args.group}
 
 
 def _search_batch(index: Index, args: argparse.Namespace) -> int:
@@ -234,7 +244,7 @@ def _search_batch(index: Index, args: argparse.Namespace) -> int:
             continue
         record: dict[str, Any]
         try:
-            record = results_to_dict(index.search(query, page=args.page, limit=args.limit))
+            record = results_to_dict(index.search(query, **_search_options(args)))
         except QuerySyntaxError as exc:
             failed = True
             record = {"query": query, "error": str(exc)}

@@ -103,9 +103,11 @@ class Matcher:
                 found.extend((m.start(), -m.end(), phrase) for m in pattern.finditer(folded))
         return _merge(found)
 
-    def spans_in(self, folded: str, starts: bytes) -> tuple[Span, ...]:
-        """``spans`` for a text already folded, with its word starts as bytes (as ``Core.matching_text`` has them)."""
+    def spans_in(self, folded: str, starts: bytes, extra: Sequence[tuple[int, int, str]] = ()) -> tuple[Span, ...]:
+        """``spans`` for a text already folded, with its word starts as bytes (as ``Core.matching_text`` has them);
+        ``extra`` occurrences ``(start, -end, term)`` (a cited law a filter asked for) are merged in."""
         found = self._token_occurrences(folded, starts) if self.terms else []
+        found.extend(extra)
         for pattern, phrase in self.phrases:
             found.extend((m.start(), -m.end(), phrase) for m in pattern.finditer(folded))
         return _merge(found)

@@ -580,6 +580,42 @@ class Index:
 
         return search(self, query, page=page, limit=limit, **options)
 
+    def cited_laws(self, passage_id: str) -> tuple[str, ...]:
+        """The laws and regulations a passage cites (canonical names, e.g. 未成年人保护法).
+
+        Raises:
+            InvalidArgumentError: no such passage.
+        """
+        core = self.core()
+        self.passage(passage_id)  # raises for an unknown id
+        return core.cited_laws()[core.ids[passage_id]]
+
+    def cited_articles(self, passage_id: str, query: str = "", *, limit: int = 3) -> SearchResults:
+        """The articles of the laws a passage cites that best match ``query`` (in reading order without one).
+
+        The laws are the indexed documents whose title is a cited law (``《未成年人保护法》`` and a law titled
+        中华人民共和国未成年人保护法 are one law). The result is empty when the passage cites no law, or the
+        index does not hold the laws it cites.
+
+        Raises:
+            InvalidArgumentError: no such passage.
+            QuerySyntaxError: the query is malformed.
+        """
+        from lawsearch.citations import canonical_law_name
+
+        cited = set(self.cited_laws(passage_id))
+        own = self.passage(passage_id).document_id
+        core = self.core()
+        laws = [d["id"] for d in core.documents if d["id"] != own and canonical_law_name(d["title"]) in cited]
+        within = " OR ".join(f'doc:"{doc_id}"' for doc_id in laws)
+        if not within:
+            return SearchResults(query=query, total=0, page=1, limit=limit, hits=())
+        if query.strip():
+            found = self.search(f"({query}) AND ({within})", limit=limit)
+            if found.total:
+                return found
+        return self.search(within, limit=limit)
+
 
 def _segment_name(source: str, digest: str) -> str:
     key = f"{SCHEMA_VERSION}\0{analyzer_fingerprint()}\0{source}\0{digest}"

@@ -153,9 +153,33 @@ class Hit:
     spans: tuple[Span, ...] = attrs.field(default=(), converter=_spans)
     fragments: tuple[Fragment, ...] = attrs.field(default=(), converter=_fragments)
     section_spans: tuple[Span, ...] = attrs.field(default=(), converter=_spans)
+    #: with results grouped by report: how many passages of this hit's document matched (else 0)
+    document_matches: int = 0
 
 
 def _hits(items: Iterable[Hit]) -> tuple[Hit, ...]:
+    return tuple(items)
+
+
+def _pairs(items: Iterable[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
+    return tuple((str(value), int(count)) for value, count in items)
+
+
+@attrs.frozen
+class Facet:
+    """Counts of one field's values over all matches (分面): ``values`` are ``(value, count)``, most first.
+
+    ``unit`` says what is counted: ``passages``, or ``documents`` when the results are grouped by report.
+    ``other`` counts the matches whose value is not among ``values`` (beyond the top ones shown).
+    """
+
+    name: str
+    values: tuple[tuple[str, int], ...] = attrs.field(converter=_pairs)
+    unit: str = "passages"
+    other: int = 0
+
+
+def _facets(items: Iterable[Facet]) -> tuple[Facet, ...]:
     return tuple(items)
 
 
@@ -170,6 +194,10 @@ class SearchResults:
     hits: tuple[Hit, ...] = attrs.field(converter=_hits)
     #: the analyzed terms the query searched for (stop words and punctuation are not among them)
     terms: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    #: facet counts over all matches, when asked for
+    facets: tuple[Facet, ...] = attrs.field(default=(), converter=_facets)
+    #: ``"report"`` when there is one hit per document (its best passage); ``total`` then counts documents
+    group: str | None = None
 
     @property
     def pages(self) -> int:

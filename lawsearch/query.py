@@ -20,7 +20,9 @@ from typing import Union
 import attrs
 
 from lawsearch.analysis import fold
-from lawsearch.errors import QuerySyntaxError
+from lawsearch.citations import canonical_law_name
+from lawsearch.errors import InvalidArgumentError, QuerySyntaxError
+from lawsearch.sections import parse_kind
 
 __all__ = ["FIELDS", "And", "Field", "Node", "Not", "Or", "Phrase", "Soft", "Words", "parse_query"]
 
@@ -33,6 +35,8 @@ FIELDS = {
     "title": "words of the document title (report title or law name)",
     "doc": "a document id, e.g. hanyang-edu-2024",
     "collection": "reports, records, laws …",
+    "kind": "the kind of section: measures, problems, plans, leadership, other (or 成效, 问题, 计划, 第一责任人 …)",
+    "cites": "a cited law or document, e.g. 未成年人保护法 (《》 and 中华人民共和国 optional)",
 }
 _OPERATORS = ("AND", "OR", "NOT")
 # A closing ” or 」 with no opening one is only punctuation (questions pasted from documents have them).
@@ -259,6 +263,13 @@ class _Parser:
 
 
 def _field(name: str, value: str, position: int, query: str) -> Field:
+    if name == "kind":
+        try:
+            return Field(name, parse_kind(value), position)
+        except InvalidArgumentError as exc:
+            raise QuerySyntaxError(str(exc), query=query, position=position) from None
+    if name == "cites":
+        return Field(name, canonical_law_name(value.strip("《》<>〈〉")), position)
     if name != "year":
         return Field(name, value, position)
     match = _YEAR.match(fold(value))

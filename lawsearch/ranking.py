@@ -28,7 +28,9 @@ import numpy as np
 import numpy.typing as npt
 
 from lawsearch.analysis import fold, term_spans, term_spans_and_words
+from lawsearch.citations import extract_citations
 from lawsearch.models import Document, ParsedDocument, Passage
+from lawsearch.sections import KINDS, section_kind
 
 __all__ = ["FIELDS", "SCORED_FIELDS", "Core", "Segment", "build_segment"]
 
@@ -252,6 +254,7 @@ class Core:
     _word_start_bytes: bytes | None = None
     _document_objects: dict[int, Document] = attrs.field(factory=dict)
     _passage_objects: dict[int, Passage] = attrs.field(factory=dict)
+    _annotations: tuple[npt.NDArray[np.int8], list[tuple[str, ...]], list[tuple[str, ...]]] | None = None
     # Each term's BM25F contributions, per weighting: no work is repeated for a term already searched for.
     _term_scores: dict[tuple[str, Any], tuple[Any, Any]] = attrs.field(factory=dict)
     _cache_lock: threading.Lock = attrs.field(factory=threading.Lock)
@@ -373,6 +376,35 @@ class Core:
             lengths = np.array([len(t) + len(PASSAGE_SEPARATOR) for t in self.texts], dtype=np.int64)
             self._starts = np.concatenate(([0], np.cumsum(lengths)[:-1])) if len(lengths) else lengths
         return self._starts
+
+    def section_kinds(self) -> npt.NDArray[np.int8]:
+        """Each passage's section kind, as an index into ``sections.KINDS`` (computed once per core)."""
+        return self._annotate()[0]
+
+    def citations(self) -> list[tuple[str, ...]]:
+        """Each passage's cited laws and documents: canonical names, in order, without repeats."""
+        return self._annotate()[1]
+
+    def cited_laws(self) -> list[tuple[str, ...]]:
+        """Each passage's cited laws and regulations (not local documents): canonical names."""
+        return self._annotate()[2]
+
+    def _annotate(self) -> tuple[npt.NDArray[np.int8], list[tuple[str, ...]], list[tuple[str, ...]]]:
+        # From headings and text, at the first search that needs them (~1 µs a passage): nothing to re-index
+        # when the rules improve.
+        if self._annotations is None:
+            kind_number = {kind: number for number, kind in enumerate(KINDS)}
+            kinds = np.zeros(self.size, dtype=np.int8)
+            cited: list[tuple[str, ...]] = []
+            laws: list[tuple[str, ...]] = []
+            for row, meta in enumerate(self.passages):
+                year = self.documents[meta["document"]]["year"]
+                kinds[row] = kind_number[section_kind(tuple(meta["section"]), report_year=year)]
+                found = extract_citations(self.texts[row]) if "《" in self.texts[row] else ()
+                cited.append(tuple(dict.fromkeys(c.canonical for c in found)))
+                laws.append(tuple(dict.fromkeys(c.canonical for c in found if c.is_law)))
+            self._annotations = (kinds, cited, laws)
+        return self._annotations
 
     def matching_text(self, row: int) -> tuple[str, bytes]:
         """For passage ``row``: its folded text, and a byte per character that is 1 where a word starts.

@@ -23,6 +23,7 @@ from lawsearch.models import (
     SECTION_SEPARATOR,
     AnalyzedToken,
     Document,
+    Facet,
     Fragment,
     Hit,
     Passage,
@@ -33,6 +34,7 @@ from lawsearch.models import (
 __all__ = [
     "STYLES",
     "display_width",
+    "render_facets",
     "render_fragment",
     "render_passage",
     "render_passage_context",
@@ -259,9 +261,10 @@ def _plural(count: int, noun: str) -> str:
 
 def _header(results: SearchResults) -> str:
     query = results.query
+    unit = "report" if results.group else "passage"
     if results.total == 0:
-        return f"no passages match '{query}'"
-    matches = "passage matches" if results.total == 1 else "passages match"
+        return f"no {unit}s match '{query}'"
+    matches = f"{unit} matches" if results.total == 1 else f"{unit}s match"
     head = f"{results.total} {matches} '{query}'"
     if not results.hits:
         return f"{head} — page {results.page} is past the last page ({results.pages})"
@@ -314,8 +317,28 @@ def render_results(
     if next_hint and results.hits and results.page < results.pages:
         lines.append("")
         more = results.total - results.hits[-1].rank
-        lines.append(_styled(f"{_plural(more, 'more passage')} — next page: {next_hint}", _DIM, style))
+        unit = "more report" if results.group else "more passage"
+        lines.append(_styled(f"{_plural(more, unit)} — next page: {next_hint}", _DIM, style))
+    if results.facets:
+        lines.append("")
+        lines.extend(render_facets(results.facets, style))
     return "\n".join(lines)
+
+
+def render_facets(facets: Sequence[Facet], style: str = "plain") -> list[str]:
+    """Facet counts as lines: a heading saying what is counted, then one line per field, values most first.
+
+    >>> render_facets([Facet("year", [("2024", 7), ("2023", 1)])])
+    ['facets (passages per value):', '  year    2024 7 · 2023 1']
+    """
+    unit = facets[0].unit if facets else "passages"
+    lines = [_styled(f"facets ({unit} per value):", _BOLD, style)]
+    for facet in facets:
+        values = " · ".join(f"{value} {count}" for value, count in facet.values) or "—"
+        if facet.other:
+            values += f" · other {facet.other}"
+        lines.append(f"  {_styled(facet.name.ljust(6), _DIM, style)}  {values}")
+    return lines
 
 
 def _render_hit(hit: Hit, style: str, rank_width: int, indent: str, body_width: int) -> list[str]:
@@ -332,7 +355,10 @@ def _render_hit(hit: Hit, style: str, rank_width: int, indent: str, body_width: 
         spans = fragment.spans
         for line in _wrap(text, fragment.start, min(fragment.end, len(text)), spans, style, body_width):
             lines.append(indent + line)
-    lines.append(indent + _styled(hit.passage.id, _DIM, style))
+    where = hit.passage.id
+    if hit.document_matches:
+        where += f" · {_plural(hit.document_matches, 'matching passage')} in this report"
+    lines.append(indent + _styled(where, _DIM, style))
     return lines
 
 
@@ -402,7 +428,13 @@ def results_to_dict(results: SearchResults) -> dict[str, Any]:
         "pages": results.pages,
         "hits": [_hit_to_dict(hit) for hit in results.hits],
         "terms": list(results.terms),
+        **({"group": results.group} if results.group else {}),
+        **({"facets": {f.name: _facet_to_dict(f) for f in results.facets}} if results.facets else {}),
     }
+
+
+def _facet_to_dict(facet: Facet) -> dict[str, Any]:
+    return {"unit": facet.unit, "values": [[value, count] for value, count in facet.values], "other": facet.other}
 
 
 def _hit_to_dict(hit: Hit) -> dict[str, Any]:
@@ -418,6 +450,7 @@ def _hit_to_dict(hit: Hit) -> dict[str, Any]:
         "section_path": hit.passage.section_path,
         "section_spans": [[span.start, span.end] for span in hit.section_spans],
         "document": document,
+        **({"document_matches": hit.document_matches} if hit.document_matches else {}),
     }
 
 

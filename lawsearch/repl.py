@@ -18,7 +18,7 @@ import attrs
 from lawsearch import __version__
 from lawsearch.errors import LawsearchError
 from lawsearch.index import Index, default_index_path
-from lawsearch.models import SearchResults
+from lawsearch.models import Hit, SearchResults
 from lawsearch.query import FIELDS
 from lawsearch.render import render_passage_context, render_results
 
@@ -34,6 +34,9 @@ COMMANDS = {
     ":next": "the next page of the last query",
     ":prev": "the previous page of the last query",
     ":show N": "hit N of the last query in context (the passages around it), with its section path",
+    ":law N": "the articles of the laws hit N cites that best match the last query (laws must be indexed too)",
+    ":facets": "turn facet counts (year, org, region, kind, cites over all matches) on or off",
+    ":group": "turn grouping by report on or off (each report's best passage, and how many matched there)",
     ":help": "this help",
     ":quit, :q": "leave (Ctrl-D works too)",
 }
@@ -52,6 +55,8 @@ class _Session:
     style: str
     width: int
     results: SearchResults | None = None
+    facets: bool = False
+    group: str | None = None
 
     def handle(self, line: str) -> bool:
         """Carry out one input line; False means leave."""
@@ -79,6 +84,17 @@ class _Session:
             self._search(last.query, page=last.page - 1)
         elif command == ":show":
             self._show(argument)
+        elif command == ":law":
+            self._law(argument)
+        elif command in (":facets", ":group"):
+            if command == ":facets":
+                self.facets = not self.facets
+            else:
+                self.group = None if self.group else "report"
+            state = "on" if (self.facets if command == ":facets" else self.group) else "off"
+            self._write(f"{command[1:]} {state}")
+            if self.results is not None:
+                self._search(self.results.query, page=1)
         else:
             raise _ReplError(f"unknown command {command!r}; type :help for the commands")
         return True
@@ -89,24 +105,41 @@ class _Session:
         return self.results
 
     def _search(self, query: str, *, page: int) -> None:
-        results = self.index.search(query, page=page, limit=PAGE_SIZE)
+        results = self.index.search(query, page=page, limit=PAGE_SIZE, facets=self.facets, group=self.group)
         self.results = results
         self._write(render_results(results, self.style, width=self.width, next_hint=":next"))
 
-    def _show(self, argument: str) -> None:
+    def _hit(self, command: str, argument: str) -> Hit:
         last = self._last()
         if last.total == 0:
             raise _ReplError("the last query has no hits to show")
         if not argument.isdigit() or not 1 <= int(argument) <= last.total:
-            raise _ReplError(f":show needs a hit number from 1 to {last.total}, e.g. :show 1; got {argument!r}")
+            raise _ReplError(f"{command} needs a hit number from 1 to {last.total}, e.g. {command} 1; got {argument!r}")
         rank = int(argument)
         hit = next((h for h in last.hits if h.rank == rank), None)
         if hit is None:
             # A hit from another page of the last query: fetch it without moving the current page.
-            page = self.index.search(last.query, page=(rank - 1) // last.limit + 1, limit=last.limit)
+            page = self.index.search(last.query, page=(rank - 1) // last.limit + 1, limit=last.limit, group=last.group)
             hit = next((h for h in page.hits if h.rank == rank), None)
             if hit is None:
                 raise _ReplError(f"hit {rank} is gone: the index changed since the query; search again")
+        return hit
+
+    def _law(self, argument: str) -> None:
+        hit = self._hit(":law", argument)
+        cited = self.index.cited_laws(hit.passage.id)
+        if not cited:
+            raise _ReplError(f"hit {argument} ({hit.passage.id}) cites no law")
+        found = self.index.cited_articles(hit.passage.id, self._last().query, limit=3)
+        if found.total == 0:
+            raise _ReplError(
+                f"hit {argument} cites {', '.join('《' + c + '》' for c in cited)}, which this index does not hold; "
+                "index the laws' articles too (JSONL, e.g. lawsearch index REPORTS LAWS.jsonl --index DIR)"
+            )
+        self._write(render_results(found, self.style, width=self.width))
+
+    def _show(self, argument: str) -> None:
+        hit = self._hit(":show", argument)
         passages = self.index.context(hit.passage.id, before=1, after=1)
         self._write(
             render_passage_context(

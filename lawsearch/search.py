@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -36,16 +37,18 @@ import numpy as np
 import numpy.typing as npt
 
 from lawsearch.analysis import analyze_query, query_terms
+from lawsearch.citations import extract_citations
 from lawsearch.errors import InvalidArgumentError
 from lawsearch.highlight import best_fragments, matcher, phrase_pattern
-from lawsearch.models import Hit, SearchResults
+from lawsearch.models import Facet, Hit, SearchResults
 from lawsearch.query import And, Field, Node, Not, Or, Phrase, Soft, Words, parse_query
 from lawsearch.ranking import SCORED_FIELDS, Core
+from lawsearch.sections import KINDS
 
 if TYPE_CHECKING:
     from lawsearch.index import Index
 
-__all__ = ["MAX_LIMIT", "Plan", "Weights", "compile_query", "search"]
+__all__ = ["FACETS", "MAX_LIMIT", "Plan", "Weights", "compile_query", "facet_counts", "search"]
 
 MAX_LIMIT = 1000
 
@@ -120,17 +123,30 @@ def search(
     weights: Weights | None = None,
     fragments: int = 1,
     fragment_chars: int = 160,
+    facets: bool | Sequence[str] = False,
+    facet_size: int = 10,
+    group: str | None = None,
 ) -> SearchResults:
     """Ranked, highlighted passages for ``query``; ``page`` is 1-based, ``limit`` hits per page.
 
+    ``facets`` (True for all of ``FACETS``, or some of their names) adds counts of each field's values over
+    all matches, the ``facet_size`` most frequent first. ``group="report"`` returns each matching document's
+    best passage once, with how many of its passages matched (``Hit.document_matches``); ``total`` and the
+    facets then count documents.
+
     Raises:
         QuerySyntaxError: the query is malformed.
-        InvalidArgumentError: page or limit out of range.
+        InvalidArgumentError: page, limit, facets or group out of range.
     """
     if isinstance(page, bool) or not isinstance(page, int) or page < 1:
         raise InvalidArgumentError(f"page must be an integer >= 1, got {page!r}")
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
         raise InvalidArgumentError(f"limit must be an integer from 1 to {MAX_LIMIT}, got {limit!r}")
+    if group not in (None, "report"):
+        raise InvalidArgumentError(f"group must be 'report' or None, got {group!r}")
+    wanted_facets = _facet_names(facets)
+    if isinstance(facet_size, bool) or not isinstance(facet_size, int) or facet_size < 1:
+        raise InvalidArgumentError(f"facet_size must be an integer >= 1, got {facet_size!r}")
     weights = weights or _DEFAULT_WEIGHTS
     fields = weights.fields()
     plan = compile_query(parse_query(query), weights)
@@ -153,14 +169,20 @@ def search(
         coverage = matched[rows] / plan.typed
         ranked *= coverage if weights.coordination == 1 else coverage**weights.coordination
     first = (page - 1) * limit
+    counts: npt.NDArray[np.intp] | None = None
+    if group:
+        rows, ranked, counts = _best_per_document(core, rows, ranked)
     order = _top(ranked, first + limit)[first:]
     top, top_scores = rows[order], ranked[order]
     hits = []
     terms = frozenset(plan.terms)
     in_text, in_section = matcher(terms, plan.phrases), matcher(terms)
+    cited = _cited_filters(plan.node)
     for rank, (row, score) in enumerate(zip(top.tolist(), top_scores.tolist()), start=first + 1):
         passage = core.passage(row)
-        spans = in_text.spans_in(*core.matching_text(row))
+        citations = extract_citations(passage.text) if cited else ()
+        extra = [(c.start, -c.end, f"cites:{c.canonical}") for c in citations if c.canonical in cited]
+        spans = in_text.spans_in(*core.matching_text(row), extra=extra)
         frags = best_fragments(passage.text, spans, max_chars=fragment_chars, count=fragments)
         section_spans = in_section.spans(passage.section_path) if passage.section else ()
         hits.append(
@@ -172,9 +194,84 @@ def search(
                 spans=spans,
                 fragments=frags,
                 section_spans=section_spans,
+                document_matches=0 if counts is None else int(counts[core.passage_document[row]]),
             )
         )
-    return SearchResults(query=query, total=len(rows), page=page, limit=limit, hits=tuple(hits), terms=plan.terms)
+    return SearchResults(
+        query=query,
+        total=len(rows),
+        page=page,
+        limit=limit,
+        hits=tuple(hits),
+        terms=plan.terms,
+        facets=tuple(facet_counts(core, rows, name, facet_size, by_document=bool(group)) for name in wanted_facets),
+        group=group,
+    )
+
+
+#: The fields ``search(..., facets=True)`` counts.
+FACETS = ("year", "org", "region", "kind", "cites")
+
+
+def _facet_names(facets: bool | Sequence[str]) -> tuple[str, ...]:
+    if facets is True:
+        return FACETS
+    if facets is False or facets is None:
+        return ()
+    names = (facets,) if isinstance(facets, str) else tuple(facets)
+    unknown = [name for name in names if name not in FACETS]
+    if unknown:
+        raise InvalidArgumentError(f"unknown facet {unknown[0]!r}; facets: {', '.join(FACETS)}")
+    return names
+
+
+def _best_per_document(
+    core: Core, rows: npt.NDArray[np.intp], ranked: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64], npt.NDArray[np.intp]]:
+    """Each document's best matching passage (rows in reading order) and every document's number of matches."""
+    documents = core.passage_document[rows]
+    counts = np.bincount(documents, minlength=len(core.documents))
+    order = np.lexsort((rows, -ranked, documents))  # by document, best first, ties in reading order
+    firsts = order[np.unique(documents[order], return_index=True)[1]]
+    firsts.sort()
+    return rows[firsts], ranked[firsts], counts
+
+
+def facet_counts(core: Core, rows: npt.NDArray[np.intp], name: str, size: int, *, by_document: bool) -> Facet:
+    """Counts of ``name``'s values over the passages ``rows`` (or over their documents), most frequent first."""
+    counter: Counter[str] = Counter()
+    if by_document:
+        documents = np.unique(core.passage_document[rows])
+        if name in ("kind", "cites"):  # a document counts once for each value any of its matching passages has
+            seen: set[tuple[int, str]] = set()
+            for row in rows.tolist():
+                for value in _passage_values(core, row, name):
+                    seen.add((int(core.passage_document[row]), value))
+            counter.update(value for _, value in seen)
+        else:
+            counter.update(str(core.documents[d][name] or "") for d in documents.tolist())
+    elif name in ("kind", "cites"):
+        for row in rows.tolist():
+            counter.update(_passage_values(core, row, name))
+    else:
+        per_document = np.bincount(core.passage_document[rows], minlength=len(core.documents))
+        for d in np.flatnonzero(per_document).tolist():
+            counter[str(core.documents[d][name] or "")] += int(per_document[d])
+    counter.pop("", None)
+    counter.pop("0", None)
+    ranked = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+    return Facet(
+        name=name,
+        values=ranked[:size],
+        unit="documents" if by_document else "passages",
+        other=sum(count for _, count in ranked[size:]),
+    )
+
+
+def _passage_values(core: Core, row: int, name: str) -> tuple[str, ...]:
+    if name == "kind":
+        return (KINDS[core.section_kinds()[row]],)
+    return core.cited_laws()[row]  # the facet lists laws and regulations; cites: also filters on documents
 
 
 def _top(scores: npt.NDArray[np.float64], k: int) -> npt.NDArray[np.intp]:
@@ -259,6 +356,17 @@ def _word_terms(text: str, weights: Weights) -> list[tuple[str, float]]:
     return found
 
 
+def _cited_filters(node: Node, negated: bool = False) -> frozenset[str]:
+    """The laws a query's (not negated) ``cites:`` filters name: their citations are highlighted."""
+    if isinstance(node, Field):
+        return frozenset((node.value,)) if node.name == "cites" and not negated else frozenset()
+    if isinstance(node, Not):
+        return _cited_filters(node.child, not negated)
+    if isinstance(node, (And, Or, Soft)):
+        return frozenset().union(*(_cited_filters(child, negated) for child in node.children))
+    return frozenset()
+
+
 def _only_words(node: Node) -> bool:
     return isinstance(node, Words) or (isinstance(node, Soft) and all(isinstance(c, Words) for c in node.children))
 
@@ -314,6 +422,11 @@ def _phrase_mask(core: Core, phrase: str) -> npt.NDArray[np.bool_]:
 
 
 def _filter_mask(core: Core, node: Field) -> npt.NDArray[np.bool_]:
+    if node.name == "kind":
+        kind_mask: npt.NDArray[np.bool_] = core.section_kinds() == KINDS.index(node.value)
+        return kind_mask
+    if node.name == "cites":
+        return np.array([node.value in cited for cited in core.citations()], dtype=bool)
     if node.years is not None:
         first, last = node.years
         return (core.years >= first) & (core.years <= last)

@@ -321,3 +321,21 @@ def test_interactive_repl_prompts_and_greets(seed_index: Index) -> None:
     text = out.getvalue()
     assert text.startswith(f"lawsearch {__version__} — 108 passages in 5 documents.")
     assert text.count("lawsearch> ") == 2 and text.endswith("lawsearch> \n")
+
+
+def test_repl_facets_group_and_law_links(reports_and_laws: Index) -> None:
+    out = repl(reports_and_laws, ":group\n:facets\ncollection:reports 未成年人保护 宣传\n:law 2\n:law 1\n:quit\n")
+    assert "group on" in out and "facets on" in out
+    assert "reports match 'collection:reports 未成年人保护 宣传'" in out
+    assert "matching passage" in out and "in this report" in out
+    assert "facets (documents per value):" in out and "cites" in out
+    assert "中华人民共和国未成年人保护法" in out  # :law 2 — 汉阳's passage cites it
+    assert "error: hit 1 (shanzhou-edu-2023#9) cites no law" in out
+
+
+def test_search_facets_and_group_in_json(index_dir: str, capsys) -> None:
+    assert main(["search", "法治副校长", "--index", index_dir, "--json", "--facets", "--group", "report"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["group"] == "report" and data["total"] == 5
+    assert data["facets"]["year"] == {"unit": "documents", "values": [["2024", 4], ["2023", 1]], "other": 0}
+    assert sum(hit["document_matches"] for hit in data["hits"]) == 8

@@ -224,3 +224,87 @@ def test_a_question_matches_sub_words_at_a_lower_weight(seed_index) -> None:
     assert [h.passage.id for h in results.hits[:2]] == ["hanyang-edu-2024#10", "huangzhong-edu-2024#5"]
     plain = seed_index.search("查处了多少家违规培训机构", limit=50, weights=Weights(subwords=0))
     assert results.total > plain.total  # 培训, 机构 inside 培训机构 also match
+
+
+# --- section kinds, citations, facets, grouping (issue 6) ----------------------------------------------------
+
+
+def test_kind_filter_keeps_only_that_kind_and_takes_chinese_aliases(seed_index) -> None:
+    from lawsearch.sections import section_kind
+
+    problems = seed_index.search("kind:problems", limit=100)
+    assert problems.total >= 12
+    for hit in problems.hits:
+        assert section_kind(hit.passage.section, report_year=hit.document.year) == "problems"
+        assert hit.passage.section[0].startswith(("二", "三"))  # every report puts its problems second or third
+    assert [h.passage.id for h in seed_index.search("kind:问题", limit=100).hits] == [
+        h.passage.id for h in problems.hits
+    ]
+    assert {h.document.id for h in seed_index.search("kind:plans", limit=100).hits} == FIVE
+    with pytest.raises(QuerySyntaxError, match=r"unknown section kind 'bogus'; use one of measures, problems"):
+        seed_index.search("kind:bogus")
+
+
+def test_cites_filter_merges_the_long_and_short_law_names_and_highlights_the_citation(seed_index) -> None:
+    short = seed_index.search("cites:未成年人保护法", limit=20)
+    long = seed_index.search("cites:《中华人民共和国未成年人保护法》", limit=20)
+    assert [h.passage.id for h in short.hits] == [h.passage.id for h in long.hits]
+    assert {h.document.id for h in short.hits} == {"hanyang-edu-2024", "huangzhong-edu-2024", "shanzhou-edu-2023"}
+    for hit in short.hits:
+        marked = [hit.passage.text[s.start : s.end] for s in hit.spans]
+        assert any(m.startswith("《") and "未成年人保护法" in m for m in marked), marked
+
+
+def test_facets_count_all_matches_not_only_the_page(seed_index) -> None:
+    results = seed_index.search("法治副校长", limit=1, facets=True)
+    facets = {f.name: f for f in results.facets}
+    assert set(facets) == {"year", "org", "region", "kind", "cites"}
+    assert sum(count for _, count in facets["year"].values) == results.total == 8
+    assert dict(facets["year"].values) == {"2024": 7, "2023": 1}
+    assert sum(count for _, count in facets["region"].values) + facets["region"].other == 8
+    assert facets["kind"].unit == "passages"
+    # only some, and an unknown one
+    assert [f.name for f in seed_index.search("法治", facets=["kind"]).facets] == ["kind"]
+    with pytest.raises(InvalidArgumentError, match="unknown facet 'colour'"):
+        seed_index.search("法治", facets=["colour"])
+
+
+def test_cites_facet_lists_laws_not_local_documents(seed_index) -> None:
+    cites = seed_index.search("普法 OR 法律法规", facets=["cites"], facet_size=50).facets[0]
+    names = dict(cites.values)
+    assert names.get("未成年人保护法", 0) >= 2
+    assert not any(name.startswith(("2024年", "全区")) or name.endswith(("要点", "方案")) for name in names)
+
+
+def test_group_by_report_gives_each_reports_best_passage_and_its_count(seed_index) -> None:
+    plain = seed_index.search("法治副校长", limit=50)
+    grouped = seed_index.search("法治副校长", limit=50, group="report", facets=["year"])
+    assert grouped.group == "report" and grouped.total == 5
+    per_document: dict[str, int] = {}
+    for hit in plain.hits:
+        per_document[hit.document.id] = per_document.get(hit.document.id, 0) + 1
+    assert {h.document.id: h.document_matches for h in grouped.hits} == per_document
+    best = {}
+    for hit in plain.hits:  # ranked: the first hit of each document is its best
+        best.setdefault(hit.document.id, hit.passage.id)
+    assert {h.document.id: h.passage.id for h in grouped.hits} == best
+    assert [h.rank for h in grouped.hits] == [1, 2, 3, 4, 5]
+    assert grouped.facets[0].unit == "documents" and dict(grouped.facets[0].values) == {"2024": 4, "2023": 1}
+    with pytest.raises(InvalidArgumentError, match="group must be 'report'"):
+        seed_index.search("法治", group="law")
+
+
+def test_a_report_passage_links_to_the_articles_of_the_laws_it_cites(reports_and_laws) -> None:
+    index = reports_and_laws
+    assert "未成年人保护法" in index.cited_laws("hanyang-edu-2024#16")
+    found = index.cited_articles("hanyang-edu-2024#16", "网络 保护", limit=3)
+    assert found.total >= 3
+    titles = {hit.document.title for hit in found.hits}
+    assert titles <= {"中华人民共和国未成年人保护法", "中华人民共和国义务教育法", "中华人民共和国预防未成年人犯罪法"}
+    assert all(any(t in hit.passage.text for t in ("网络", "保护")) for hit in found.hits)
+    # without a matching article, the law's first articles; no law cited, nothing
+    fallback = index.cited_articles("hanyang-edu-2024#16", "量子计算")
+    assert fallback.hits and fallback.hits[0].passage.id.endswith("-第一条")
+    assert index.cited_laws("hanyang-edu-2024#1") == () and index.cited_articles("hanyang-edu-2024#1").total == 0
+    with pytest.raises(InvalidArgumentError):
+        index.cited_articles("no-such-passage")
