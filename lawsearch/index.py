@@ -602,19 +602,26 @@ class Index:
             QuerySyntaxError: the query is malformed.
         """
         from lawsearch.citations import canonical_law_name
+        from lawsearch.query import parse_query
+        from lawsearch.search import compile_query
 
-        cited = set(self.cited_laws(passage_id))
+        cited = self.cited_laws(passage_id)
         own = self.passage(passage_id).document_id
         core = self.core()
-        laws = [d["id"] for d in core.documents if d["id"] != own and canonical_law_name(d["title"]) in cited]
+        held = {d["id"]: canonical_law_name(d["title"]) for d in core.documents if d["id"] != own}
+        laws = [doc_id for doc_id, name in held.items() if name in cited]
+        # the query's words only: its filters (collection:reports, year: …) were meant for the reports
+        plan = compile_query(parse_query(query)) if query.strip() else None
+        words = " ".join(plan.terms[: plan.typed]) if plan is not None else ""
+        in_index = {held[doc_id] for doc_id in laws}
+        shown = f"{words} — in " + "".join(f"《{name}》" for name in cited if name in in_index)
         within = " OR ".join(f'doc:"{doc_id}"' for doc_id in laws)
         if not within:
-            return SearchResults(query=query, total=0, page=1, limit=limit, hits=())
-        if query.strip():
-            found = self.search(f"({query}) AND ({within})", limit=limit)
-            if found.total:
-                return found
-        return self.search(within, limit=limit)
+            return SearchResults(query=shown, total=0, page=1, limit=limit, hits=())
+        found = self.search(f"({words}) AND ({within})", limit=limit) if words else None
+        if found is None or not found.total:
+            found = self.search(within, limit=limit)  # no article has the words: the laws' first articles
+        return attrs.evolve(found, query=shown)
 
 
 def _segment_name(source: str, digest: str) -> str:
