@@ -24,12 +24,15 @@ from lawsearch.ingest import parse_jsonl, parse_report, read_file
 from lawsearch.models import (
     AnalyzedToken,
     Document,
+    Explanation,
+    Facet,
     Fragment,
     Hit,
     ParsedDocument,
     Passage,
     SearchResults,
     Span,
+    TermScore,
 )
 from lawsearch.query import parse_query
 from lawsearch.search import Weights
@@ -37,6 +40,8 @@ from lawsearch.search import Weights
 __all__ = [
     "AnalyzedToken",
     "Document",
+    "Explanation",
+    "Facet",
     "Fragment",
     "Hit",
     "Index",
@@ -52,6 +57,7 @@ __all__ = [
     "QuerySyntaxError",
     "SearchResults",
     "Span",
+    "TermScore",
     "UpdateReport",
     "Weights",
     "__version__",

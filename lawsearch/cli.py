@@ -28,7 +28,13 @@ from lawsearch import __version__
 from lawsearch.analysis import ANALYZE_MODES, analyze
 from lawsearch.errors import IndexMismatchError, IndexNotFoundError, LawsearchError, QuerySyntaxError
 from lawsearch.index import Index, ProgressCallback, UpdateReport, bundled_corpus, default_index_path
-from lawsearch.render import render_results, render_tokens, results_to_dict
+from lawsearch.render import (
+    explanation_to_dict,
+    render_explanation,
+    render_results,
+    render_tokens,
+    results_to_dict,
+)
 
 __all__ = ["main"]
 
@@ -144,6 +150,9 @@ def _build_parser() -> argparse.ArgumentParser:
         "--group", choices=("report",), help="one hit per report: its best passage, and how many matched there"
     )
     search.add_argument(
+        "--explain", action="store_true", help="show how each hit's score adds up: terms, fields, contributions"
+    )
+    search.add_argument(
         "--color",
         choices=("auto", "always", "never"),
         default="auto",
@@ -223,11 +232,19 @@ def _run_search(args: argparse.Namespace) -> int:
         if args.query == "-":
             return _search_batch(index, args)
         results = index.search(args.query, **_search_options(args))
+        explained = [index.explain(args.query, hit.passage.id) for hit in results.hits] if args.explain else []
         if args.json:
-            print(json.dumps(results_to_dict(results), ensure_ascii=False, indent=2))
+            record = results_to_dict(results)
+            for hit, explanation in zip(record["hits"], explained):
+                hit["explain"] = explanation_to_dict(explanation)
+            print(json.dumps(record, ensure_ascii=False, indent=2))
         else:
             style = "ansi" if _use_color(args.color, sys.stdout) else "plain"
             print(render_results(results, style, width=_width(sys.stdout), next_hint=f"--page {args.page + 1}"))
+            if explained:
+                print("\nexplain (score = sum of the terms' contributions):")
+                for hit, explanation in zip(results.hits, explained):
+                    print(render_explanation(explanation, hit.rank))
     return _EXIT_OK
 
 

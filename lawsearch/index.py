@@ -55,7 +55,7 @@ from lawsearch.errors import (
     InvalidArgumentError,
 )
 from lawsearch.ingest import content_hash, discover, parse_bytes, read_bytes
-from lawsearch.models import Document, ParsedDocument, Passage, SearchResults
+from lawsearch.models import Document, Explanation, ParsedDocument, Passage, SearchResults
 from lawsearch.ranking import Core, Segment, build_segment
 from lawsearch.schema import SCHEMA_VERSION, build_schema
 
@@ -579,6 +579,12 @@ class Index:
         from lawsearch.search import search
 
         return search(self, query, page=page, limit=limit, **options)
+
+    def explain(self, query: str, passage_id: str, **options: Any) -> Explanation:
+        """Why a passage scores what it does for ``query``; see ``lawsearch.search.explain``."""
+        from lawsearch.search import explain
+
+        return explain(self, query, passage_id, **options)
 
     def cited_laws(self, passage_id: str) -> tuple[str, ...]:
         """The laws and regulations a passage cites (canonical names, e.g. 未成年人保护法).

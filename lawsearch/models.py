@@ -184,6 +184,40 @@ def _facets(items: Iterable[Facet]) -> tuple[Facet, ...]:
 
 
 @attrs.frozen
+class TermScore:
+    """One query term's part in a passage's score (see ``Explanation``).
+
+    ``source`` is ``typed`` (the user wrote it), ``subword`` (a dictionary word inside a typed word) or
+    ``expansion`` (from synonyms.txt); ``weight`` the query weight that multiplies its contribution;
+    ``frequencies`` its count per field where it occurs (body, title, section); ``tf`` the weighted,
+    length-normalized count summed over the fields; ``contribution`` what it adds to the score.
+    """
+
+    term: str
+    source: str
+    weight: float
+    frequencies: tuple[tuple[str, int], ...] = attrs.field(converter=_pairs)
+    tf: float = 0.0
+    idf: float = 0.0
+    contribution: float = 0.0
+
+
+def _term_scores(items: Iterable[TermScore]) -> tuple[TermScore, ...]:
+    return tuple(items)
+
+
+@attrs.frozen
+class Explanation:
+    """Why a passage scored what it did: every query term with its part, and the factors applied after."""
+
+    passage_id: str
+    score: float
+    matched: bool
+    terms: tuple[TermScore, ...] = attrs.field(converter=_term_scores)
+    coordination: float = 1.0
+
+
+@attrs.frozen
 class SearchResults:
     """A page of hits for a query; ``total`` counts every matching passage, not only this page."""
 

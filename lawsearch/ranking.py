@@ -471,6 +471,34 @@ class Core:
         saturation = combined / (k1 + combined) if lucene else combined * (k1 + 1) / (k1 + combined)
         return docs, idf * saturation
 
+    def explain_term(
+        self, term: str, row: int, fields: Mapping[str, tuple[float, float]], *, k1: float, lucene: bool = False
+    ) -> tuple[dict[str, int], float, float, float]:
+        """How ``term`` scores passage ``row``: its frequency per field (fields where it occurs), the weighted,
+        length-normalized frequency summed over fields (tf~), idf, and the contribution (as ``bm25f`` adds it)."""
+        used = [(f, w, b) for f, (w, b) in fields.items() if w > 0]
+        term_id = self.vocabulary.get(term)
+        frequencies: dict[str, int] = {}
+        combined = 0.0
+        if term_id is None:
+            return frequencies, 0.0, 0.0, 0.0
+        for field, weight, b in used:
+            docs, tf = self.postings[field].of(term_id)
+            at = int(np.searchsorted(docs, row))
+            if at < len(docs) and docs[at] == row:
+                frequencies[field] = int(tf[at])
+                combined += float(tf[at] * self._factor(field, weight, b)[row])
+        contribution = 0.0
+        docs, scores = self._score_term(
+            term, [(self.postings[f], self._factor(f, w, b)) for f, w, b in used], k1=k1, lucene=lucene
+        )
+        df = len(docs)
+        idf = math.log(1 + (self.size - df + 0.5) / (df + 0.5)) if df else 0.0
+        at = int(np.searchsorted(docs, row))
+        if at < len(docs) and docs[at] == row:
+            contribution = float(scores[at])
+        return frequencies, combined, idf, contribution
+
     def term_mask(self, term: str, fields: Sequence[str]) -> npt.NDArray[np.bool_]:
         """Passages that contain ``term`` in any of ``fields``."""
         mask = np.zeros(self.size, dtype=bool)

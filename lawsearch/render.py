@@ -23,6 +23,7 @@ from lawsearch.models import (
     SECTION_SEPARATOR,
     AnalyzedToken,
     Document,
+    Explanation,
     Facet,
     Fragment,
     Hit,
@@ -34,6 +35,8 @@ from lawsearch.models import (
 __all__ = [
     "STYLES",
     "display_width",
+    "explanation_to_dict",
+    "render_explanation",
     "render_facets",
     "render_fragment",
     "render_passage",
@@ -325,6 +328,31 @@ def render_results(
     return "\n".join(lines)
 
 
+def render_explanation(explanation: Explanation, rank: int | None = None) -> str:
+    """One line: the score as the sum of its terms' parts, each with its fields and frequencies.
+
+    >>> from lawsearch.models import TermScore
+    >>> e = Explanation("d#1", 3.5, True, [TermScore("执法", "typed", 1.0, [("body", 2)], 1.1, 2.0, 2.5),
+    ...                                   TermScore("执法证", "expansion", 0.4, [("title", 1)], 0.9, 3.0, 1.0)])
+    >>> render_explanation(e, 1)
+    ' 1. d#1  score 3.50 = 执法 2.50 (body 2) + 执法证 1.00 (expansion ×0.4, title 1)'
+    """
+    parts = []
+    for term in explanation.terms:
+        if not term.frequencies:
+            continue
+        where = ", ".join(f"{field} {count}" for field, count in term.frequencies)
+        source = "" if term.source == "typed" else f"{term.source.replace('subword', 'sub-word')} ×{term.weight:g}, "
+        parts.append(f"{term.term} {term.contribution:.2f} ({source}{where})")
+    missing = [term.term for term in explanation.terms if not term.frequencies and term.source == "typed"]
+    line = f"{explanation.passage_id}  score {explanation.score:.2f} = " + (" + ".join(parts) or "0 (filters only)")
+    if explanation.coordination != 1:
+        line += f", × coordination {explanation.coordination:.2f}"
+    if missing:
+        line += f"; not in it: {' '.join(missing)}"
+    return (f"{rank:>2}. " if rank is not None else "") + line
+
+
 def render_facets(facets: Sequence[Facet], style: str = "plain") -> list[str]:
     """Facet counts as lines: a heading saying what is counted, then one line per field, values most first.
 
@@ -430,6 +458,27 @@ def results_to_dict(results: SearchResults) -> dict[str, Any]:
         "terms": list(results.terms),
         **({"group": results.group} if results.group else {}),
         **({"facets": {f.name: _facet_to_dict(f) for f in results.facets}} if results.facets else {}),
+    }
+
+
+def explanation_to_dict(explanation: Explanation) -> dict[str, Any]:
+    """An explanation as a JSON-ready dict (``--json --explain`` puts one in each hit)."""
+    return {
+        "score": explanation.score,
+        "matched": explanation.matched,
+        "coordination": explanation.coordination,
+        "terms": [
+            {
+                "term": t.term,
+                "source": t.source,
+                "weight": t.weight,
+                "frequencies": dict(t.frequencies),
+                "tf": t.tf,
+                "idf": t.idf,
+                "contribution": t.contribution,
+            }
+            for t in explanation.terms
+        ],
     }
 
 

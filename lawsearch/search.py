@@ -40,7 +40,7 @@ from lawsearch.analysis import analyze_query, query_terms
 from lawsearch.citations import extract_citations
 from lawsearch.errors import InvalidArgumentError
 from lawsearch.highlight import best_fragments, matcher, phrase_pattern
-from lawsearch.models import Facet, Hit, SearchResults
+from lawsearch.models import Explanation, Facet, Hit, SearchResults, TermScore
 from lawsearch.query import And, Field, Node, Not, Or, Phrase, Soft, Words, parse_query
 from lawsearch.ranking import SCORED_FIELDS, Core
 from lawsearch.sections import KINDS
@@ -48,7 +48,7 @@ from lawsearch.sections import KINDS
 if TYPE_CHECKING:
     from lawsearch.index import Index
 
-__all__ = ["FACETS", "MAX_LIMIT", "Plan", "Weights", "compile_query", "facet_counts", "search"]
+__all__ = ["FACETS", "MAX_LIMIT", "Plan", "Weights", "compile_query", "explain", "facet_counts", "search"]
 
 MAX_LIMIT = 1000
 
@@ -207,6 +207,62 @@ def search(
         facets=tuple(facet_counts(core, rows, name, facet_size, by_document=bool(group)) for name in wanted_facets),
         group=group,
     )
+
+
+def explain(index: Index, query: str, passage_id: str, *, weights: Weights | None = None) -> Explanation:
+    """Why ``passage_id`` scores what it does for ``query``: each term's frequency per field, idf and contribution.
+
+    The score equals the hit's score in ``search`` (to rounding); ``matched`` says whether the passage matches
+    the query at all (filters and NOT included).
+
+    Raises:
+        QuerySyntaxError: the query is malformed.
+        InvalidArgumentError: no such passage.
+    """
+    weights = weights or _DEFAULT_WEIGHTS
+    fields = weights.fields()
+    index.passage(passage_id)  # raises for an unknown id
+    core = index.core()
+    row = core.ids[passage_id]
+    plan = compile_query(parse_query(query), weights)
+    sources = dict.fromkeys(plan.terms[: plan.typed], "typed")
+    if plan.typed < len(plan.terms):
+        for node_text in _word_texts(plan.node):
+            analysis = analyze_query(node_text)
+            sources.update((t, "subword") for t in analysis.subwords if t not in sources)
+            sources.update((t, "expansion") for t in analysis.expansions if t not in sources)
+    parts = []
+    for term, weight in zip(plan.terms, plan.weights):
+        frequencies, tf, idf, contribution = core.explain_term(term, row, fields, k1=weights.k1, lucene=weights.lucene)
+        parts.append(
+            TermScore(
+                term,
+                sources.get(term, "typed"),
+                weight,
+                frequencies.items(),
+                round(tf, 6),
+                round(idf, 6),
+                round(weight * contribution, 6),
+            )
+        )
+    total = sum(part.contribution for part in parts)
+    coordination = 1.0
+    if plan.typed and weights.coordination:
+        hit_typed = sum(1 for part in parts[: plan.typed] if part.frequencies)
+        coordination = (hit_typed / plan.typed) ** weights.coordination
+    if _only_words(plan.node) and all(weight > 0 for weight, _ in fields.values()):
+        matched = total > 0
+    else:
+        matched = bool(_matching(core, plan.node, weights)[row])
+    return Explanation(passage_id, round(total * coordination, 6), matched, parts, coordination)
+
+
+def _word_texts(node: Node) -> list[str]:
+    if isinstance(node, Words):
+        return [node.text]
+    if isinstance(node, (And, Or, Soft)):
+        return [text for child in node.children for text in _word_texts(child)]
+    return []
 
 
 #: The fields ``search(..., facets=True)`` counts.

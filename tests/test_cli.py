@@ -339,3 +339,15 @@ def test_search_facets_and_group_in_json(index_dir: str, capsys) -> None:
     assert data["group"] == "report" and data["total"] == 5
     assert data["facets"]["year"] == {"unit": "documents", "values": [["2024", 4], ["2023", 1]], "other": 0}
     assert sum(hit["document_matches"] for hit in data["hits"]) == 8
+
+
+def test_search_explain_plain_and_json(index_dir: str, capsys) -> None:
+    assert main(["search", "查处了多少家违规培训机构", "--index", index_dir, "--limit", "2", "--explain"]) == 0
+    out = capsys.readouterr().out
+    assert "explain (score = sum of the terms' contributions):" in out
+    assert " 1. hanyang-edu-2024#10  score " in out and "培训 " in out and "(sub-word ×0.4, body " in out
+    assert main(["search", "执法证", "--index", index_dir, "--json", "--explain"]) == 0
+    hits = json.loads(capsys.readouterr().out)["hits"]
+    for hit in hits:
+        assert hit["explain"]["score"] == pytest.approx(hit["score"], abs=1e-4)
+    assert {t["source"] for h in hits for t in h["explain"]["terms"]} == {"typed", "expansion"}

@@ -308,3 +308,21 @@ def test_a_report_passage_links_to_the_articles_of_the_laws_it_cites(reports_and
     assert index.cited_laws("hanyang-edu-2024#1") == () and index.cited_articles("hanyang-edu-2024#1").total == 0
     with pytest.raises(InvalidArgumentError):
         index.cited_articles("no-such-passage")
+
+
+@pytest.mark.parametrize("query", ["查处了多少家违规培训机构", "执法证", "法治副校长 year:2024", "section:存在问题 执法"])
+def test_explain_adds_up_to_the_hit_score_and_names_fields_and_sources(seed_index, query: str) -> None:
+    for hit in seed_index.search(query, limit=5).hits:
+        explanation = seed_index.explain(query, hit.passage.id)
+        assert explanation.matched
+        assert explanation.score == pytest.approx(hit.score, abs=1e-4)
+        assert explanation.score == pytest.approx(sum(t.contribution for t in explanation.terms), abs=1e-4)
+        for term in explanation.terms:
+            assert bool(term.frequencies) == (term.contribution > 0)
+            assert set(dict(term.frequencies)) <= {"body", "title", "section"}
+    sources = {t.term: t.source for t in seed_index.explain("执法证", "huangzhong-edu-2024#8").terms}
+    assert sources == {"执法证": "typed", "执法资格证": "expansion", "行政执法证": "expansion"}
+    section = seed_index.explain("section:存在问题 执法", "shanzhou-edu-2023#17")
+    assert dict(next(t for t in section.terms if t.term == "执法").frequencies)["body"] >= 1
+    unmatched = seed_index.explain("法治副校长", "hanyang-edu-2024#1")
+    assert not unmatched.matched and unmatched.score == 0
