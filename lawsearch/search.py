@@ -43,7 +43,7 @@ from lawsearch.highlight import best_fragments, matcher, phrase_pattern
 from lawsearch.models import Explanation, Facet, Hit, SearchResults, TermScore
 from lawsearch.query import And, Field, Node, Not, Or, Phrase, Soft, Words, parse_query
 from lawsearch.ranking import SCORED_FIELDS, Core
-from lawsearch.sections import KINDS
+from lawsearch.sections import KINDS, QUERY_KIND_WORDS
 
 if TYPE_CHECKING:
     from lawsearch.index import Index
@@ -67,12 +67,25 @@ class Weights:
     coordination: float = 0.0
     subwords: float = 0.4
     expansion: float = 0.4
+    kind: float = 1.0
+    single: float = 0.5
     lucene: bool = False
 
     @classmethod
     def bm25(cls, *, k1: float = 1.2, b: float = 0.75) -> Weights:
         """Plain BM25 on the body field as Lucene computes it: no title, section, coordination or expansion."""
-        return cls(title=0.0, section=0.0, b_body=b, k1=k1, coordination=0.0, subwords=0.0, expansion=0.0, lucene=True)
+        return cls(
+            title=0.0,
+            section=0.0,
+            b_body=b,
+            k1=k1,
+            coordination=0.0,
+            subwords=0.0,
+            expansion=0.0,
+            kind=0.0,
+            single=1.0,
+            lucene=True,
+        )
 
     def __attrs_post_init__(self) -> None:
         for field in attrs.fields(Weights):
@@ -160,6 +173,8 @@ def search(
         term_weights=plan.weights,
         count=plan.typed * coordinate,
     )
+    for kind, boost in _kind_boosts(core, plan, weights):
+        scores[core.section_kinds() == kind] += boost
     if _only_words(plan.node) and all(weight > 0 for weight, _ in fields.values()):
         rows = np.flatnonzero(scores > 0)  # the common case, a plain question: scoring already found who matches
     else:
@@ -243,6 +258,19 @@ def explain(index: Index, query: str, passage_id: str, *, weights: Weights | Non
                 round(tf, 6),
                 round(idf, 6),
                 round(weight * contribution, 6),
+            )
+        )
+    for number, boost in _kind_boosts(core, plan, weights):
+        inside = int(core.section_kinds()[row]) == number
+        parts.append(
+            TermScore(
+                f"kind:{KINDS[number]}",
+                "kind",
+                weights.kind,
+                [("kind", 1)] if inside else [],
+                1.0 if inside else 0.0,
+                round(boost / weights.kind, 6),
+                round(boost, 6) if inside else 0.0,
             )
         )
     total = sum(part.contribution for part in parts)
@@ -405,11 +433,29 @@ def _word_terms(text: str, weights: Weights) -> list[tuple[str, float]]:
     """A run of query words → (term, weight): typed terms 1; for a question (three or more terms) the
     sub-words inside them; and the synonyms of ``synonyms.txt``."""
     analysis = analyze_query(text)
-    found = [(term, 1.0) for term in analysis.terms]
-    if len(analysis.terms) >= _SUBWORDS_FROM:
+    question = len(analysis.terms) >= _SUBWORDS_FROM
+    # in a question, a one-character word (家, 件, 人 in 多少家, 被人) says little: it weighs ``Weights.single``
+    found = [(term, weights.single if question and len(term) == 1 else 1.0) for term in analysis.terms]
+    if question:
         found.extend((term, weights.subwords) for term in analysis.subwords)
     found.extend((term, weights.expansion) for term in analysis.expansions)
     return found
+
+
+def _kind_boosts(core: Core, plan: Plan, weights: Weights) -> list[tuple[int, float]]:
+    """For each typed word that asks for a kind of section (``QUERY_KIND_WORDS``): that kind, and what a
+    passage of it gains — a match of weight ``Weights.kind`` in a virtual field, scored like a term (idf of the
+    kind's share of passages, tf 1)."""
+    if not weights.kind or not core.size:
+        return []
+    kinds = dict.fromkeys(QUERY_KIND_WORDS[t] for t in plan.terms[: plan.typed] if t in QUERY_KIND_WORDS)
+    boosts = []
+    for kind in kinds:
+        number = KINDS.index(kind)
+        df = int(np.count_nonzero(core.section_kinds() == number))
+        if df:
+            boosts.append((number, weights.kind * math.log(1 + (core.size - df + 0.5) / (df + 0.5))))
+    return boosts
 
 
 def _cited_filters(node: Node, negated: bool = False) -> frozenset[str]:

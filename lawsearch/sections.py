@@ -43,7 +43,7 @@ import unicodedata
 
 from lawsearch.errors import InvalidArgumentError
 
-__all__ = ["KINDS", "KIND_ALIASES", "classify_heading", "parse_kind", "section_kind"]
+__all__ = ["KINDS", "KIND_ALIASES", "QUERY_KIND_WORDS", "classify_heading", "parse_kind", "section_kind"]
 
 #: The section kinds, in the order a report presents them.
 KINDS: tuple[str, ...] = ("measures", "problems", "leadership", "plans", "other")
@@ -75,6 +75,22 @@ KIND_ALIASES: dict[str, str] = {
     "下一步": "plans",
     "思路": "plans",
     "其他": "other",
+}
+
+#: Words that, in a query, ask for a kind of section (明年的工作打算是什么 → plans): ranking adds a
+#: kind match for them (search.py, ``Weights.kind``). Narrower than ``KIND_ALIASES``: no 安排, 思路, 措施 ….
+QUERY_KIND_WORDS: dict[str, str] = {
+    "成效": "measures",
+    "做法": "measures",
+    "成绩": "measures",
+    "问题": "problems",
+    "不足": "problems",
+    "短板": "problems",
+    "差距": "problems",
+    "第一责任人": "leadership",
+    "计划": "plans",
+    "打算": "plans",
+    "下一步": "plans",
 }
 
 _LEADERSHIP = re.compile(r"第一责任人|主要负责(?:人|同志)|党政(?:主要)?(?:领导|负责)|一把手|述法")
