@@ -460,6 +460,14 @@ class Core:
             return _NO_DOCS, np.zeros(0, dtype=np.float64)
         if len(lists) == 1:
             docs, combined = lists[0]
+        elif sum(len(field_docs) for field_docs, _ in lists) * 16 < self.size:
+            # few postings: merge them by sorting (the fields' lists are each sorted) rather than via a dense array
+            every = np.concatenate([field_docs for field_docs, _ in lists])
+            parts = np.concatenate([part for _, part in lists]).astype(np.float64)
+            order = np.argsort(every, kind="stable")
+            every, parts = every[order], parts[order]
+            starts = np.flatnonzero(np.concatenate(([True], every[1:] != every[:-1])))
+            docs, combined = every[starts], np.add.reduceat(parts, starts)
         else:
             scratch = np.zeros(self.size, dtype=np.float64)
             for field_docs, part in lists:
