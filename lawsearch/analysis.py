@@ -488,10 +488,17 @@ class JiebaTokenizer(_OffsetTokenizer):
             f"hmm={hmm!r}, dictionary={dictionary!r})"
         )
 
-    def _spans(self, folded: str, mode: str, word_starts: list[int] | None = None) -> list[tuple[int, int, str]]:
+    def _spans(
+        self,
+        folded: str,
+        mode: str,
+        word_starts: list[int] | None = None,
+        subwords: set[tuple[int, int, str]] | None = None,
+    ) -> list[tuple[int, int, str]]:
         """The ``(start, end, term)`` of every token of already folded text, ordered by ``start``.
 
-        ``word_starts``, when given, receives where each word of jieba's accurate cut starts (punctuation too).
+        ``word_starts``, when given, receives where each word of jieba's accurate cut starts (punctuation too);
+        ``subwords`` the spans that are dictionary words inside a longer word (search mode adds them).
         """
         lexicon = _lexicon(self.dictionary)
         search = (self.query_mode if mode == "query" else self.index_mode) == "search"
@@ -512,6 +519,8 @@ class JiebaTokenizer(_OffsetTokenizer):
                             # j - i < length: the whole word is already in
                             if j - i < length and is_word(sub) and wordlike(sub):
                                 spans.append((start + i, start + j, sub))
+                                if subwords is not None:
+                                    subwords.add((start + i, start + j, sub))
             start += length
         if lexicon.compounds is not None:
             self._add_compounds(lexicon, folded, spans)
@@ -693,11 +702,15 @@ def analyze_query(text: str) -> QueryAnalysis:
     >>> analyze_query("老公欠钱不还怎么办").expansions
     ('配偶', '夫妻', '借款', '债务')
     """
-    typed = list(dict.fromkeys(query_terms(text)))
+    # one cut gives both: the index-mode spans are the query-mode ones plus the sub-words (a test checks it)
+    inside: set[tuple[int, int, str]] = set()
+    spans = [span for span in _INDEX_TOKENIZER._spans(fold(text), "index", subwords=inside) if span[2] not in STOPWORDS]
+    typed = list(dict.fromkeys(span[2] for span in spans if span not in inside))
     if len(typed) >= 3:
         typed = [term for term in typed if term not in _QUESTION_WORDS] or typed
     seen = set(typed)
-    subwords = [t for t in dict.fromkeys(index_terms(text)) if t not in seen and t not in _QUESTION_WORDS]
+    found = dict.fromkeys(span[2] for span in spans)
+    subwords = [t for t in found if t not in seen and t not in _QUESTION_WORDS]
     seen.update(subwords)
     expansions: list[str] = []
     variants, colloquial = _synonyms()

@@ -535,3 +535,16 @@ def test_query_analysis_of_questions_and_keywords() -> None:
     assert analysis.analyze_query("法制").expansions == ("法治",)
     # a short query keeps its question words: they may be what is searched for
     assert analysis.analyze_query("怎么办").terms == ("怎么办",)
+
+
+def test_query_analysis_cuts_once_yet_equals_the_query_and_index_cuts() -> None:
+    sentences = [s for text in REPORTS.values() for s in re.split(r"[。；\n]", text) if s.strip()]
+    assert len(sentences) > 300
+    for sentence in sentences:
+        found = analysis.analyze_query(sentence)
+        typed = list(dict.fromkeys(analysis.query_terms(sentence)))
+        if len(typed) >= 3:
+            typed = [t for t in typed if t not in analysis._QUESTION_WORDS] or typed
+        inside = [t for t in dict.fromkeys(analysis.index_terms(sentence)) if t not in typed]
+        assert list(found.terms) == typed, sentence
+        assert list(found.subwords) == [t for t in inside if t not in analysis._QUESTION_WORDS], sentence
