@@ -709,8 +709,8 @@ def analyze_query(text: str) -> QueryAnalysis:
     if len(typed) >= 3:
         typed = [term for term in typed if term not in _QUESTION_WORDS] or typed
     seen = set(typed)
-    found = dict.fromkeys(span[2] for span in spans)
-    subwords = [t for t in found if t not in seen and t not in _QUESTION_WORDS]
+    every = dict.fromkeys(span[2] for span in spans)
+    subwords = [t for t in every if t not in seen and t not in _QUESTION_WORDS]
     seen.update(subwords)
     expansions: list[str] = []
     variants, colloquial = _synonyms()
