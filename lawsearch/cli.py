@@ -192,14 +192,15 @@ def _run_index(args: argparse.Namespace) -> int:
     explicit = args.index is not None
     target = Path(args.index) if explicit else default_index_path(paths[0])
     try:
-        # Index.create refuses a folder of other files: --rebuild never replaces those.
-        index = Index.create(target) if args.rebuild else _open(target, cache=not explicit)
-        with index:
+        with _open_for_index(target, rebuild=args.rebuild, cache=not explicit) as index:
             report = index.update(paths, progress=_progress_bar() if _is_tty(sys.stderr) else None)
             total = len(index)
+    except LawsearchError:
+        raise  # IndexNotFoundError is an OSError too: it has its own message
     except OSError as exc:  # the index folder cannot be written: a read-only or full disk, no permission …
+        reason = f"{exc.strerror}: {exc.filename}" if exc.strerror and exc.filename else exc.strerror or str(exc)
         _warn(
-            f"cannot write the index at {target} ({exc.strerror or exc}); it is as it was: "
+            f"cannot write the index at {target} ({reason}); it is as it was: "
             "choose a writable --index folder, or free some space"
         )
         return _EXIT_ERROR
@@ -207,6 +208,22 @@ def _run_index(args: argparse.Namespace) -> int:
         _warn(f"skipped {error}")
     print(_summary(report, target, total))
     return _EXIT_SKIPPED if report.errors else _EXIT_OK
+
+
+def _open_for_index(target: Path, *, rebuild: bool, cache: bool) -> Index:
+    """The index to update: a new empty one with ``rebuild``; else the one there, or a new one in an empty folder."""
+    try:
+        # Index.create refuses a folder of other files: --rebuild never replaces those.
+        return Index.create(target) if rebuild else _open(target, cache=cache)
+    except IndexNotFoundError:
+        if rebuild or not target.is_dir():
+            raise
+        # Index.open's advice ("create one with: lawsearch index PATH --index DIR") is what was just run.
+        raise IndexNotFoundError(
+            f"{target} holds files but no lawsearch index; lawsearch will not write into it: "
+            "choose an empty or new folder for --index",
+            path=target,
+        ) from None
 
 
 def _summary(report: UpdateReport, target: Path, total: int) -> str:

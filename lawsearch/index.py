@@ -204,10 +204,11 @@ class Index:
         """Bring the index up to date with the files under ``paths`` (files or folders).
 
         Unchanged files are skipped, changed ones replaced, files gone from an indexed folder removed.
-        A file that cannot be read, and a symlink in a folder that leads outside it, is reported in
-        ``UpdateReport.errors`` and skipped; whatever it had in the index before stays. A JSONL file's bad
-        records are reported there too and its good records indexed; such a file is read again by the next
-        update (so its errors are reported until it is fixed). All changes are committed at once, at the end.
+        A file that cannot be read or parsed, and one that ``discover`` skips (a symlink leading out of its
+        folder, a broken link, a folder that cannot be listed), is reported in ``UpdateReport.errors`` and
+        skipped; whatever it had in the index before stays. A JSONL file's bad records are reported there too and
+        its good records indexed; such a file is read again by the next update, so its bad records are reported
+        until they are fixed. All changes are committed at once, at the end.
 
         Raises:
             IngestError: a path does not exist or two files would get one document id.

@@ -49,7 +49,11 @@ def test_lower_case_operators_are_words() -> None:
         ("法治 OR", "OR needs a term on both sides", 3),
         ("法治 NOT", "NOT needs a term after it", 3),
         ("year:", "field 'year' needs a value", 0),
-        ("foo:bar", "unknown field 'foo'; valid fields: cites, collection, doc, kind, org, region, section, title, year", 0),
+        (
+            "foo:bar",
+            "unknown field 'foo'; valid fields: cites, collection, doc, kind, org, region, section, title, year",
+            0,
+        ),
         ("year:去年", "year must be a year like 2024", 0),
         ("year:2024..2023", "ends before it starts", 0),
         ("   ", "the query is empty", 0),

@@ -310,7 +310,9 @@ def test_a_report_passage_links_to_the_articles_of_the_laws_it_cites(reports_and
         index.cited_articles("no-such-passage")
 
 
-@pytest.mark.parametrize("query", ["查处了多少家违规培训机构", "执法证", "法治副校长 year:2024", "section:存在问题 执法"])
+@pytest.mark.parametrize(
+    "query", ["查处了多少家违规培训机构", "执法证", "法治副校长 year:2024", "section:存在问题 执法"]
+)
 def test_explain_adds_up_to_the_hit_score_and_names_fields_and_sources(seed_index, query: str) -> None:
     for hit in seed_index.search(query, limit=5).hits:
         explanation = seed_index.explain(query, hit.passage.id)

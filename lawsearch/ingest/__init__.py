@@ -80,8 +80,8 @@ def discover(paths: Iterable[str | Path], *, on_error: Callable[[IngestError], N
     directly gets its stem. Symlinks to folders are not followed (so a link to a parent folder is no loop).
     A symlinked file in a folder is skipped when it links outside that folder or to nothing, and so is a
     folder that cannot be listed: the error goes to ``on_error`` (or is raised); to index a linked file from
-    elsewhere, name it as a path. A link to a file that is
-    indexed anyway is left out quietly, so no file is indexed twice.
+    elsewhere, name it as a path. A link to a file that is indexed anyway is left out quietly, so that no file
+    is indexed twice.
 
     Raises:
         IngestError: a path does not exist, a named file has an unsupported suffix, two files get one id;
@@ -89,7 +89,9 @@ def discover(paths: Iterable[str | Path], *, on_error: Callable[[IngestError], N
     """
     found: dict[str, SourceFile] = {}
     paths_found: set[Path] = set()
-    links: list[SourceFile] = []  # added after the real files, so that those keep their own ids
+    # Links in folders are decided last: a link to a file that is indexed anyway (in the folder, or named as
+    # a path) is left out quietly, so that file keeps its own id and is indexed once.
+    links: list[tuple[SourceFile, IngestError | None]] = []
     for raw in paths:
         path = Path(raw).expanduser()
         if not path.exists():
@@ -98,16 +100,10 @@ def discover(paths: Iterable[str | Path], *, on_error: Callable[[IngestError], N
             root = path.resolve()
             for file in _walk(path, on_error):
                 doc_id = file.relative_to(path).with_suffix("").as_posix()
-                if not file.is_symlink():
-                    _add(found, SourceFile(file.resolve(), doc_id), paths_found)
-                    continue
-                target = _link_target(file, root)
-                if isinstance(target, IngestError):
-                    if on_error is None:
-                        raise target
-                    on_error(target)
+                if file.is_symlink():
+                    links.append(_follow(file, root, doc_id))
                 else:
-                    links.append(SourceFile(target, doc_id))
+                    _add(found, SourceFile(file.resolve(), doc_id), paths_found)
         elif path.suffix.lower() in SUPPORTED_SUFFIXES:
             _add(found, SourceFile(path.resolve(), path.stem), paths_found)
         else:
@@ -115,8 +111,15 @@ def discover(paths: Iterable[str | Path], *, on_error: Callable[[IngestError], N
                 f"unsupported file type {path.suffix!r}; lawsearch reads {', '.join(sorted(SUPPORTED_SUFFIXES))}",
                 path=path,
             )
-    for link in links:
-        _add(found, link, paths_found)
+    for link, error in links:
+        if link.path in paths_found:
+            continue
+        if error is None:
+            _add(found, link, paths_found)
+        elif on_error is None:
+            raise error
+        else:
+            on_error(error)
     return sorted(found.values(), key=lambda source: source.doc_id)
 
 
@@ -141,25 +144,22 @@ def _walk(folder: Path, on_error: Callable[[IngestError], None] | None) -> Itera
             yield entry
 
 
-def _link_target(link: Path, root: Path) -> Path | IngestError:
-    """The file a symlink in the folder ``root`` leads to, or why it is skipped."""
+def _follow(link: Path, root: Path, doc_id: str) -> tuple[SourceFile, IngestError | None]:
+    """The file a symlink in the folder ``root`` leads to, and why it is not indexed (None: it is)."""
     try:
         target = Path(os.path.realpath(link))
         is_file = target.is_file()
-    except OSError:  # a loop of links (some Pythons raise it from realpath)
-        is_file = False
-        target = link
+        to = os.readlink(link)
+    except OSError:  # a loop of links (some Pythons raise it from realpath); a link removed meanwhile
+        target, is_file, to = link, False, "?"
     if not is_file:
-        return IngestError(
-            f"is a broken link (to {os.readlink(link) if link.is_symlink() else link}); fix or remove it",
-            path=link,
-        )
+        return SourceFile(link, doc_id), IngestError(f"is a broken link (to {to}); fix or remove it", path=link)
     if root not in target.parents:
-        return IngestError(
+        return SourceFile(target, doc_id), IngestError(
             f"links outside the corpus (to {target}); it is not indexed: name that file as a PATH to index it",
             path=link,
         )
-    return target
+    return SourceFile(target, doc_id), None
 
 
 def _add(found: dict[str, SourceFile], source: SourceFile, paths: set[Path]) -> None:

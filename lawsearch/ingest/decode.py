@@ -49,8 +49,16 @@ def decode_bytes(data: bytes, *, path: str | Path = "<bytes>") -> str:
             )
         try:
             text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            text = _decode(data, "gb18030", path, tried="UTF-8 or GB18030")
+        except UnicodeDecodeError as utf8:
+            try:
+                text = data.decode("gb18030")
+            except UnicodeDecodeError as gb18030:
+                # Both offsets: the one further on tells which encoding the file is mostly in.
+                raise IngestError(
+                    f"cannot decode as UTF-8 (bad byte at offset {utf8.start}) or GB18030 (at offset "
+                    f"{gb18030.start}); save the file as UTF-8",
+                    path=path,
+                ) from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

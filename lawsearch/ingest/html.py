@@ -95,7 +95,7 @@ def decode_html(data: bytes, *, path: str | Path = "<html>") -> str:
         try:
             encoding = codecs.lookup(declared.group(1).decode("ascii")).name
             return data.decode("gb18030" if encoding in _GB_CODECS else encoding)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, ValueError):  # ValueError: UnicodeError, which codecs such as punycode raise
             pass  # a wrong or unknown label: real pages have both; guess as for a .txt file
     return decode_bytes(data, path=path)
 

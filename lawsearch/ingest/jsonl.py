@@ -115,8 +115,10 @@ def _load(line: str, path: str | Path, number: int) -> dict[str, Any]:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
         raise IngestError(f"invalid JSON ({exc.msg} at column {exc.colno})", path=path, line=number) from None
-    except (ValueError, RecursionError) as exc:  # an integer of over 4300 digits; arrays nested too deep
-        raise IngestError(f"invalid JSON ({type(exc).__name__}: {exc})", path=path, line=number) from None
+    except ValueError:  # Python refuses to convert integers of more than 4300 digits (CVE-2020-10735)
+        raise IngestError("invalid JSON (a number of more than 4300 digits)", path=path, line=number) from None
+    except RecursionError:
+        raise IngestError("invalid JSON (arrays or objects nested too deep)", path=path, line=number) from None
     if not isinstance(record, dict):
         raise IngestError(f"expected a JSON object, got {type(record).__name__}", path=path, line=number)
     if "\\u" in line:  # only escapes can make a lone surrogate, which no file can store

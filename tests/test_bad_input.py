@@ -1,0 +1,802 @@
+"""Bad input of every kind: broken files, bad JSONL lines, symlinks, damaged or foreign indexes, malformed queries.
+
+Each one either is indexed correctly or gets a clear ``LawsearchError`` (on the command line: one line on stderr,
+``lawsearch: skipped PATH: why`` and exit status 1 for a file of a folder, ``lawsearch: …`` and exit status 2 for
+a fatal error); never a traceback, and nothing already indexed is lost. ``tests/README.md`` tabulates them all.
+
+The 50 MB report and the 2,000 small files run only with ``LAWSEARCH_SLOW_TESTS=1`` (they print their figures).
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import attrs
+import pytest
+import whoosh.index
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_faults import _damage
+
+import lawsearch.index
+from lawsearch.analysis import fold, term_spans, term_spans_and_words
+from lawsearch.cli import main
+from lawsearch.errors import IngestError, LawsearchError, QuerySyntaxError
+from lawsearch.index import Index
+from lawsearch.ingest import discover, parse_bytes, parse_jsonl, read_file
+from lawsearch.ingest.report import MAX_PASSAGE_CHARS
+from lawsearch.models import ParsedDocument, SearchResults
+from lawsearch.query import parse_query
+
+from conftest import CORPUS
+
+SLOW = os.environ.get("LAWSEARCH_SLOW_TESTS") == "1"
+slow = pytest.mark.skipif(not SLOW, reason="set LAWSEARCH_SLOW_TESTS=1 to run the 50 MB and 2,000-file runs")
+
+SEED = {path.stem: path.read_text(encoding="utf-8") for path in sorted(CORPUS.glob("*.txt"))}
+VICTIM = "zhongzhan-edu-2024"  # the seed report the file cases are made of
+TEXT = SEED[VICTIM]
+REFERENCE = [p.text for p in read_file(CORPUS / f"{VICTIM}.txt")[0].passages]  # its 21 passages
+
+
+def _zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("report.txt", TEXT)
+    return buffer.getvalue()
+
+
+def _line_endings(text: str) -> str:
+    lines = text.split("\n")
+    return "".join(line + ("\r\n", "\r", "\n")[i % 3] for i, line in enumerate(lines))
+
+
+@attrs.frozen
+class Case:
+    """A file: its bytes, and either the passages it gives (with REFERENCE's texts if ``same``) or an error."""
+
+    name: str
+    data: Callable[[], bytes]
+    passages: int = 0
+    error: str = ""
+    same: bool = True
+
+
+CASES = [
+    Case("empty", lambda: b"", error="file is empty; there is nothing to index"),
+    Case("whitespace only", lambda: b" \r\n\t\n  \n", error="file is empty; there is nothing to index"),
+    Case(
+        "ideographic spaces only",
+        lambda: "\u3000\n\xa0 \n".encode(),
+        error="no paragraphs of text found (only a title, chrome or blank lines)",
+    ),
+    Case(
+        "PNG",
+        lambda: b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8,
+        error="looks like a binary file (control bytes), not a text report",
+    ),
+    Case("zip", _zip, error="looks like a binary file (control bytes), not a text report"),
+    Case("NUL bytes inside text", lambda: TEXT.replace("。", "。\x00", 6).encode(), passages=21),
+    Case("Ctrl-Z at the end", lambda: TEXT.encode() + b"\x1a", passages=21),
+    Case("GBK", lambda: TEXT.replace("\xa0", " ").encode("gbk"), passages=21, same=False),
+    Case("GB18030", lambda: TEXT.encode("gb18030"), passages=21),
+    Case("UTF-8 with BOM", lambda: codecs.BOM_UTF8 + TEXT.encode(), passages=21),
+    Case("UTF-16 LE with BOM", lambda: codecs.BOM_UTF16_LE + TEXT.encode("utf-16-le"), passages=21),
+    Case("UTF-16 BE with BOM", lambda: codecs.BOM_UTF16_BE + TEXT.encode("utf-16-be"), passages=21),
+    Case(
+        "UTF-16 without BOM",
+        lambda: TEXT.encode("utf-16-le"),
+        error="looks like UTF-16 text without a byte-order mark; save it as UTF-8",
+    ),
+    Case("mixed line endings", lambda: _line_endings(TEXT).encode(), passages=21),
+    Case("CR line endings only", lambda: TEXT.replace("\n", "\r").encode(), passages=21),
+    Case(
+        "undecodable bytes",
+        lambda: TEXT.encode() + b"\xff\xfe\xff",
+        error="cannot decode as UTF-8 (bad byte at offset 6319) or GB18030 (at offset 81); save the file as UTF-8",
+    ),
+]
+
+
+@pytest.fixture()
+def corpus_copy(tmp_path: Path) -> Path:
+    """Two seed reports: the victim, later replaced by a bad file, and a bystander."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in (VICTIM, "hanyang-edu-2024"):
+        shutil.copy(CORPUS / f"{name}.txt", corpus)
+    return corpus
+
+
+def _texts(index: Index, doc_id: str) -> list[str]:
+    return [p.text for p in index.passages(doc_id)]
+
+
+# --- files, through Index.update ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
+def test_a_bad_file_is_indexed_or_reported_and_nothing_is_lost(case: Case, corpus_copy: Path, tmp_path: Path) -> None:
+    with Index.create(tmp_path / "index") as index:
+        assert index.update([corpus_copy]).added == 2
+        bystander = _texts(index, "hanyang-edu-2024")
+        victim = corpus_copy / f"{VICTIM}.txt"
+        victim.write_bytes(case.data())
+        report = index.update([corpus_copy])
+        assert report.unchanged == 1 and _texts(index, "hanyang-edu-2024") == bystander
+        if case.error:
+            (error,) = report.errors
+            assert isinstance(error, IngestError) and error.path == victim.resolve()
+            assert str(error).startswith(f"{victim.resolve()}: {case.error}")
+            assert (report.changed, report.skipped) == (0, 1)
+            assert _texts(index, VICTIM) == REFERENCE  # the version indexed before stays
+        else:
+            assert not report.errors and report.changed == 1 and report.passages == case.passages
+            texts = _texts(index, VICTIM)
+            assert len(texts) == case.passages and all("\x00" not in t and "\x1a" not in t for t in texts)
+            assert texts == (REFERENCE if case.same else [t.replace("\xa0", " ") for t in REFERENCE])
+
+
+# --- files, through the command line ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
+def test_a_bad_file_on_the_command_line(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "report.txt"
+    path.write_bytes(case.data())
+    target = tmp_path / "ix"
+    status = main(["index", str(path), "--index", str(target)])
+    out, err = capsys.readouterr()
+    if case.error:
+        assert status == 1
+        assert err.startswith(f"lawsearch: skipped {path}: {case.error}") and err.count("\n") == 1
+        assert (
+            out == f"{target} is unchanged (0 added, 0 changed, 0 removed, 0 unchanged; 0 passages); skipped 1 file\n"
+        )
+    else:
+        assert (status, err) == (0, "")
+        assert out.startswith(f"indexed {case.passages} passages from 1 file into {target} (1 added,")
+
+
+def test_a_5_mb_line_without_punctuation_is_cut_into_bounded_passages() -> None:
+    words = re.sub(r"[\W_]", "", SEED["hanyang-edu-2024"])  # letters, digits and ideographs only
+    line = (words * (5_000_000 // len(words.encode()) + 1))[: 5_000_000 // 3]
+    (parsed,) = parse_bytes(line.encode(), path=Path("line.txt"), doc_id="line")
+    lengths = [len(p.text) for p in parsed.passages]
+    assert max(lengths) == MAX_PASSAGE_CHARS and len(lengths) >= len(line) // MAX_PASSAGE_CHARS
+    assert parsed.document.title_derived
+    nothing_lost = "".join(p.text for p in parsed.passages) == line  # (a bool: pytest would diff 1.7 M characters)
+    assert nothing_lost
+
+
+@pytest.mark.parametrize(
+    ("unit", "cut_after"),
+    [("依法行政，", "，"), ("依法行政、", "、"), ("law and order ", " "), ("依法行政。", "。")],
+)
+def test_a_long_paragraph_is_cut_at_sentence_then_clause_then_space(unit: str, cut_after: str) -> None:
+    paragraph = "开头" + unit * (3 * MAX_PASSAGE_CHARS // len(unit))
+    (parsed,) = parse_bytes(paragraph.encode(), path=Path("p.txt"), doc_id="p")
+    pieces = [p.text for p in parsed.passages]
+    assert len(pieces) >= 3 and all(len(piece) <= MAX_PASSAGE_CHARS for piece in pieces)
+    assert all(piece.endswith(cut_after.strip() or unit.strip()[-1]) for piece in pieces)
+    assert "".join(pieces).replace(" ", "") == paragraph.strip().replace(" ", "")
+
+
+def _big_report(size: int) -> bytes:
+    """A report of about ``size`` bytes: the seed reports' bodies over and over, every number changed."""
+    rng = random.Random(size)
+    parts = ["某区教育局2024年度法治政府建设情况报告\n"]
+    total = 0
+    bodies = [text.split("\n", 1)[1] for text in SEED.values()]
+    while total < size:
+        body = re.sub(r"\d+", lambda m: str(rng.randrange(1, 10 ** len(m.group()) + 10)), bodies[len(parts) % 5])
+        parts.append(body + "\n")
+        total += len(body.encode())
+    return "".join(parts).encode()
+
+
+def _index_in_a_child(path: Path, target: Path) -> tuple[int, str, str, float, int]:
+    """Run ``lawsearch index`` in a fresh process: status, stdout, stderr, seconds and its own peak RSS in MB."""
+    out, err = target.with_name(target.name + ".out"), target.with_name(target.name + ".err")
+    started = time.monotonic()
+    with out.open("w") as stdout, err.open("w") as stderr:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "lawsearch", "index", str(path), "--index", str(target)],
+            stdout=stdout,
+            stderr=stderr,
+        )
+        _, status, usage = os.wait4(child.pid, 0)  # the rusage of this child alone (Linux: ru_maxrss in KB)
+        child.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.monotonic() - started
+    return child.returncode, out.read_text(), err.read_text(), seconds, usage.ru_maxrss // 1024
+
+
+def test_a_5_mb_report_is_indexed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    report = tmp_path / "big.txt"
+    report.write_bytes(_big_report(5 * 2**20))
+    assert main(["index", str(report), "--index", str(tmp_path / "ix")]) == 0
+    passages = int(capsys.readouterr().out.split()[1])
+    assert passages > 10_000
+    with Index.open(tmp_path / "ix") as index:
+        assert len(index) == passages and index.search("法治副校长").total > 100
+
+
+@slow
+def test_a_50_mb_report_is_indexed_in_bounded_memory(tmp_path: Path) -> None:
+    report = tmp_path / "big.txt"
+    report.write_bytes(_big_report(50 * 2**20))
+    status, out, err, seconds, peak_mb = _index_in_a_child(report, tmp_path / "ix")
+    size_mb = report.stat().st_size / 2**20
+    print(f"\n50 MB report ({size_mb:.1f} MB): {out.strip()}; {seconds:.1f} s, peak RSS {peak_mb} MB")
+    assert status == 0 and not err, err
+    assert peak_mb < 32 * size_mb  # a ceiling against a blow-up, not a goal: see tests/README.md
+
+
+def _small_reports(folder: Path, count: int) -> None:
+    folder.mkdir()
+    rng = random.Random(count)
+    paragraphs = [line for text in SEED.values() for line in text.split("\n") if "。" in line and len(line) > 20]
+    for number in range(count):
+        body = "\n".join(rng.sample(paragraphs, 2))
+        body = re.sub(r"\d+", lambda m: str(rng.randrange(1, 1000)), body)
+        (folder / f"r{number:04d}.txt").write_text(f"第{number}区教育局2024年度法治政府建设情况报告\n{body}\n", "utf-8")
+
+
+def test_hundreds_of_small_files_are_indexed(tmp_path: Path) -> None:
+    _small_reports(tmp_path / "many", 200)
+    with Index.create(tmp_path / "ix") as index:
+        report = index.update([tmp_path / "many"])
+        assert (report.added, report.errors) == (200, ()) and len(index) == report.passages >= 400
+        assert index.update([tmp_path / "many"]).unchanged == 200
+
+
+@slow
+def test_2000_small_files_are_indexed_in_reasonable_time(tmp_path: Path) -> None:
+    _small_reports(tmp_path / "many", 2000)
+    status, out, _, seconds, peak_mb = _index_in_a_child(tmp_path / "many", tmp_path / "ix")
+    status_again, out_again, _, seconds_again, _ = _index_in_a_child(tmp_path / "many", tmp_path / "ix")
+    started = time.monotonic()
+    with Index.open(tmp_path / "ix") as index:
+        index.search("法治副校长")
+    load = time.monotonic() - started
+    print(
+        f"\n2,000 small files: {out.strip()}; {seconds:.1f} s, peak RSS {peak_mb} MB; "
+        f"again (nothing changed) {seconds_again:.1f} s; opening and a first search {load:.1f} s"
+    )
+    assert status == status_again == 0 and "2000 unchanged" in out_again  # the times are printed, not asserted
+
+
+@pytest.mark.parametrize("label", ["punycode", "idna", "rot13", "base64", "utf-32", "no-such-codec"])
+def test_a_web_page_with_a_bogus_charset_label_is_read_as_text(label: str) -> None:
+    page = f"<meta charset={label}><h1>某区教育局2024年法治政府建设工作报告</h1><p>全员持执法证上岗。</p>"
+    (parsed,) = parse_bytes(page.encode(), path=Path("page.html"), doc_id="page")
+    assert [p.text for p in parsed.passages] == ["全员持执法证上岗。"]
+
+
+# --- files the index cannot read -----------------------------------------------------------------------------------
+
+
+def _refuse(monkeypatch: pytest.MonkeyPatch, name: str, error: OSError) -> None:
+    original = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        if self.name == name:
+            raise error
+        return original(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+
+
+@pytest.mark.parametrize("error", [PermissionError(13, "Permission denied"), PermissionError()])
+def test_an_unreadable_file_is_named_and_skipped(
+    error: OSError, corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Index.create(tmp_path / "index") as index:
+        index.update([corpus_copy])
+        victim = corpus_copy / f"{VICTIM}.txt"
+        victim.write_text(TEXT + "\n新增一段。\n", encoding="utf-8")
+        _refuse(monkeypatch, victim.name, error)
+        report = index.update([corpus_copy])
+        (skipped,) = report.errors
+        assert str(skipped) == (
+            f"{victim.resolve()}: cannot read file: permission denied; make it readable or remove it from the corpus"
+        )
+        assert report.skipped == 1 and _texts(index, VICTIM) == REFERENCE
+
+
+def test_an_unreadable_file_on_the_command_line(
+    corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _refuse(monkeypatch, f"{VICTIM}.txt", PermissionError(13, "Permission denied"))
+    target = tmp_path / "ix"
+    assert main(["index", str(corpus_copy), "--index", str(target)]) == 1
+    out, err = capsys.readouterr()
+    assert (
+        err
+        == f"lawsearch: skipped {corpus_copy / VICTIM}.txt: cannot read file: permission denied; make it readable or remove it from the corpus\n"
+    )
+    assert out == (
+        f"indexed 25 passages from 1 file into {target} (1 added, 0 changed, 0 removed, 0 unchanged); skipped 1 file\n"
+    )
+
+
+def test_an_unreadable_folder_is_named_and_skipped(
+    corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (corpus_copy / "locked").mkdir()
+    original = Path.iterdir
+
+    def iterdir(self: Path):  # type: ignore[no-untyped-def]
+        if self.name == "locked":
+            raise PermissionError(13, "Permission denied")
+        return original(self)
+
+    monkeypatch.setattr(Path, "iterdir", iterdir)
+    with Index.create(tmp_path / "index") as index:
+        report = index.update([corpus_copy])
+    assert report.added == 2 and report.skipped == 1
+    assert str(report.errors[0]).endswith("locked: cannot read folder (Permission denied); its files are not indexed")
+
+
+# --- symlinks ----------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def linked(tmp_path: Path, corpus_copy: Path) -> Path:
+    """The corpus with a link to its parent folder, links to a file inside and outside, and two broken links."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.copy(CORPUS / "heping-edu-2024.txt", outside)
+    (corpus_copy / "sub").mkdir()
+    (corpus_copy / "sub" / "loop").symlink_to("..", target_is_directory=True)
+    (corpus_copy / "alias.txt").symlink_to(f"{VICTIM}.txt")
+    (corpus_copy / "elsewhere.txt").symlink_to(outside / "heping-edu-2024.txt")
+    (corpus_copy / "dangling.txt").symlink_to("nowhere.txt")
+    (corpus_copy / "self.txt").symlink_to("self.txt")
+    return corpus_copy
+
+
+def test_symlinks_neither_loop_nor_leave_the_corpus(linked: Path, tmp_path: Path) -> None:
+    with Index.create(tmp_path / "index") as index:
+        report = index.update([linked])
+        # each file once, under its own id: the folder link is not followed, the alias is the victim itself
+        assert [d.id for d in index.documents()] == ["hanyang-edu-2024", VICTIM]
+        assert (report.added, report.skipped) == (2, 3)
+        assert sorted(str(e) for e in report.errors) == [
+            f"{linked / 'dangling.txt'}: is a broken link (to nowhere.txt); fix or remove it",
+            f"{linked / 'elsewhere.txt'}: links outside the corpus (to {tmp_path / 'outside' / 'heping-edu-2024.txt'}); "
+            "it is not indexed: name that file as a PATH to index it",
+            f"{linked / 'self.txt'}: is a broken link (to self.txt); fix or remove it",
+        ]
+        # named as a PATH, the file outside is indexed (once) and the link to it is no longer an error
+        report = index.update([linked, tmp_path / "outside" / "heping-edu-2024.txt"])
+        assert report.added == 1 and report.skipped == 2
+        assert "heping-edu-2024" in {d.id for d in index.documents()}
+
+
+def test_symlinks_on_the_command_line(linked: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "ix"
+    assert main(["index", str(linked), "--index", str(target)]) == 1
+    out, err = capsys.readouterr()
+    assert out == (
+        f"indexed 46 passages from 2 files into {target} (2 added, 0 changed, 0 removed, 0 unchanged); skipped 3 files\n"
+    )
+    assert err.count("\n") == 3 and f"lawsearch: skipped {linked / 'elsewhere.txt'}: links outside the corpus" in err
+
+
+def test_discover_without_on_error_raises_for_a_link_outside(linked: Path) -> None:
+    with pytest.raises(IngestError, match="is a broken link"):
+        discover([linked])
+
+
+# --- a folder of good and bad files --------------------------------------------------------------------------------
+
+
+def test_a_folder_of_good_and_bad_files_reports_each_and_sums_up(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    target = tmp_path / "ix"
+    assert main(["index", str(corpus), "--index", str(target)]) == 0
+    capsys.readouterr()
+    (corpus / "hanyang-edu-2024.txt").write_text(SEED["hanyang-edu-2024"] + "\n新增一段。\n", encoding="utf-8")
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (corpus / "laws.jsonl").write_text('{"id": "l1", "text": "第一条 法治。"}\n{"id": "l2"}\n', encoding="utf-8")
+    assert main(["index", str(corpus), "--index", str(target)]) == 1
+    out, err = capsys.readouterr()
+    assert out == (
+        f"indexed 27 passages from 2 files into {target} (1 added, 1 changed, 0 removed, 4 unchanged); "
+        "skipped 2 files and 1 record\n"
+    )
+    assert err.splitlines() == [
+        f"lawsearch: skipped {corpus / 'empty.txt'}: file is empty; there is nothing to index",
+        f"lawsearch: skipped {corpus / 'image.txt'}: looks like a binary file (control bytes), not a text report; "
+        "convert it to UTF-8 text or remove it from the corpus",
+        f"lawsearch: skipped {corpus / 'laws.jsonl'}:2: record 'l2' needs a non-empty string 'text', got None",
+    ]
+    with Index.open(target) as index:
+        assert len(index) == 108 + 1 + 1
+
+
+# --- JSONL -------------------------------------------------------------------------------------------------------
+
+_GOOD = [
+    {"id": f"hy{n}", "text": line, "title": "汉阳区教育局2024年度法治政府建设情况报告", "year": 2024}
+    for n, line in enumerate(line for line in SEED["hanyang-edu-2024"].split("\n") if "。" in line)
+][:5]
+_BAD_LINES = {  # line → the start of its error message
+    "{not json": "invalid JSON (Expecting property name enclosed in double quotes at column 2)",
+    '["a"]': "expected a JSON object, got list",
+    "42": "expected a JSON object, got int",
+    '{"id": "x1", "title": "t"}': "record 'x1' needs a non-empty string 'text', got None",
+    '{"id": "x2", "text": 5}': "record 'x2' needs a non-empty string 'text', got 5",
+    '{"id": "x3", "text": " \\u0000 "}': "record 'x3' needs a non-empty string 'text', got ' \\x00 '",
+    '{"id": ["a"], "text": "法治"}': "each record needs an 'id' (string or integer), got ['a']",
+    '{"id": true, "text": "法治"}': "each record needs an 'id' (string or integer), got True",
+    '{"id": "x4", "text": "法治", "year": "二〇二四"}': "field 'year' must be an integer like 2024, got '二〇二四'",
+    '{"id": "x5", "text": "法治", "year": 99999999999}': "field 'year' must be an integer like 2024, got 99999999999",
+    '{"id": "x6", "text": "法治", "title": 3}': "field 'title' must be a string, got 3",
+    '{"id": "x7", "text": "法治", "section": [1]}': "field 'section' must be a string or a list of strings, got [1]",
+    '{"id": "hy0", "text": "重复"}': "duplicate id 'hy0' (first on line 1); ids must be unique",
+    '{"id": "x8", "text": "\\ud800"}': "invalid JSON (a lone surrogate '\\ud800' is no character)",
+    "[" * 100_000: "invalid JSON (arrays or objects nested too deep)",
+    "1" * 5000: "invalid JSON (a number of more than 4300 digits)",
+}
+
+
+def _mixed_jsonl() -> tuple[str, dict[int, str]]:
+    """Good and bad lines interleaved; the line number of each bad line → its message."""
+    lines = [json.dumps(_GOOD[0], ensure_ascii=False)]
+    errors: dict[int, str] = {}
+    for n, (bad, message) in enumerate(_BAD_LINES.items()):
+        lines.append(bad)
+        errors[len(lines)] = message
+        if n % 4 == 3:
+            lines.append(json.dumps(_GOOD[1 + n // 4], ensure_ascii=False))
+    lines.append(json.dumps({"id": "nul", "text": "法治\x00副校长", "title": _GOOD[0]["title"]}, ensure_ascii=False))
+    return "\n".join(lines) + "\n", errors
+
+
+def test_parse_jsonl_keeps_the_good_lines_and_names_each_bad_one() -> None:
+    text, expected = _mixed_jsonl()
+    errors: list[IngestError] = []
+    (document,) = parse_jsonl(text, default_document="d", path="x.jsonl", on_error=errors.append)
+    assert [p.id for p in document.passages] == [*(g["id"] for g in _GOOD), "nul"]
+    assert document.passages[-1].text == "法治副校长"  # a NUL never reaches a passage
+    assert {e.line: str(e) for e in errors} == {line: f"x.jsonl:{line}: {m}" for line, m in expected.items()}
+    with pytest.raises(IngestError) as first:  # without on_error, the first bad line raises
+        parse_jsonl(text, default_document="d", path="x.jsonl")
+    assert first.value.line == min(expected)
+
+
+def test_a_jsonl_file_with_bad_lines_is_indexed_without_them(tmp_path: Path) -> None:
+    laws = tmp_path / "records" / "laws.jsonl"
+    laws.parent.mkdir()
+    text, expected = _mixed_jsonl()
+    laws.write_text(text, encoding="utf-8")
+    with Index.create(tmp_path / "index") as index:
+        report = index.update([laws.parent])
+        assert (report.added, report.passages, report.skipped, report.skipped_records) == (1, 6, 0, len(expected))
+        assert sorted(e.line for e in report.errors if e.line is not None) == sorted(expected)
+        assert [h.passage.id for h in index.search("法治副校长").hits] == ["nul"]
+        # the next update reads the file again and reports its bad lines again, changing nothing
+        again = index.update([laws.parent])
+        assert (again.unchanged, again.passages, again.skipped_records) == (1, 0, len(expected))
+        assert [str(e) for e in again.errors] == [str(e) for e in report.errors]
+        # fixed, it is indexed whole and is quiet
+        laws.write_text("\n".join(json.dumps(g, ensure_ascii=False) for g in _GOOD), encoding="utf-8")
+        fixed = index.update([laws.parent])
+        assert (fixed.changed, fixed.passages, fixed.errors) == (1, 5, ())
+        assert index.update([laws.parent]).unchanged == 1
+        # only bad lines: the file is skipped and its records indexed before stay
+        laws.write_text("{oops\n[1]\n", encoding="utf-8")
+        broken = index.update([laws.parent])
+        assert (broken.skipped, broken.skipped_records, len(broken.errors)) == (1, 0, 2)
+        assert len(index) == 5
+
+
+def test_bad_jsonl_lines_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    laws = tmp_path / "laws.jsonl"
+    text, expected = _mixed_jsonl()
+    laws.write_text(text, encoding="utf-8")
+    target = tmp_path / "ix"
+    assert main(["index", str(laws), "--index", str(target)]) == 1
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [f"lawsearch: skipped {laws}:{line}: {m}" for line, m in sorted(expected.items())]
+    assert out == (
+        f"indexed 6 passages from 1 file into {target} (1 added, 0 changed, 0 removed, 0 unchanged); "
+        f"skipped {len(expected)} records\n"
+    )
+
+
+def test_an_id_that_another_file_uses_skips_that_file(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_text('{"id": "l1", "text": "第一条"}', encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text('{"id": "l1", "text": "重复"}\n{"id": "l2", "text": "第二条"}', "utf-8")
+    with Index.create(tmp_path / "index") as index:
+        report = index.update([tmp_path / "a.jsonl", tmp_path / "b.jsonl"])
+        assert (report.added, report.skipped, len(index)) == (1, 1, 1)
+        assert str(report.errors[0]).endswith(
+            "passage id 'l1' is already used by " + str(tmp_path / "a.jsonl") + "; ids must be unique"
+        )
+
+
+# --- index states, through the command line ----------------------------------------------------------------------
+
+
+def _fail(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert not out and err.startswith("lawsearch: ") and err.count("\n") == 1 and "Traceback" not in err
+    return err[len("lawsearch: ") : -1]
+
+
+@pytest.fixture()
+def built(tmp_path: Path) -> Path:
+    target = tmp_path / "index"
+    with Index.create(target) as index:
+        index.update([CORPUS])
+    return target
+
+
+def test_missing_and_foreign_index_folders(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "missing"
+    assert _fail(["search", "法治", "--index", str(missing)], capsys) == (
+        f"no index at {missing}; create one with: lawsearch index PATH --index {missing}"
+    )
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "a.txt").write_text("mine", encoding="utf-8")
+    notes = tmp_path / "notes"
+    assert _fail(["search", "法治", "--index", str(notes)], capsys) == (
+        f"{notes} is not a lawsearch index; create one with: lawsearch index PATH --index {notes}"
+    )
+    assert _fail(["index", str(CORPUS), "--index", str(notes)], capsys) == (
+        f"{notes} holds files but no lawsearch index; lawsearch will not write into it: "
+        "choose an empty or new folder for --index"
+    )
+    assert _fail(["index", str(CORPUS), "--index", str(notes), "--rebuild"], capsys) == (
+        f"{notes} holds files but no lawsearch index; lawsearch will not replace it: "
+        "choose an empty or new folder for --index"
+    )
+    assert (tmp_path / "notes" / "a.txt").read_text(encoding="utf-8") == "mine"
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    assert _fail(["index", str(CORPUS), "--index", str(tmp_path / "file")], capsys) == (
+        f"{tmp_path / 'file'} is a file, not an index folder; choose another --index path"
+    )
+
+
+@pytest.mark.parametrize("key", ["schema_version", "analyzer"])
+def test_an_index_of_another_schema_or_analyzer(key: str, built: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    meta = json.loads((built / "lawsearch.json").read_text(encoding="utf-8"))
+    (built / "lawsearch.json").write_text(json.dumps({**meta, key: 99}), encoding="utf-8")
+    for argv in (["search", "法治"], ["index", str(CORPUS)]):
+        message = _fail([*argv, "--index", str(built)], capsys)
+        assert message.startswith(f"the index at {built} was built by lawsearch") and message.endswith(
+            f"rebuild it with: lawsearch index PATH --rebuild --index {built}"
+        )
+    assert main(["index", str(CORPUS), "--rebuild", "--index", str(built)]) == 0
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        "truncated segment",
+        "garbage segment",
+        "missing segment",
+        "truncated manifest",
+        "missing manifest",
+        "wrong manifest",
+    ],
+)
+def test_a_damaged_index_on_the_command_line(how: str, built: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with Index.open(built) as index:
+        _damage(index, how)
+    for argv in (["search", "法治"], ["index", str(CORPUS)]):
+        message = _fail([*argv, "--index", str(built)], capsys)
+        assert re.fullmatch(
+            rf"the index at {re.escape(str(built))} is damaged: .* cannot be read \(.*\); "
+            rf"rebuild it with: lawsearch index PATH --rebuild --index {re.escape(str(built))}",
+            message,
+        ), message
+    assert main(["index", str(CORPUS), "--rebuild", "--index", str(built)]) == 0
+    capsys.readouterr()
+    assert main(["search", "法治副校长", "--index", str(built), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] == 8
+
+
+def test_searching_an_index_writes_nothing_so_a_read_only_one_works(
+    built: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = {p: p.stat().st_mtime_ns for p in built.rglob("*")}
+    assert main(["search", "法治副校长", "--index", str(built), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] == 8
+    assert {p: p.stat().st_mtime_ns for p in built.rglob("*")} == before
+
+
+def test_indexing_into_a_folder_that_cannot_be_written(
+    built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    (corpus / "extra.txt").write_text("某区教育局2024年法治政府建设工作报告\n全员持执法证上岗。\n", encoding="utf-8")
+
+    def refuse(path: Path, data: object) -> None:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(lawsearch.index, "_write_json", refuse)  # what a read-only folder does to a writer
+    message = _fail(["index", str(corpus), "--index", str(built)], capsys)
+    assert message.startswith(f"cannot write the index at {built} (Permission denied: {built}")
+    assert message.endswith("it is as it was: choose a writable --index folder, or free some space")
+    with Index.open(built) as index:
+        assert len(index) == 108  # the last commit stands
+    assert _fail(["index", str(CORPUS), "--index", "/dev/null/index"], capsys).startswith(
+        "cannot write the index at /dev/null/index (File exists: /dev/null)"
+    )
+
+
+def test_a_second_writer_and_a_stale_lock_on_the_command_line(
+    built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    extra = tmp_path / "extra.txt"
+    extra.write_text("某区教育局2024年法治政府建设工作报告\n全员持执法证上岗。\n", encoding="utf-8")
+    monkeypatch.setattr(lawsearch.index, "_WRITE_TIMEOUT", 0.2)
+    holder = whoosh.index.open_dir(str(built)).writer()
+    try:
+        message = _fail(["index", str(extra), "--index", str(built)], capsys)
+    finally:
+        holder.cancel()
+    assert message == (
+        f"another process is writing to the index at {built} (waited 0 s); try again when it has finished"
+    )
+    assert (built / "MAIN_WRITELOCK").exists()  # left behind, as by a killed writer: it does not block
+    assert main(["index", str(extra), "--index", str(built)]) == 0
+    assert capsys.readouterr().out.startswith("indexed 1 passages from 1 file")
+
+
+# --- queries -------------------------------------------------------------------------------------------------------
+
+QUERIES = [  # query, exit status, the start of its one line on stderr (status 2) or of stdout (status 0)
+    ('"食品安全', 2, "unclosed quote; add the closing quote (at character 1 of"),
+    ("(执法 OR 普法", 2, "unclosed parenthesis; add the missing ')' (at character 1 of"),
+    ("执法)", 2, "unexpected ')'; remove it or add the missing '(' (at character 3 of"),
+    ("AND", 2, "AND needs a term on both sides (at character 1 of 'AND')"),
+    ("执法 AND", 2, "AND needs a term on both sides (at character 4 of '执法 AND')"),
+    ("NOT", 2, "NOT needs a term after it (at character 1 of 'NOT')"),
+    ("year:", 2, "field 'year' needs a value, e.g. year:2024 (at character 1 of 'year:')"),
+    ("year:20x4", 2, "year must be a year like 2024 or a range like 2023..2024, got '20x4'"),
+    ("foo:bar", 2, "unknown field 'foo'; valid fields: "),
+    ("", 2, "the query is empty; type some words to search for"),
+    ("()", 2, "empty parentheses"),
+    ('""', 2, "empty quotes; put a phrase between them"),
+    ("😀🎉", 0, "no passages match '😀🎉'"),
+    ("法治\x01\x02副校长\x7f", 0, "108 passages match"),  # control characters separate words
+    ("的 了", 0, "no passages match '的 了'"),
+    ("，。！？", 0, "no passages match '，。！？'"),
+    ("法治" * 5000, 0, "108 passages match"),
+    ("执法 " * 3334, 0, "26 passages match"),
+]
+
+
+@pytest.mark.parametrize(("query", "status", "start"), QUERIES, ids=[q[:12] for q, *_ in QUERIES])
+def test_malformed_and_odd_queries(
+    query: str, status: int, start: str, built: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["search", query, "--index", str(built), "--limit", "1"]) == status
+    out, err = capsys.readouterr()
+    if status:
+        assert not out and err.startswith(f"lawsearch: {start}") and err.count("\n") == 1
+    else:
+        assert not err and out.startswith(start)
+
+
+# --- Hypothesis: nothing but results and LawsearchErrors ---------------------------------------------------------
+
+_PIECES = st.sampled_from(
+    [
+        *SEED[VICTIM].split("\n")[:12],
+        '{"id": 1, "text": "法治"}',
+        '{"id": "a", "text": "\\u0000", "year": "2024"}',
+        "{",
+        "}",
+        "[",
+        '"',
+        "\\u",
+        "\\ud800",
+        "<p>",
+        "</p>",
+        "<meta charset=gbk>",
+        "<meta charset=idna>",
+        "<meta charset=punycode>",
+        "<meta charset=utf-16>",
+        "<script>",
+        "<h1>",
+        "<!--",
+        "<![CDATA[",
+        "&#0;",
+        "&#x110000;",
+        "\n",
+        "\r",
+        "\x00",
+        "\ufeff",
+    ]
+)
+_TEXT_BYTES = st.lists(st.one_of(_PIECES, st.text(max_size=20)), max_size=30).map(lambda parts: "".join(parts))
+_BYTES = st.one_of(
+    st.binary(max_size=2000),
+    _TEXT_BYTES.map(lambda text: text.encode("utf-8", "surrogatepass")),
+    _TEXT_BYTES.map(lambda text: text.encode("gb18030", "replace")),
+    _TEXT_BYTES.map(lambda text: codecs.BOM_UTF16_LE + text.encode("utf-16-le", "surrogatepass")),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(data=_BYTES, suffix=st.sampled_from([".txt", ".jsonl", ".html"]))
+def test_parse_bytes_gives_documents_or_an_ingest_error(data: bytes, suffix: str) -> None:
+    errors: list[IngestError] = []
+    try:
+        documents = parse_bytes(data, path=Path(f"x{suffix}"), doc_id="x", on_error=errors.append)
+    except LawsearchError as exc:
+        assert isinstance(exc, IngestError) and str(exc).startswith(f"x{suffix}")
+        return
+    assert all(isinstance(d, ParsedDocument) for d in documents) and all(e.line for e in errors)
+    for passage in (p for d in documents for p in d.passages):
+        assert passage.text and "\x00" not in passage.text
+        assert suffix == ".jsonl" or len(passage.text) <= MAX_PASSAGE_CHARS  # a JSONL record is one passage
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_parse_query_gives_a_tree_or_a_query_syntax_error(query: str) -> None:
+    try:
+        parse_query(query)
+    except QuerySyntaxError as exc:
+        assert 0 <= exc.position <= len(query) and exc.query == query
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.one_of(
+        st.text(),
+        st.lists(
+            st.sampled_from(["法治", "执法证", " ", '"', "(", ")", "AND", "NOT", "OR", "year:", "org:", "：", "的"]),
+            max_size=8,
+        ).map("".join),
+    )
+)
+def test_search_gives_results_or_a_lawsearch_error(seed_index: Index, query: str) -> None:
+    try:
+        results = seed_index.search(query, limit=5)
+    except LawsearchError:
+        return
+    assert isinstance(results, SearchResults)
+    for hit in results.hits:
+        assert all(0 <= span.start < span.end <= len(hit.passage.text) for span in hit.spans)
+
+
+_SEPARATORS = re.compile(r"[\s、,，·・]+")  # what compound terms may hold between their words (test_analysis.py)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200), st.sampled_from(["index", "query"]))
+def test_term_spans_index_the_text_exactly(text: str, mode: str) -> None:
+    spans = term_spans(text, mode)
+    for start, end, term in spans:
+        assert 0 <= start < end <= len(text)
+        source = fold(text[start:end])
+        assert term in (source, _SEPARATORS.sub("", source))
+    if mode == "index":
+        same, starts = term_spans_and_words(text)
+        assert same == spans and starts == sorted(starts) and all(0 <= s < max(len(text), 1) for s in starts)
