@@ -313,7 +313,17 @@ def _open_for_search(explicit: str | None) -> Index:
     if explicit is not None:
         return Index.open(explicit)
     corpus = bundled_corpus()
-    index = _open(default_index_path(corpus), cache=True)
+    path = default_index_path(corpus)
+    try:
+        index = _open(path, cache=True)
+    except LawsearchError:
+        raise
+    except OSError as exc:  # the cache folder cannot be created or written
+        raise IndexNotFoundError(
+            f"cannot create the default index at {path} ({exc.strerror or exc}); "
+            "set LAWSEARCH_CACHE to a writable folder, or pass --index DIR",
+            path=path,
+        ) from None
     if len(index) == 0 and _is_tty(sys.stderr):
         _warn(f"first run: indexing the bundled reports into {index.path}")
     try:

@@ -54,9 +54,17 @@ class QuerySyntaxError(LawsearchError, ValueError):
     """A query string cannot be parsed; ``position`` is the 0-based character offset of the problem."""
 
     def __init__(self, message: str, *, query: str, position: int) -> None:
-        super().__init__(f"{message} (at character {position + 1} of {query!r})")
+        shown = query
+        if len(query) > _SHOWN_QUERY:  # a 10,000-character query: quote the part around the problem
+            start = max(0, min(position - _SHOWN_QUERY // 2, len(query) - _SHOWN_QUERY))
+            end = start + _SHOWN_QUERY
+            shown = ("…" if start else "") + query[start:end] + ("…" if end < len(query) else "")
+        super().__init__(f"{message} (at character {position + 1} of {shown!r})")
         self.query = query
         self.position = position
+
+
+_SHOWN_QUERY = 80
 
 
 class InvalidArgumentError(LawsearchError, ValueError):

@@ -105,6 +105,8 @@ class Segment:
             try:
                 return cls._read(handle)
             except (KeyError, EOFError, zipfile.BadZipFile, zlib.error, UnicodeDecodeError, ValueError) as exc:
+                if "allow_pickle" in str(exc):  # numpy's advice to load pickles is the wrong advice here
+                    raise ValueError("it holds pickled data, which lawsearch never loads") from None
                 raise ValueError(f"{type(exc).__name__}: {exc}") from None
 
     @classmethod

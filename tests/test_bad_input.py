@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import attrs
+import numpy as np
 import pytest
 import whoosh.index
 from hypothesis import given, settings
@@ -33,7 +34,7 @@ from test_faults import _damage
 import lawsearch.index
 from lawsearch.analysis import fold, term_spans, term_spans_and_words
 from lawsearch.cli import main
-from lawsearch.errors import IngestError, LawsearchError, QuerySyntaxError
+from lawsearch.errors import IndexMismatchError, IngestError, LawsearchError, QuerySyntaxError
 from lawsearch.index import Index
 from lawsearch.ingest import discover, parse_bytes, parse_jsonl, read_file
 from lawsearch.ingest.report import MAX_PASSAGE_CHARS
@@ -800,3 +801,29 @@ def test_term_spans_index_the_text_exactly(text: str, mode: str) -> None:
     if mode == "index":
         same, starts = term_spans_and_words(text)
         assert same == spans and starts == sorted(starts) and all(0 <= s < max(len(text), 1) for s in starts)
+
+
+def test_a_long_malformed_query_quotes_only_the_part_around_the_problem() -> None:
+    query = "法治 " * 3000 + '"食品'
+    with pytest.raises(QuerySyntaxError) as caught:
+        parse_query(query)
+    message = str(caught.value)
+    assert len(message) < 200 and '"食品' in message and message.startswith("unclosed quote")
+    assert caught.value.query == query  # the whole query stays on the exception
+
+
+def test_an_unwritable_cache_is_one_line_and_exit_2(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    monkeypatch.setenv("LAWSEARCH_CACHE", "/dev/null/cache")
+    assert main(["search", "法治"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "cannot create the default index" in err and "LAWSEARCH_CACHE" in err
+
+
+def test_a_segment_holding_a_pickle_is_refused_without_advice_to_unpickle(tmp_path: Path) -> None:
+    index = Index.create(tmp_path / "index")
+    index.update([CORPUS])
+    segment = sorted((index.path / "segments").glob("*.npz"))[0]
+    np.savez(segment, terms=np.array([{"a": 1}], dtype=object))
+    with pytest.raises(IndexMismatchError, match="pickled data, which lawsearch never loads") as caught:
+        Index.open(index.path).search("法治")
+    assert "allow_pickle" not in str(caught.value)
