@@ -43,7 +43,9 @@ from typing import Any
 
 import attrs
 import numpy as np
+import whoosh.filedb.filestore
 import whoosh.index
+from whoosh.util.filelock import try_for
 
 from lawsearch import __version__
 from lawsearch.analysis import analyzer_fingerprint
@@ -135,10 +137,13 @@ class Index:
         _write_json(fresh / _manifest_name(_latest_toc(fresh)), {"records": []})
         _write_meta(fresh)
         if path.exists():
-            old = path.with_name(path.name + ".old")
-            shutil.rmtree(old, ignore_errors=True)
-            path.rename(old)
-            fresh.rename(path)
+            # A rebuild is a writer too: it waits for (and holds) the old index's write lock while swapping, so
+            # it never pulls the folder from under another process's commit.
+            with _write_lock(path):
+                old = path.with_name(path.name + ".old")
+                shutil.rmtree(old, ignore_errors=True)
+                path.rename(old)
+                fresh.rename(path)
             shutil.rmtree(old, ignore_errors=True)
         else:
             fresh.rename(path)
@@ -659,6 +664,29 @@ class _Change:
 
 
 _READ_ATTEMPTS = 5
+
+
+@contextmanager
+def _write_lock(path: Path) -> Iterator[None]:
+    """Hold the write lock of the index at ``path`` (whoosh's, so whoosh writers respect it), if it is one.
+
+    Raises:
+        IndexLockedError: another process kept it for ``_WRITE_TIMEOUT`` seconds.
+    """
+    if _latest_toc(path) < 0:
+        yield  # an empty folder or an index being created: nobody can be writing to it
+        return
+    lock = whoosh.filedb.filestore.FileStorage(str(path)).lock("MAIN_WRITELOCK")
+    if not try_for(lock.acquire, timeout=_WRITE_TIMEOUT, delay=0.1):
+        raise IndexLockedError(
+            f"another process is writing to the index at {path} (waited {_WRITE_TIMEOUT:.0f} s); "
+            "try again when it has finished",
+            path=path,
+        )
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _manifest_name(generation: int) -> str:

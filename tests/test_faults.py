@@ -291,3 +291,32 @@ def test_searching_writes_nothing(tmp_path: Path) -> None:
     _answers(reader)
     reader.close()
     assert {p: p.stat().st_mtime_ns for p in index.path.rglob("*")} == files
+
+
+def test_a_rebuild_waits_for_a_writer_and_never_pulls_the_folder_from_under_it(
+    tmp_path: Path, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = Index.create(tmp_path / "index")
+    index.update([corpus_copy])
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time, whoosh.index; w = whoosh.index.open_dir(sys.argv[1]).writer(); "
+            "print('locked', flush=True); time.sleep(float(sys.argv[2])); w.cancel()",
+            str(index.path),
+            "2",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    monkeypatch.setattr("lawsearch.index._WRITE_TIMEOUT", 0.3)
+    with pytest.raises(IndexLockedError, match="another process is writing"):
+        Index.create(index.path)
+    assert _answers(Index.open(index.path))["法治副校长"]  # the index is untouched
+    monkeypatch.setattr("lawsearch.index._WRITE_TIMEOUT", 30.0)
+    rebuilt = Index.create(index.path)  # waits for the writer to finish, then swaps
+    assert holder.wait(timeout=30) == 0
+    holder.stdout.close()
+    assert len(rebuilt) == 0 and not list(tmp_path.glob("index.*"))  # no .new or .old left behind
