@@ -29,7 +29,7 @@ import pytest
 import whoosh.index
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_faults import _damage
+from test_faults import DAMAGES, _damage
 
 import lawsearch.index
 from lawsearch.analysis import fold, term_spans, term_spans_and_words
@@ -591,17 +591,7 @@ def test_an_index_of_another_schema_or_analyzer(key: str, built: Path, capsys: p
     assert main(["index", str(CORPUS), "--rebuild", "--index", str(built)]) == 0
 
 
-@pytest.mark.parametrize(
-    "how",
-    [
-        "truncated segment",
-        "garbage segment",
-        "missing segment",
-        "truncated manifest",
-        "missing manifest",
-        "wrong manifest",
-    ],
-)
+@pytest.mark.parametrize("how", DAMAGES)
 def test_a_damaged_index_on_the_command_line(how: str, built: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with Index.open(built) as index:
         _damage(index, how)

@@ -68,6 +68,25 @@ def _answers(index: Index, queries: tuple[str, ...] = QUERIES) -> dict[str, list
     return {q: [(h.passage.id, h.score) for h in index.search(q, limit=50).hits] for q in queries}
 
 
+def _hold_write_lock(index_path: Path, seconds: float) -> subprocess.Popen[str]:
+    """A process that takes the index's write lock (as any whoosh writer does), says so, and keeps it ``seconds``
+    (then cancels); killed, it leaves the lock file behind."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time, whoosh.index; w = whoosh.index.open_dir(sys.argv[1]).writer(); "
+            "print('locked', flush=True); time.sleep(float(sys.argv[2])); w.cancel()",
+            str(index_path),
+            str(seconds),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    return holder
+
+
 @pytest.fixture()
 def corpus_copy(tmp_path: Path) -> Path:
     target = tmp_path / "corpus"
@@ -192,19 +211,7 @@ def test_a_second_writer_process_waits_then_fails_clearly(
 ) -> None:
     index = Index.create(tmp_path / "index")
     index.update([corpus_copy])
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time, whoosh.index; w = whoosh.index.open_dir(sys.argv[1]).writer(); "
-            "print('locked', flush=True); time.sleep(float(sys.argv[2])); w.cancel()",
-            str(index.path),
-            "3",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    holder = _hold_write_lock(index.path, 3)
     _change(corpus_copy)
     monkeypatch.setattr("lawsearch.index._WRITE_TIMEOUT", 0.3)
     with pytest.raises(IndexLockedError, match="another process is writing"):
@@ -221,18 +228,7 @@ def test_a_second_writer_process_waits_then_fails_clearly(
 def test_a_lock_left_by_a_killed_writer_does_not_block(tmp_path: Path, corpus_copy: Path) -> None:
     index = Index.create(tmp_path / "index")
     index.update([corpus_copy])
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time, whoosh.index; w = whoosh.index.open_dir(sys.argv[1]).writer(); "
-            "print('locked', flush=True); time.sleep(60)",
-            str(index.path),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    holder = _hold_write_lock(index.path, 60)
     holder.kill()
     holder.wait(timeout=10)
     holder.stdout.close()
@@ -241,6 +237,16 @@ def test_a_lock_left_by_a_killed_writer_does_not_block(tmp_path: Path, corpus_co
     started = time.monotonic()
     assert index.update([corpus_copy]).added == 1
     assert time.monotonic() - started < 5
+
+
+DAMAGES = (
+    "truncated segment",
+    "garbage segment",
+    "missing segment",
+    "truncated manifest",
+    "missing manifest",
+    "wrong manifest",
+)
 
 
 def _damage(index: Index, how: str) -> None:
@@ -260,17 +266,7 @@ def _damage(index: Index, how: str) -> None:
         manifest.write_text('{"records": {"a": 1}}', encoding="utf-8")
 
 
-@pytest.mark.parametrize(
-    "how",
-    [
-        "truncated segment",
-        "garbage segment",
-        "missing segment",
-        "truncated manifest",
-        "missing manifest",
-        "wrong manifest",
-    ],
-)
+@pytest.mark.parametrize("how", DAMAGES)
 def test_a_damaged_index_gives_a_clear_error_and_can_be_rebuilt(tmp_path: Path, how: str) -> None:
     index = Index.create(tmp_path / "index")
     index.update([CORPUS])
@@ -298,19 +294,7 @@ def test_a_rebuild_waits_for_a_writer_and_never_pulls_the_folder_from_under_it(
 ) -> None:
     index = Index.create(tmp_path / "index")
     index.update([corpus_copy])
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time, whoosh.index; w = whoosh.index.open_dir(sys.argv[1]).writer(); "
-            "print('locked', flush=True); time.sleep(float(sys.argv[2])); w.cancel()",
-            str(index.path),
-            "2",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    holder = _hold_write_lock(index.path, 2)
     monkeypatch.setattr("lawsearch.index._WRITE_TIMEOUT", 0.3)
     with pytest.raises(IndexLockedError, match="another process is writing"):
         Index.create(index.path)
