@@ -58,6 +58,7 @@ __all__ = [
     "analyze",
     "analyze_query",
     "analyzer_fingerprint",
+    "chinese_numeral",
     "fold",
     "index_terms",
     "make_analyzer",
@@ -702,6 +703,10 @@ def analyze_query(text: str) -> QueryAnalysis:
     >>> analyze_query("老公欠钱不还怎么办").expansions
     ('配偶', '夫妻', '借款', '债务')
     """
+    # article numbers as laws write them: 第15条 is searched as 第十五条 (and its digits, below)
+    digits = [m.group(1) for m in _ARTICLE_NUMBER.finditer(fold(text)) if 0 < int(m.group(1)) < 10000]
+    if digits:
+        text = _ARTICLE_NUMBER.sub(_article_in_words, fold(text))
     # one cut gives both: the index-mode spans are the query-mode ones plus the sub-words (a test checks it)
     inside: set[tuple[int, int, str]] = set()
     spans = [span for span in _INDEX_TOKENIZER._spans(fold(text), "index", subwords=inside) if span[2] not in STOPWORDS]
@@ -718,12 +723,44 @@ def analyze_query(text: str) -> QueryAnalysis:
     # a colloquial word of two or more characters anywhere in the text (狗咬 in 被狗咬了), one character as a term
     found.extend(colloquial[m.group(1)] for m in _colloquial_pattern().finditer(fold(text)))
     found.extend(colloquial[term] for term in typed if len(term) == 1 and term in colloquial)
+    found.append(tuple(digits))  # 第15条 written with digits, as reports do
     for targets in found:
         for other in targets:
             if other not in seen:
                 seen.add(other)
                 expansions.append(other)
     return QueryAnalysis(tuple(typed), tuple(subwords), tuple(expansions))
+
+
+_ARTICLE_NUMBER = re.compile(r"第\s*([0-9]{1,4})\s*条")
+_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_numeral(number: int) -> str:
+    """The Chinese numeral of 1 to 9999 as laws write article numbers (十五, 一百零五, 一千零一十).
+
+    >>> [chinese_numeral(n) for n in (1, 10, 15, 20, 105, 110, 1001, 1010)]
+    ['一', '十', '十五', '二十', '一百零五', '一百一十', '一千零一', '一千零一十']
+    """
+    if not 0 < number < 10000:
+        raise InvalidArgumentError(f"an article number from 1 to 9999, got {number!r}")
+    if number < 20:
+        return ("十" if number >= 10 else "") + (_DIGITS[number % 10] if number % 10 or number < 10 else "")
+    out = ""
+    zero = False
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit = number // value % 10
+        if digit:
+            out += ("零" if zero and out else "") + _DIGITS[digit] + unit
+            zero = False
+        elif out:
+            zero = True
+    return out
+
+
+def _article_in_words(match: re.Match[str]) -> str:
+    number = int(match.group(1))
+    return f"第{chinese_numeral(number)}条" if 0 < number < 10000 else match.group()
 
 
 _QUESTION_WORDS: frozenset[str] = frozenset(fold(line) for line in _data_lines(_read_data("question_words.txt")))

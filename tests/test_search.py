@@ -328,3 +328,14 @@ def test_explain_adds_up_to_the_hit_score_and_names_fields_and_sources(seed_inde
     assert dict(next(t for t in section.terms if t.term == "执法").frequencies)["body"] >= 1
     unmatched = seed_index.explain("法治副校长", "hanyang-edu-2024#1")
     assert not unmatched.matched and unmatched.score == 0
+
+
+def test_an_article_number_in_arabic_digits_finds_the_article(reports_and_laws) -> None:
+    from lawsearch.analysis import chinese_numeral
+
+    assert chinese_numeral(15) == "十五" and chinese_numeral(105) == "一百零五"
+    for query in ("未成年人保护法第15条", "未成年人保护法 第十五条"):
+        hits = reports_and_laws.search(query, limit=3).hits
+        assert hits[0].passage.id == "未成年人保护法-第十五条", (query, [h.passage.id for h in hits])
+        assert hits[0].passage.section[-1] == "第十五条"
+        assert hits[0].section_spans  # the article number is highlighted in the section path

@@ -2,7 +2,8 @@
 
 Fields: ``id`` (or ``docid``; required, string or integer), ``text`` (required, non-empty string),
 optional ``title`` (the document title, e.g. the law's name; ``law`` is read as a title too),
-``document`` (document id; default: the title, else the file name), ``section`` (string or list of strings),
+``document`` (document id; default: the title, else the file name), ``section`` (or ``chapter``; string or list
+of strings), ``article_no`` (a law article's number, 第十五条: it ends the section path, so it is searchable),
 ``year`` (integer), ``org``, ``region``, ``collection``; any other scalar field is kept as metadata.
 Passages of one document keep the order of their lines. Control characters in ``text`` (a ``\\u0000``) are dropped.
 
@@ -24,7 +25,22 @@ from lawsearch.models import Document, ParsedDocument, Passage
 
 __all__ = ["parse_jsonl"]
 
-_KNOWN = {"id", "docid", "text", "title", "law", "document", "section", "year", "org", "region", "collection"}
+_KNOWN = {
+    "id",
+    "docid",
+    "text",
+    "title",
+    "law",
+    "document",
+    "section",
+    "chapter",
+    "article_no",
+    "article",
+    "year",
+    "org",
+    "region",
+    "collection",
+}
 _YEARS = range(1000, 10000)
 
 
@@ -167,6 +183,10 @@ def _year(record: dict[str, Any], path: str | Path, number: int) -> int | None:
 
 
 def _section(record: dict[str, Any], path: str | Path, number: int) -> tuple[str, ...]:
+    return _section_path(record, path, number) + _article(record, path, number)
+
+
+def _section_path(record: dict[str, Any], path: str | Path, number: int) -> tuple[str, ...]:
     value = record.get("section", record.get("chapter"))
     if value is None or value == "":
         return ()
@@ -177,3 +197,13 @@ def _section(record: dict[str, Any], path: str | Path, number: int) -> tuple[str
     raise IngestError(
         f"field 'section' must be a string or a list of strings, got {_shown(value)}", path=path, line=number
     )
+
+
+def _article(record: dict[str, Any], path: str | Path, number: int) -> tuple[str, ...]:
+    """A law article's number (``article_no``: 第十五条) ends its section path, so it can be searched for."""
+    value = record.get("article_no", record.get("article"))
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        return (value.strip(),) if value.strip() else ()
+    raise IngestError(f"field 'article_no' must be a string like 第十五条, got {_shown(value)}", path=path, line=number)
