@@ -304,8 +304,13 @@ def corpus_hash(paths: Sequence[str | Path]) -> str:
 
 
 def index_key(content: str) -> str:
-    """The cache key of an index: corpus content, analyzer fingerprint, lawsearch version."""
-    parts = (content, lawsearch.analyzer_fingerprint(), lawsearch.__version__)
+    """The cache key of an index: corpus content, analyzer fingerprint, lawsearch version, and the source of
+    lawsearch's ingest and segment code (a change there changes what is indexed without changing the version)."""
+    package = Path(lawsearch.__file__).resolve().parent
+    code = hashlib.sha256()
+    for path in sorted([*package.joinpath("ingest").glob("*.py"), package / "ranking.py", package / "schema.py"]):
+        code.update(path.read_bytes())
+    parts = (content, lawsearch.analyzer_fingerprint(), lawsearch.__version__, code.hexdigest())
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
 
 
