@@ -74,7 +74,7 @@ __all__ = [
 ANALYZER_VERSION = 1
 
 #: Bump when the rules of ``_build_fold_table`` change.
-FOLD_VERSION = 1
+FOLD_VERSION = 2
 
 #: What ``analyze`` can show: the body field's index or query terms, or the phrase field's characters.
 ANALYZE_MODES = ("index", "query", "chars")
@@ -117,6 +117,15 @@ def _build_fold_table() -> dict[int, str]:
                 table[code] = folded
     for char in _OTHER_SPACES:
         table[ord(char)] = " "
+    # traditional → simplified, character for character (data/t2s.txt says which and why)
+    t2s = (importlib.resources.files("lawsearch") / "data" / "t2s.txt").read_text(encoding="utf-8")
+    for line in t2s.splitlines():
+        if line and not line.startswith("#"):
+            traditional, simplified = line.split()
+            table.setdefault(ord(traditional), simplified)
+    # one hop suffices (fold(fold(t)) == fold(t)): a compatibility ideograph folds to the simplified character
+    for code, target in table.items():
+        table[code] = table.get(ord(target), target) if len(target) == 1 else target
     return table
 
 
@@ -131,10 +140,12 @@ _fold_one = _FOLD_RARE.__getitem__
 
 
 def fold(text: str) -> str:
-    """Normalize text for matching (归一化) without changing its length: fullwidth → ASCII, lower case.
+    """Normalize text for matching (归一化) without changing its length: fullwidth → ASCII, lower case,
+    traditional → simplified characters.
 
     Each character becomes its NFKC form and then its lower case, wherever that is again one character;
-    every whitespace character becomes a plain space. ``len(fold(t)) == len(t)`` always.
+    every whitespace character becomes a plain space; a traditional character that is no simplified character
+    becomes its simplified one (``data/t2s.txt``). ``len(fold(t)) == len(t)`` always.
 
     >>> fold("ＧＤＰ增长５％，\u3000Ａ类")
     'gdp增长5%, a类'

@@ -89,7 +89,7 @@ def test_fold_examples() -> None:
     assert fold("ＧＤＰ１２（全文）：ＡＢ，") == "gdp12(全文):ab,"
     assert fold("Ａ\u3000B\xa0c\td\ne\u2002f") == "a b c d e f"
     assert fold("Ünïcode ÀÉ") == "ünïcode àé"
-    assert fold("\uf900") == "\u8c48"  # compatibility ideograph 豈 → unified 豈
+    assert fold("\uf900") == "岂"  # compatibility ideograph → unified 豈 (U+8C48) → simplified 岂
     assert fold("㈠½ﬁ¨") == "㈠½ﬁ¨"  # NFKC would make them longer
     assert fold("法治政府建设、依法行政。") == "法治政府建设、依法行政。"
 
@@ -351,7 +351,8 @@ def test_char_analyzer() -> None:
         ("gdp", "ＧＤＰ", 0),
         ("12", "12", 1),
     ]
-    assert [t.term for t in analyze("的了㐀豈abc123", "chars")] == ["的", "了", "㐀", "\u8c48", "abc123"]
+    # U+F900 (a compatibility ideograph) → U+8C48 豈 (NFKC) → 岂 (traditional → simplified)
+    assert [t.term for t in analyze("的了㐀\uf900abc123", "chars")] == ["的", "了", "㐀", "岂", "abc123"]
     assert CharTokenizer() == CharTokenizer()
 
 
@@ -548,3 +549,15 @@ def test_query_analysis_cuts_once_yet_equals_the_query_and_index_cuts() -> None:
         inside = [t for t in dict.fromkeys(analysis.index_terms(sentence)) if t not in typed]
         assert list(found.terms) == typed, sentence
         assert list(found.subwords) == [t for t in inside if t not in analysis._QUESTION_WORDS], sentence
+
+
+def test_fold_turns_traditional_characters_into_simplified_ones_that_are_not_simplified_already() -> None:
+    assert analysis.fold("繁體字報告：執法證、法治副校長") == "繁体字报告:执法证、法治副校长"
+    # 著 乾 於 後 are simplified characters too (著作权, 乾隆): folding them would break simplified text
+    assert analysis.fold("著作權乾淨於後") == "著作权乾净於後"
+    assert analysis.query_terms("執法證") == analysis.query_terms("执法证") == ["执法证"]
+
+
+@given(st.text())
+def test_fold_is_idempotent(text: str) -> None:
+    assert analysis.fold(analysis.fold(text)) == analysis.fold(text)

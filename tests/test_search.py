@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from lawsearch.analysis import fold, index_terms
 from lawsearch.errors import InvalidArgumentError, QuerySyntaxError
+from lawsearch.index import Index
 from lawsearch.ingest import discover, read_file
 from lawsearch.models import Passage
 from lawsearch.query import parse_query
@@ -339,3 +340,15 @@ def test_an_article_number_in_arabic_digits_finds_the_article(reports_and_laws) 
         assert hits[0].passage.id == "未成年人保护法-第十五条", (query, [h.passage.id for h in hits])
         assert hits[0].passage.section[-1] == "第十五条"
         assert hits[0].section_spans  # the article number is highlighted in the section path
+
+
+def test_a_query_in_traditional_characters_finds_simplified_text_and_back(seed_index, tmp_path) -> None:
+    simplified = seed_index.search("法治副校长 执法证", limit=20)
+    traditional = seed_index.search("法治副校長 執法證", limit=20)
+    assert [h.passage.id for h in traditional.hits] == [h.passage.id for h in simplified.hits]
+    index = Index.create(tmp_path / "index")
+    text = (CORPUS / "heping-edu-2024.txt").read_text(encoding="utf-8")
+    (tmp_path / "heping-tw.txt").write_text(text.replace("执法证", "執法證").replace("报告", "報告"), encoding="utf-8")
+    index.update([tmp_path / "heping-tw.txt"])
+    hit = index.search("执法证", limit=1).hits[0]
+    assert any("執法證" in hit.passage.text[s.start : s.end] for s in hit.spans)  # marked as written
