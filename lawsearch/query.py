@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from typing import Union
 
 import attrs
@@ -24,7 +25,7 @@ from lawsearch.citations import canonical_law_name
 from lawsearch.errors import InvalidArgumentError, QuerySyntaxError
 from lawsearch.sections import parse_kind
 
-__all__ = ["FIELDS", "And", "Field", "Node", "Not", "Or", "Phrase", "Soft", "Words", "parse_query"]
+__all__ = ["FIELDS", "And", "Field", "Node", "Not", "Or", "Phrase", "Soft", "Words", "filter_nodes", "parse_query"]
 
 #: Filter fields and what each matches.
 FIELDS = {
@@ -260,6 +261,34 @@ class _Parser:
             name, value = text.split(":", 1)
             return _field(name, value.strip(), position, self.query)
         return Words(text, position)
+
+
+def filter_nodes(filters: Mapping[str, object]) -> tuple[Field, ...]:
+    """Filters given as API arguments (``{"year": 2024, "kind": "问题", "cites": "未成年人保护法"}``) as the
+    ``Field`` nodes the query syntax makes of ``year:2024 kind:问题 cites:未成年人保护法``.
+
+    A year is an integer, ``"2023..2024"`` or a pair ``(2023, 2024)``; other values are strings.
+
+    >>> [(f.name, f.value, f.years) for f in filter_nodes({"year": (2023, 2024), "kind": "问题"})]
+    [('year', '2023..2024', (2023, 2024)), ('kind', 'problems', None)]
+
+    Raises:
+        InvalidArgumentError: an unknown field, or a value of the wrong kind or form.
+    """
+    nodes = []
+    for name, value in filters.items():
+        if name not in FIELDS:
+            raise InvalidArgumentError(f"unknown filter {name!r}; filters: {', '.join(sorted(FIELDS))}")
+        if name == "year" and isinstance(value, tuple) and len(value) == 2:
+            value = f"{value[0]}..{value[1]}"
+        if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
+            raise InvalidArgumentError(f"filter {name!r} needs a string or an integer value, got {value!r}")
+        text = f"{name}:{value}"
+        try:
+            nodes.append(_field(name, str(value).strip(), 0, text))
+        except QuerySyntaxError as exc:
+            raise InvalidArgumentError(f"filter {name}={value!r}: {str(exc).split(' (at character')[0]}") from None
+    return tuple(nodes)
 
 
 def _field(name: str, value: str, position: int, query: str) -> Field:

@@ -41,7 +41,7 @@ from lawsearch.citations import extract_citations
 from lawsearch.errors import InvalidArgumentError
 from lawsearch.highlight import best_fragments, matcher, phrase_pattern
 from lawsearch.models import Explanation, Facet, Hit, SearchResults, TermScore
-from lawsearch.query import And, Field, Node, Not, Or, Phrase, Soft, Words, parse_query
+from lawsearch.query import And, Field, Node, Not, Or, Phrase, Soft, Words, filter_nodes, parse_query
 from lawsearch.ranking import SCORED_FIELDS, Core
 from lawsearch.sections import KINDS, QUERY_KIND_WORDS
 
@@ -139,13 +139,16 @@ def search(
     facets: bool | Sequence[str] = False,
     facet_size: int = 10,
     group: str | None = None,
+    filters: Mapping[str, object] | None = None,
 ) -> SearchResults:
     """Ranked, highlighted passages for ``query``; ``page`` is 1-based, ``limit`` hits per page.
 
     ``facets`` (True for all of ``FACETS``, or some of their names) adds counts of each field's values over
     all matches, the ``facet_size`` most frequent first. ``group="report"`` returns each matching document's
     best passage once, with how many of its passages matched (``Hit.document_matches``); ``total`` and the
-    facets then count documents.
+    facets then count documents. ``filters`` are the query syntax's filters as arguments
+    (``{"year": (2023, 2024), "kind": "problems"}``, see ``query.filter_nodes``); with filters the query may be
+    empty: all passages that pass them, in reading order.
 
     Raises:
         QuerySyntaxError: the query is malformed.
@@ -162,7 +165,7 @@ def search(
         raise InvalidArgumentError(f"facet_size must be an integer >= 1, got {facet_size!r}")
     weights = weights or _DEFAULT_WEIGHTS
     fields = weights.fields()
-    plan = compile_query(parse_query(query), weights)
+    plan = compile_query(_with_filters(query, filters), weights)
     core = index.core()
     coordinate = bool(plan.typed and weights.coordination)
     scores, matched = core.bm25f(
@@ -291,6 +294,15 @@ def _word_texts(node: Node) -> list[str]:
     if isinstance(node, (And, Or, Soft)):
         return [text for child in node.children for text in _word_texts(child)]
     return []
+
+
+def _with_filters(query: str, filters: Mapping[str, object] | None) -> Node:
+    fields = filter_nodes(filters) if filters else ()
+    if not fields:
+        return parse_query(query)
+    if not query.strip():
+        return Soft(fields)
+    return Soft((parse_query(query), *fields))
 
 
 #: The fields ``search(..., facets=True)`` counts.

@@ -352,3 +352,19 @@ def test_a_query_in_traditional_characters_finds_simplified_text_and_back(seed_i
     index.update([tmp_path / "heping-tw.txt"])
     hit = index.search("执法证", limit=1).hits[0]
     assert any("執法證" in hit.passage.text[s.start : s.end] for s in hit.spans)  # marked as written
+
+
+def test_filters_as_api_arguments_equal_the_query_syntax(seed_index) -> None:
+    syntax = seed_index.search("法治副校长 year:2024 kind:measures region:汉阳区", limit=20)
+    arguments = seed_index.search("法治副校长", limit=20, filters={"year": 2024, "kind": "成效", "region": "汉阳区"})
+    assert syntax.total == arguments.total > 0
+    assert [(h.passage.id, h.score) for h in syntax.hits] == [(h.passage.id, h.score) for h in arguments.hits]
+    # with filters the query may be empty: every passage that passes them, in reading order
+    only = seed_index.search("", filters={"kind": "problems", "year": (2023, 2024)}, limit=100)
+    assert only.total == seed_index.search("kind:problems year:2023..2024", limit=100).total >= 12
+    with pytest.raises(InvalidArgumentError, match="unknown filter 'colour'"):
+        seed_index.search("法治", filters={"colour": "red"})
+    with pytest.raises(InvalidArgumentError, match="year must be a year like 2024"):
+        seed_index.search("法治", filters={"year": "20x4"})
+    with pytest.raises(InvalidArgumentError, match="needs a string or an integer"):
+        seed_index.search("法治", filters={"org": 3.5})
