@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 REPORTS = sorted(CORPUS.glob("*.txt"))
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def parse_seed(name: str) -> Any:
+    """The one ParsedDocument of the seed report ``name`` (e.g. hanyang-edu-2024)."""
+    from lawsearch.ingest import read_file
+
+    (parsed,) = read_file(CORPUS / f"{name}.txt", doc_id=name)
+    return parsed
+
+
+def assert_golden(file_name: str, view: object) -> None:
+    """``view`` equals the reviewed golden file ``tests/golden/<file_name>``; LAWSEARCH_REGEN_GOLDEN=1 rewrites it."""
+    path = GOLDEN / file_name
+    if os.environ.get("LAWSEARCH_REGEN_GOLDEN"):
+        path.write_text(json.dumps(view, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    assert view == json.loads(path.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 
 import attrs
@@ -19,17 +17,9 @@ from lawsearch.citations import (
     extract_citations,
     is_law_name,
 )
-from lawsearch.ingest import read_file
 from lawsearch.models import ParsedDocument
 
-from conftest import CORPUS, REPORTS
-
-GOLDEN = Path(__file__).resolve().parent / "golden"
-
-
-def parse(name: str) -> ParsedDocument:
-    (parsed,) = read_file(CORPUS / f"{name}.txt", doc_id=name)
-    return parsed
+from conftest import REPORTS, assert_golden, parse_seed
 
 
 def citations_view(parsed: ParsedDocument) -> list[dict[str, object]]:
@@ -49,16 +39,12 @@ def citations_view(parsed: ParsedDocument) -> list[dict[str, object]]:
 @pytest.mark.parametrize("path", REPORTS, ids=lambda p: p.stem)
 def test_golden_citations(path: Path) -> None:
     """Every citation of every passage, as reviewed by hand; LAWSEARCH_REGEN_GOLDEN=1 rewrites."""
-    view = citations_view(parse(path.stem))
-    golden = GOLDEN / f"citations-{path.stem}.json"
-    if os.environ.get("LAWSEARCH_REGEN_GOLDEN"):
-        golden.write_text(json.dumps(view, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    assert view == json.loads(golden.read_text(encoding="utf-8"))
+    assert_golden(f"citations-{path.stem}.json", citations_view(parse_seed(path.stem)))
 
 
 @pytest.mark.parametrize("path", REPORTS, ids=lambda p: p.stem)
 def test_every_title_mark_of_the_seeds_is_a_citation_at_its_offsets(path: Path) -> None:
-    for passage in parse(path.stem).passages:
+    for passage in parse_seed(path.stem).passages:
         citations = extract_citations(passage.text)
         assert len(citations) == passage.text.count("《"), passage.id  # the seeds nest only with 〈〉
         for citation in citations:
@@ -68,7 +54,7 @@ def test_every_title_mark_of_the_seeds_is_a_citation_at_its_offsets(path: Path) 
 def test_the_seeds_most_cited_laws() -> None:
     counts: dict[str, int] = {}
     for path in REPORTS:
-        for passage in parse(path.stem).passages:
+        for passage in parse_seed(path.stem).passages:
             for citation in extract_citations(passage.text):
                 if citation.kind == "law":
                     counts[citation.canonical] = counts.get(citation.canonical, 0) + 1

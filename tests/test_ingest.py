@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from lawsearch.errors import IngestError
 from lawsearch.ingest import decode_bytes, discover, parse_jsonl, read_file, split_report
 from lawsearch.models import ParsedDocument
 
-from conftest import CORPUS, REPORTS
+from conftest import CORPUS, REPORTS, assert_golden, parse_seed
 
 EXPECTED = {
     "hanyang-edu-2024": dict(
@@ -90,18 +89,13 @@ CHROME = [
 ]
 
 
-def parse(name: str) -> ParsedDocument:
-    (parsed,) = read_file(CORPUS / f"{name}.txt", doc_id=name)
-    return parsed
-
-
 def test_the_corpus_holds_the_five_seed_reports() -> None:
     assert [p.stem for p in REPORTS] == sorted(EXPECTED)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_report_metadata(name: str) -> None:
-    parsed = parse(name)
+    parsed = parse_seed(name)
     doc = parsed.document
     want = EXPECTED[name]
     got = dict(
@@ -120,7 +114,7 @@ def test_report_metadata(name: str) -> None:
 
 @pytest.mark.parametrize("path", REPORTS, ids=lambda p: p.stem)
 def test_no_chrome_in_any_passage_or_title(path: Path) -> None:
-    parsed = parse(path.stem)
+    parsed = parse_seed(path.stem)
     texts = (
         [parsed.document.title] + [p.text for p in parsed.passages] + [h for p in parsed.passages for h in p.section]
     )
@@ -154,7 +148,7 @@ def test_no_content_is_lost(path: Path) -> None:
 
 
 def sections(name: str) -> list[str]:
-    return [p.section_path for p in parse(name).passages]
+    return [p.section_path for p in parse_seed(name).passages]
 
 
 def test_section_paths_hanyang() -> None:
@@ -162,21 +156,21 @@ def test_section_paths_hanyang() -> None:
     assert paths[0] == ""  # the opening paragraph sits before the first heading
     assert "一、主要做法和成效 › （三）规范履职行为，提高依法行政的能力。" in paths
     # the paragraph after the (三) heading line inherits its section path
-    passage = next(p for p in parse("hanyang-edu-2024").passages if p.text.startswith("规范民办教育发展"))
+    passage = next(p for p in parse_seed("hanyang-edu-2024").passages if p.text.startswith("规范民办教育发展"))
     assert passage.section_path == "一、主要做法和成效 › （三）规范履职行为，提高依法行政的能力。"
     assert not passage.is_heading
     assert paths[-1].startswith("三、2025年工作打算 › （三）进一步加强执法人员培训")
 
 
 def test_heading_with_body_is_heading_and_passage() -> None:
-    first = parse("hanyang-edu-2024").passages[1]
+    first = parse_seed("hanyang-edu-2024").passages[1]
     assert first.is_heading
     assert first.text.startswith("（一）加强组织领导，夯实法治政府建设工作基础。局主要负责同志")
     assert first.section == ("一、主要做法和成效", "（一）加强组织领导，夯实法治政府建设工作基础。")
 
 
 def test_items_are_split_into_passages_with_their_item_heading() -> None:
-    passages = parse("hanyang-edu-2024").passages
+    passages = parse_seed("hanyang-edu-2024").passages
     items = [
         p for p in passages if p.section[-1:] and p.section[-1].startswith(("一是", "二是", "三是", "四是", "五是"))
     ]
@@ -200,7 +194,7 @@ def test_half_width_headings_and_numbered_levels() -> None:
     shanzhou = sections("shanzhou-edu-2023")
     assert "一、工作开展情况 › （一）加强组织领导，强化责任落实 › 2.加强执法队伍建设。" in shanzhou
     # a 1./2. heading line that is only a heading before 一是… items labels them and is no passage itself
-    assert not any(p.text == "2.全员培训，提高执法水平。" for p in parse("shanzhou-edu-2023").passages)
+    assert not any(p.text == "2.全员培训，提高执法水平。" for p in parse_seed("shanzhou-edu-2023").passages)
     assert (
         sum(
             path.startswith("一、工作开展情况 › （二）加强学习宣传，提升法治素养 › 2.全员培训，提高执法水平。 › ")
@@ -212,21 +206,23 @@ def test_half_width_headings_and_numbered_levels() -> None:
 
 def test_bare_headings_are_not_passages() -> None:
     for name in EXPECTED:
-        for passage in parse(name).passages:
+        for passage in parse_seed(name).passages:
             assert not re.fullmatch(r"[一二三四五六七八九十]+、[^。]*", passage.text), passage.text
 
 
 def test_markup_residue_is_cut_but_the_sentence_kept() -> None:
-    passage = next(p for p in parse("zhongzhan-edu-2024").passages if p.text.startswith("一年来"))
+    passage = next(p for p in parse_seed("zhongzhan-edu-2024").passages if p.text.startswith("一年来"))
     assert passage.section_path == "二、存在问题"
     assert "bookmark" not in passage.text
 
 
 def test_passage_ids_are_stable_and_unique() -> None:
-    ids = [p.id for name in EXPECTED for p in parse(name).passages]
+    ids = [p.id for name in EXPECTED for p in parse_seed(name).passages]
     assert len(ids) == len(set(ids))
-    assert parse("heping-edu-2024").passages[0].id == "heping-edu-2024#1"
-    assert [p.id for p in parse("heping-edu-2024").passages] == [p.id for p in parse("heping-edu-2024").passages]
+    assert parse_seed("heping-edu-2024").passages[0].id == "heping-edu-2024#1"
+    assert [p.id for p in parse_seed("heping-edu-2024").passages] == [
+        p.id for p in parse_seed("heping-edu-2024").passages
+    ]
 
 
 # --- decoding -------------------------------------------------------------------------------------------
@@ -235,7 +231,7 @@ def test_passage_ids_are_stable_and_unique() -> None:
 def test_gb18030_bom_and_utf16_decode_to_the_same_passages(tmp_path: Path) -> None:
     source = CORPUS / "zhongzhan-edu-2024.txt"
     text = source.read_text(encoding="utf-8")
-    reference = [p.text for p in parse("zhongzhan-edu-2024").passages]
+    reference = [p.text for p in parse_seed("zhongzhan-edu-2024").passages]
     for encoding in ("gb18030", "utf-8-sig", "utf-16"):
         target = tmp_path / f"{encoding}.txt"
         target.write_bytes(text.replace("\n", "\r\n").encode(encoding))
@@ -325,8 +321,6 @@ def test_discover_gives_relative_ids_and_rejects_unsupported_files(tmp_path: Pat
 
 # --- golden files: every passage of every report ---------------------------------------------------------------
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
-
 
 def golden_view(parsed: ParsedDocument) -> dict[str, object]:
     document = attrs.asdict(parsed.document)
@@ -350,8 +344,4 @@ def golden_view(parsed: ParsedDocument) -> dict[str, object]:
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_golden_passages(name: str) -> None:
     """Each report's passages (id, section path, opening, length) as reviewed; LAWSEARCH_REGEN_GOLDEN=1 rewrites."""
-    view = golden_view(parse(name))
-    path = GOLDEN / f"{name}.json"
-    if os.environ.get("LAWSEARCH_REGEN_GOLDEN"):
-        path.write_text(json.dumps(view, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    assert view == json.loads(path.read_text(encoding="utf-8"))
+    assert_golden(f"{name}.json", golden_view(parse_seed(name)))

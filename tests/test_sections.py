@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 
 import pytest
@@ -11,18 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lawsearch.errors import InvalidArgumentError
-from lawsearch.ingest import read_file
 from lawsearch.models import ParsedDocument
 from lawsearch.sections import KIND_ALIASES, KINDS, classify_heading, parse_kind, section_kind
 
-from conftest import CORPUS, REPORTS
-
-GOLDEN = Path(__file__).resolve().parent / "golden"
-
-
-def parse(name: str) -> ParsedDocument:
-    (parsed,) = read_file(CORPUS / f"{name}.txt", doc_id=name)
-    return parsed
+from conftest import REPORTS, assert_golden, parse_seed
 
 
 def kinds_view(parsed: ParsedDocument) -> dict[str, object]:
@@ -38,11 +28,7 @@ def kinds_view(parsed: ParsedDocument) -> dict[str, object]:
 @pytest.mark.parametrize("path", REPORTS, ids=lambda p: p.stem)
 def test_golden_section_kinds(path: Path) -> None:
     """Every section path's kind, as reviewed by hand; LAWSEARCH_REGEN_GOLDEN=1 rewrites."""
-    view = kinds_view(parse(path.stem))
-    golden = GOLDEN / f"sections-{path.stem}.json"
-    if os.environ.get("LAWSEARCH_REGEN_GOLDEN"):
-        golden.write_text(json.dumps(view, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    assert view == json.loads(golden.read_text(encoding="utf-8"))
+    assert_golden(f"sections-{path.stem}.json", kinds_view(parse_seed(path.stem)))
 
 
 # The top-level parts of each seed, in order: a check of the golden files that does not need reading them.
@@ -57,14 +43,14 @@ TOP_LEVEL = {
 
 @pytest.mark.parametrize("name", sorted(TOP_LEVEL))
 def test_each_seed_has_its_parts_in_order(name: str) -> None:
-    parsed = parse(name)
+    parsed = parse_seed(name)
     kinds = [section_kind(p.section, report_year=parsed.document.year) for p in parsed.passages]
     assert list(dict.fromkeys(kinds)) == TOP_LEVEL[name]
     assert kinds[0] == "other"  # the opening paragraph, before any heading
 
 
 def test_passage_kind_comes_from_the_outermost_classified_heading() -> None:
-    passages = parse("hanyang-edu-2024").passages
+    passages = parse_seed("hanyang-edu-2024").passages
     under_problems = [p for p in passages if p.section[:1] == ("二、存在的主要问题",)]
     assert len(under_problems) == 4 and {section_kind(p.section) for p in under_problems} == {"problems"}
     # an inner heading that reads like another kind does not change it (推动法治建设取得新成效 under 工作打算)
