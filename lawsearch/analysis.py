@@ -714,13 +714,14 @@ def analyze_query(text: str) -> QueryAnalysis:
     >>> analyze_query("老公欠钱不还怎么办").expansions
     ('配偶', '夫妻', '借款', '债务')
     """
+    folded = fold(text)
     # article numbers as laws write them: 第15条 is searched as 第十五条 (and its digits, below)
-    digits = [m.group(1) for m in _ARTICLE_NUMBER.finditer(fold(text)) if 0 < int(m.group(1)) < 10000]
+    digits = [m.group(1) for m in _ARTICLE_NUMBER.finditer(folded) if 0 < int(m.group(1)) < 10000]
     if digits:
-        text = _ARTICLE_NUMBER.sub(_article_in_words, fold(text))
+        folded = _ARTICLE_NUMBER.sub(_article_in_words, folded)
     # one cut gives both: the index-mode spans are the query-mode ones plus the sub-words (a test checks it)
     inside: set[tuple[int, int, str]] = set()
-    spans = [span for span in _INDEX_TOKENIZER._spans(fold(text), "index", subwords=inside) if span[2] not in STOPWORDS]
+    spans = [span for span in _INDEX_TOKENIZER._spans(folded, "index", subwords=inside) if span[2] not in STOPWORDS]
     typed = list(dict.fromkeys(span[2] for span in spans if span not in inside))
     if len(typed) >= 3:
         typed = [term for term in typed if term not in _QUESTION_WORDS] or typed
@@ -732,7 +733,7 @@ def analyze_query(text: str) -> QueryAnalysis:
     variants, colloquial = _synonyms()
     found = [variants.get(term, ()) for term in typed]
     # a colloquial word of two or more characters anywhere in the text (狗咬 in 被狗咬了), one character as a term
-    found.extend(colloquial[m.group(1)] for m in _colloquial_pattern().finditer(fold(text)))
+    found.extend(colloquial[m.group(1)] for m in _colloquial_pattern().finditer(folded))
     found.extend(colloquial[term] for term in typed if len(term) == 1 and term in colloquial)
     found.append(tuple(digits))  # 第15条 written with digits, as reports do
     for targets in found:

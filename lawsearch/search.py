@@ -116,8 +116,9 @@ _DEFAULT_WEIGHTS = Weights()
 class Plan:
     """A parsed query with the terms that score and highlight, each term's weight, and its phrases.
 
-    ``terms`` start with the ``typed`` terms the user wrote (weight 1); sub-words and synonym expansions follow
-    with their lower weights. Only typed terms count for coordination.
+    ``terms`` start with the ``typed`` terms the user wrote (weight 1, or ``Weights.single`` for a one-character
+    word of a question); sub-words and synonym expansions follow with their lower weights. ``sources`` says which
+    each term is (``typed``, ``subword``, ``expansion``). Only typed terms count for coordination.
     """
 
     node: Node
@@ -125,6 +126,7 @@ class Plan:
     phrases: tuple[str, ...]
     weights: tuple[float, ...] = ()
     typed: int = 0
+    sources: tuple[str, ...] = ()
 
 
 def search(
@@ -243,19 +245,13 @@ def explain(index: Index, query: str, passage_id: str, *, weights: Weights | Non
     core = index.core()
     row = core.ids[passage_id]
     plan = compile_query(parse_query(query), weights)
-    sources = dict.fromkeys(plan.terms[: plan.typed], "typed")
-    if plan.typed < len(plan.terms):
-        for node_text in _word_texts(plan.node):
-            analysis = analyze_query(node_text)
-            sources.update((t, "subword") for t in analysis.subwords if t not in sources)
-            sources.update((t, "expansion") for t in analysis.expansions if t not in sources)
     parts = []
-    for term, weight in zip(plan.terms, plan.weights):
+    for term, weight, source in zip(plan.terms, plan.weights, plan.sources):
         frequencies, tf, idf, contribution = core.explain_term(term, row, fields, k1=weights.k1, lucene=weights.lucene)
         parts.append(
             TermScore(
                 term,
-                sources.get(term, "typed"),
+                source,
                 weight,
                 frequencies.items(),
                 round(tf, 6),
@@ -286,14 +282,6 @@ def explain(index: Index, query: str, passage_id: str, *, weights: Weights | Non
     else:
         matched = bool(_matching(core, plan.node, weights)[row])
     return Explanation(passage_id, round(total * coordination, 6), matched, parts, coordination)
-
-
-def _word_texts(node: Node) -> list[str]:
-    if isinstance(node, Words):
-        return [node.text]
-    if isinstance(node, (And, Or, Soft)):
-        return [text for child in node.children for text in _word_texts(child)]
-    return []
 
 
 def _with_filters(query: str, filters: Mapping[str, object] | None) -> Node:
@@ -397,40 +385,42 @@ _SAMPLE_FROM = 32  # scores per wanted hit above which sampling pays off (measur
 def compile_query(node: Node, weights: Weights | None = None) -> Plan:
     """Collect a syntax tree's scoring terms with their weights, and its phrases (pure: needs no index)."""
     weights = weights or _DEFAULT_WEIGHTS
-    typed: dict[str, None] = {}
-    extra: dict[str, float] = {}
+    typed: dict[str, float] = {}
+    extra: dict[str, tuple[float, str]] = {}
     phrases: dict[str, None] = {}
     _collect(node, weights, typed, extra, phrases, negated=False)
-    added = {term: weight for term, weight in extra.items() if term not in typed and weight > 0}
+    added = {term: found for term, found in extra.items() if term not in typed and found[0] > 0}
     return Plan(
         node=node,
         terms=(*typed, *added),
         phrases=tuple(phrases),
-        weights=(1.0,) * len(typed) + tuple(added.values()),
+        weights=(*typed.values(), *(weight for weight, _ in added.values())),
         typed=len(typed),
+        sources=("typed",) * len(typed) + tuple(source for _, source in added.values()),
     )
 
 
 def _collect(
     node: Node,
     weights: Weights,
-    typed: dict[str, None],
-    extra: dict[str, float],
+    typed: dict[str, float],
+    extra: dict[str, tuple[float, str]],
     phrases: dict[str, None],
     *,
     negated: bool,
 ) -> None:
     if isinstance(node, Phrase):
         if not negated:
-            typed.update(dict.fromkeys(query_terms(node.text)))
+            for term in query_terms(node.text):
+                typed[term] = max(1.0, typed.get(term, 0.0))
             phrases[node.text] = None
     elif isinstance(node, Words):
         if not negated:
-            for term, weight in _word_terms(node.text, weights):
-                if weight == 1.0:
-                    typed[term] = None
-                else:
-                    extra[term] = max(weight, extra.get(term, 0.0))
+            for term, weight, source in _word_terms(node.text, weights):
+                if source == "typed":
+                    typed[term] = max(weight, typed.get(term, 0.0))
+                elif weight > extra.get(term, (0.0, source))[0]:
+                    extra[term] = (weight, source)
     elif isinstance(node, Not):
         _collect(node.child, weights, typed, extra, phrases, negated=not negated)
     elif isinstance(node, (And, Or, Soft)):
@@ -441,16 +431,16 @@ def _collect(
 _SUBWORDS_FROM = 3
 
 
-def _word_terms(text: str, weights: Weights) -> list[tuple[str, float]]:
-    """A run of query words → (term, weight): typed terms 1; for a question (three or more terms) the
+def _word_terms(text: str, weights: Weights) -> list[tuple[str, float, str]]:
+    """A run of query words → (term, weight, source): typed terms 1; for a question (three or more terms) the
     sub-words inside them; and the synonyms of ``synonyms.txt``."""
     analysis = analyze_query(text)
     question = len(analysis.terms) >= _SUBWORDS_FROM
     # in a question, a one-character word (家, 件, 人 in 多少家, 被人) says little: it weighs ``Weights.single``
-    found = [(term, weights.single if question and len(term) == 1 else 1.0) for term in analysis.terms]
+    found = [(term, weights.single if question and len(term) == 1 else 1.0, "typed") for term in analysis.terms]
     if question:
-        found.extend((term, weights.subwords) for term in analysis.subwords)
-    found.extend((term, weights.expansion) for term in analysis.expansions)
+        found.extend((term, weights.subwords, "subword") for term in analysis.subwords)
+    found.extend((term, weights.expansion, "expansion") for term in analysis.expansions)
     return found
 
 
@@ -489,7 +479,7 @@ def _matching(core: Core, node: Node, weights: Weights) -> npt.NDArray[np.bool_]
     """A boolean mask over the core's passages: those that match ``node``."""
     if isinstance(node, Words):
         mask = np.zeros(core.size, dtype=bool)
-        for term, weight in _word_terms(node.text, weights):
+        for term, weight, _ in _word_terms(node.text, weights):
             if weight > 0:
                 mask |= core.term_mask(term, SCORED_FIELDS)
         return mask
