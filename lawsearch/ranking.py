@@ -18,7 +18,7 @@ import threading
 import zipfile
 import zlib
 from array import array
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from itertools import repeat
 from pathlib import Path
 from typing import Any
@@ -225,6 +225,11 @@ def build_segment(documents: Sequence[ParsedDocument]) -> Segment:
     return Segment(terms_by_id, postings, texts, passages, docs_meta, starts_mask)
 
 
+def _weighting(fields: Mapping[str, tuple[float, float]], k1: float, lucene: bool) -> Hashable:
+    """What a term's cached BM25F contributions depend on besides the term: the scored fields, k1, the formula."""
+    return (tuple((f, w, b) for f, (w, b) in fields.items() if w > 0), k1, lucene)
+
+
 def _csr(terms: IntArray, rows: IntArray, vocabulary: int, count: int) -> Postings:
     """Postings from parallel (term id, passage row) arrays, one entry per token."""
     lengths = np.bincount(rows, minlength=count).astype(np.float32)
@@ -258,7 +263,7 @@ class Core:
     _passage_objects: dict[int, Passage] = attrs.field(factory=dict)
     _annotations: tuple[npt.NDArray[np.int8], list[tuple[str, ...]], list[tuple[str, ...]]] | None = None
     # Each term's BM25F contributions, per weighting: no work is repeated for a term already searched for.
-    _term_scores: dict[tuple[str, Any], tuple[Any, Any]] = attrs.field(factory=dict)
+    _term_scores: dict[tuple[str, Hashable], tuple[Any, Any]] = attrs.field(factory=dict)
     _cache_lock: threading.Lock = attrs.field(factory=threading.Lock)
     _averages: dict[str, float] = attrs.field(factory=dict)
     # per (field, weight, b): weight / (1 − b + b · len / avglen) of each passage, BM25F's per-field factor
@@ -481,6 +486,26 @@ class Core:
         saturation = combined / (k1 + combined) if lucene else combined * (k1 + 1) / (k1 + combined)
         return docs, idf * saturation
 
+    def term_scores(
+        self, term: str, fields: Mapping[str, tuple[float, float]], *, k1: float, lucene: bool = False
+    ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]:
+        """One term's BM25F contribution to each passage that has it, computed once per term and weighting."""
+        return self._cached_scores(term, _weighting(fields, k1, lucene), fields, k1=k1, lucene=lucene)
+
+    def _cached_scores(
+        self, term: str, weighting: Hashable, fields: Mapping[str, tuple[float, float]], *, k1: float, lucene: bool
+    ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]:
+        key = (term, weighting)
+        cached = self._term_scores.get(key)
+        if cached is None:
+            used = [(self.postings[f], self._factor(f, w, b)) for f, (w, b) in fields.items() if w > 0]
+            cached = self._score_term(term, used, k1=k1, lucene=lucene)
+            with self._cache_lock:
+                self._term_scores[key] = cached
+                if len(self._term_scores) > _TERM_CACHE:
+                    self._term_scores.pop(next(iter(self._term_scores)))  # the oldest entry
+        return cached
+
     def explain_term(
         self, term: str, row: int, fields: Mapping[str, tuple[float, float]], *, k1: float, lucene: bool = False
     ) -> tuple[dict[str, int], float, float, float]:
@@ -499,9 +524,7 @@ class Core:
                 frequencies[field] = int(tf[at])
                 combined += float(tf[at] * self._factor(field, weight, b)[row])
         contribution = 0.0
-        docs, scores = self._score_term(
-            term, [(self.postings[f], self._factor(f, w, b)) for f, w, b in used], k1=k1, lucene=lucene
-        )
+        docs, scores = self.term_scores(term, fields, k1=k1, lucene=lucene)
         df = len(docs)
         idf = math.log(1 + (self.size - df + 0.5) / (df + 0.5)) if df else 0.0
         at = int(np.searchsorted(docs, row))
@@ -538,22 +561,14 @@ class Core:
         size = self.size
         scores = np.zeros(size, dtype=np.float64)
         matched = np.zeros(size, dtype=np.intp)
-        used = [(self.postings[f], self._factor(f, w, b)) for f, (w, b) in fields.items() if w > 0]
-        if not size or not used:
+        if not size or not any(w > 0 for w, _ in fields.values()):
             return scores, matched
-        key = (tuple((f, w, b) for f, (w, b) in fields.items() if w > 0), k1, lucene)
         parts = []
         counted = len(terms) if count is None else count
         counted_docs = []
+        weighting = _weighting(fields, k1, lucene)  # once per query, not per term
         for number, term in enumerate(terms):
-            cached = self._term_scores.get((term, key))
-            if cached is None:
-                cached = self._score_term(term, used, k1=k1, lucene=lucene)
-                with self._cache_lock:
-                    self._term_scores[(term, key)] = cached
-                    if len(self._term_scores) > _TERM_CACHE:
-                        self._term_scores.pop(next(iter(self._term_scores)))  # the oldest entry
-            docs, contribution = cached
+            docs, contribution = self._cached_scores(term, weighting, fields, k1=k1, lucene=lucene)
             if len(docs):
                 weight = term_weights[number] if number < len(term_weights) else 1.0
                 parts.append((docs, contribution if weight == 1.0 else contribution * weight))
