@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from lawsearch.analysis import MAX_SUBWORD, fold, make_char_analyzer, term_spans, token_rules
-from lawsearch.models import Fragment, Span
+from lawsearch.models import SECTION_SEPARATOR, Fragment, Span
 
 __all__ = ["Matcher", "best_fragments", "find_spans", "highlight", "matcher"]
 
@@ -103,6 +103,25 @@ class Matcher:
                 found.extend((m.start(), -m.end(), phrase) for m in pattern.finditer(folded))
         return _merge(found)
 
+    def section_spans(self, section: Sequence[str]) -> tuple[Span, ...]:
+        """``spans`` over the section path ``SECTION_SEPARATOR.join(section)``, found heading by heading.
+
+        The separator is no word character, so no token crosses it; each heading's tokens are cached
+        (``term_spans``): a law's article headings (第一条 …) repeat where whole paths never do.
+        """
+        found: list[tuple[int, int, str]] = []
+        offset = 0
+        for heading in section:
+            found.extend(
+                (offset + start, -(offset + end), term) for start, end, term in _heading_terms(heading) if term in self.terms
+            )
+            offset += len(heading) + len(SECTION_SEPARATOR)
+        if self.phrases:
+            folded = fold(SECTION_SEPARATOR.join(section))
+            for pattern, phrase in self.phrases:
+                found.extend((m.start(), -m.end(), phrase) for m in pattern.finditer(folded))
+        return _merge(found)
+
     def spans_in(self, folded: str, starts: bytes, extra: Sequence[tuple[int, int, str]] = ()) -> tuple[Span, ...]:
         """``spans`` for a text already folded, with its word starts as bytes (as ``Core.matching_text`` has them);
         ``extra`` occurrences ``(start, -end, term)`` (a cited law a filter asked for) are merged in."""
@@ -134,6 +153,11 @@ class Matcher:
                     found.append((at, -end, term))
                 at = folded.find(term, at + 1)
         return found
+
+
+@functools.lru_cache(maxsize=16_384)
+def _heading_terms(heading: str) -> tuple[tuple[int, int, str], ...]:
+    return tuple(term_spans(heading))
 
 
 @functools.lru_cache(maxsize=256)

@@ -204,7 +204,7 @@ def search(
         extra = [(c.start, -c.end, f"cites:{c.canonical}") for c in citations if c.canonical in cited]
         spans = in_text.spans_in(*core.matching_text(row), extra=extra)
         frags = best_fragments(passage.text, spans, max_chars=fragment_chars, count=fragments)
-        section_spans = in_section.spans(passage.section_path) if passage.section else ()
+        section_spans = in_section.section_spans(passage.section)
         hits.append(
             Hit(
                 rank=rank,

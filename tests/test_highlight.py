@@ -85,3 +85,19 @@ def test_stored_word_starts_give_exactly_the_spans_of_re_tokenizing(seed_index) 
             assert fast == slow, (row, sorted(terms)[:5])
             compared += len(slow)
     assert compared > 1000
+
+
+def test_section_spans_heading_by_heading_equal_spans_over_the_joined_path(reports_and_laws) -> None:  # type: ignore[no-untyped-def]
+    from lawsearch.highlight import matcher
+
+    core = reports_and_laws.core()
+    sections = {tuple(meta["section"]) for meta in core.passages if meta["section"]}
+    terms = frozenset({"法治", "副校长", "第一条", "总则", "义务教育", "教育", "工作", "主要", "问题"})
+    found = matcher(terms)
+    assert len(sections) > 100
+    marked = 0
+    for section in sections:
+        path = " › ".join(section)
+        assert found.section_spans(section) == found.spans(path), path
+        marked += bool(found.spans(path))
+    assert marked > 50  # the comparison is not over empty results
