@@ -98,9 +98,7 @@ class Matcher:
         if self.terms:
             found.extend((start, -end, term) for start, end, term in term_spans(text) if term in self.terms)
         if self.phrases:
-            folded = fold(text)
-            for pattern, phrase in self.phrases:
-                found.extend((m.start(), -m.end(), phrase) for m in pattern.finditer(folded))
+            found.extend(self._phrase_occurrences(fold(text)))
         return _merge(found)
 
     def section_spans(self, section: Sequence[str]) -> tuple[Span, ...]:
@@ -112,14 +110,11 @@ class Matcher:
         found: list[tuple[int, int, str]] = []
         offset = 0
         for heading in section:
-            found.extend(
-                (offset + start, -(offset + end), term) for start, end, term in _heading_terms(heading) if term in self.terms
-            )
+            tokens = term_spans(heading)
+            found.extend((offset + start, -(offset + end), term) for start, end, term in tokens if term in self.terms)
             offset += len(heading) + len(SECTION_SEPARATOR)
         if self.phrases:
-            folded = fold(SECTION_SEPARATOR.join(section))
-            for pattern, phrase in self.phrases:
-                found.extend((m.start(), -m.end(), phrase) for m in pattern.finditer(folded))
+            found.extend(self._phrase_occurrences(fold(SECTION_SEPARATOR.join(section))))
         return _merge(found)
 
     def spans_in(self, folded: str, starts: bytes, extra: Sequence[tuple[int, int, str]] = ()) -> tuple[Span, ...]:
@@ -127,9 +122,12 @@ class Matcher:
         ``extra`` occurrences ``(start, -end, term)`` (a cited law a filter asked for) are merged in."""
         found = self._token_occurrences(folded, starts) if self.terms else []
         found.extend(extra)
-        for pattern, phrase in self.phrases:
-            found.extend((m.start(), -m.end(), phrase) for m in pattern.finditer(folded))
+        found.extend(self._phrase_occurrences(folded))
         return _merge(found)
+
+    def _phrase_occurrences(self, folded: str) -> list[tuple[int, int, str]]:
+        """Occurrences ``(start, -end, phrase)`` of the phrases in a folded text."""
+        return [(m.start(), -m.end(), phrase) for pattern, phrase in self.phrases for m in pattern.finditer(folded)]
 
     def _token_occurrences(self, folded: str, starts: bytes) -> list[tuple[int, int, str]]:
         """Occurrences ``(start, -end, term)`` of the terms that are tokens of the text, decided by ``starts``
@@ -153,11 +151,6 @@ class Matcher:
                     found.append((at, -end, term))
                 at = folded.find(term, at + 1)
         return found
-
-
-@functools.lru_cache(maxsize=16_384)
-def _heading_terms(heading: str) -> tuple[tuple[int, int, str], ...]:
-    return tuple(term_spans(heading))
 
 
 @functools.lru_cache(maxsize=256)

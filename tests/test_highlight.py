@@ -89,6 +89,7 @@ def test_stored_word_starts_give_exactly_the_spans_of_re_tokenizing(seed_index) 
 
 def test_section_spans_heading_by_heading_equal_spans_over_the_joined_path(reports_and_laws) -> None:  # type: ignore[no-untyped-def]
     from lawsearch.highlight import matcher
+    from lawsearch.models import SECTION_SEPARATOR
 
     core = reports_and_laws.core()
     sections = {tuple(meta["section"]) for meta in core.passages if meta["section"]}
@@ -97,7 +98,7 @@ def test_section_spans_heading_by_heading_equal_spans_over_the_joined_path(repor
     assert len(sections) > 100
     marked = 0
     for section in sections:
-        path = " › ".join(section)
+        path = SECTION_SEPARATOR.join(section)
         assert found.section_spans(section) == found.spans(path), path
         marked += bool(found.spans(path))
     assert marked > 50  # the comparison is not over empty results
