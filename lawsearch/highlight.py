@@ -89,6 +89,8 @@ class Matcher:
     # (term, its length, its compound pattern if it has one, whether it may match inside a longer word)
     rules: tuple[tuple[str, int, re.Pattern[str] | None, bool], ...]
     phrases: tuple[tuple[re.Pattern[str], str], ...]
+    # heading → the query terms' tokens in it, (start, -end, term): headings repeat across hits (章, 第一条 …)
+    _in_heading: dict[str, list[tuple[int, int, str]]] = attrs.field(factory=dict, init=False, eq=False, repr=False)
 
     def spans(self, text: str, word_starts: npt.NDArray[np.bool_] | None = None) -> tuple[Span, ...]:
         """Merged spans of the terms and phrases in ``text`` (see ``find_spans``)."""
@@ -104,14 +106,18 @@ class Matcher:
     def section_spans(self, section: Sequence[str]) -> tuple[Span, ...]:
         """``spans`` over the section path ``SECTION_SEPARATOR.join(section)``, found heading by heading.
 
-        The separator is no word character, so no token crosses it; each heading's tokens are cached
-        (``term_spans``): a law's article headings (第一条 …) repeat where whole paths never do.
+        The separator is no word character, so no token crosses it; each heading's matches are cached for the
+        query: a law's chapter and article headings (第一条 …) repeat across hits where whole paths never do.
         """
         found: list[tuple[int, int, str]] = []
         offset = 0
         for heading in section:
-            tokens = term_spans(heading)
-            found.extend((offset + start, -(offset + end), term) for start, end, term in tokens if term in self.terms)
+            occurrences = self._in_heading.get(heading)
+            if occurrences is None:
+                occurrences = [(start, -end, term) for start, end, term in term_spans(heading) if term in self.terms]
+                self._in_heading[heading] = occurrences
+            if occurrences:
+                found.extend((offset + start, negative_end - offset, term) for start, negative_end, term in occurrences)
             offset += len(heading) + len(SECTION_SEPARATOR)
         if self.phrases:
             found.extend(self._phrase_occurrences(fold(SECTION_SEPARATOR.join(section))))
@@ -182,10 +188,10 @@ def _merge(found: list[tuple[int, int, str]]) -> tuple[Span, ...]:
                 terms.append(term)
             continue  # inside the longer match: the longest wins
         if terms:
-            spans.append(Span(start, end, " ".join(terms)))
+            spans.append(Span(start, end, terms[0] if len(terms) == 1 else " ".join(terms)))
         start, end, terms = next_start, next_end, [term]
     if terms:
-        spans.append(Span(start, end, " ".join(terms)))
+        spans.append(Span(start, end, terms[0] if len(terms) == 1 else " ".join(terms)))
     return tuple(spans)
 
 

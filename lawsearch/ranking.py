@@ -12,6 +12,7 @@ headings of the section path), ``org`` and ``region`` (filters only).
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import threading
@@ -61,6 +62,14 @@ class Postings:
 
 _NO_DOCS = np.zeros(0, dtype=np.int32)
 _NO_TF = np.zeros(0, dtype=np.float32)
+
+
+@functools.lru_cache(maxsize=8)
+def _zeros(size: int) -> npt.NDArray[np.intp]:
+    """A read-only array of ``size`` zeros (no term counted: one shared array, not one per query)."""
+    zeros = np.zeros(size, dtype=np.intp)
+    zeros.flags.writeable = False
+    return zeros
 
 
 @attrs.frozen
@@ -556,13 +565,12 @@ class Core:
 
         ``fields`` maps a field to ``(weight, b)``; fields of weight 0 are left out entirely (also from df).
         With ``lucene`` the saturation is Lucene's ``tf~ / (k1 + tf~)``, without the ``(k1 + 1)`` factor.
-        ``term_weights`` (1 for a missing one) multiply each term's contribution.
+        ``term_weights`` (1 for a missing one) multiply each term's contribution. With ``count=0`` the counts
+        are one shared read-only array of zeros.
         """
         size = self.size
-        scores = np.zeros(size, dtype=np.float64)
-        matched = np.zeros(size, dtype=np.intp)
         if not size or not any(w > 0 for w, _ in fields.values()):
-            return scores, matched
+            return np.zeros(size, dtype=np.float64), np.zeros(size, dtype=np.intp)
         parts = []
         counted = len(terms) if count is None else count
         counted_docs = []
@@ -575,11 +583,11 @@ class Core:
                 if number < counted:
                     counted_docs.append(docs)
         if not parts:
-            return scores, matched
+            return np.zeros(size, dtype=np.float64), np.zeros(size, dtype=np.intp)
         # one pass of bincount over all postings is about four times faster than a fancy-indexed add per term
         docs = np.concatenate([docs for docs, _ in parts])
         weights = np.concatenate([part for _, part in parts])
         summed = np.bincount(docs, weights=weights, minlength=size).astype(np.float64, copy=False)
         if counted_docs:
-            matched = np.bincount(np.concatenate(counted_docs), minlength=size)
-        return summed, matched
+            return summed, np.bincount(np.concatenate(counted_docs), minlength=size)
+        return summed, _zeros(size)
