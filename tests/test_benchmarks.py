@@ -143,3 +143,25 @@ def test_rjieba_comparison_counts_identical_cuts(tmp_path: Path, tiny_corpus: Pa
 
 def _importable(name: str) -> bool:
     return importlib.util.find_spec(name) is not None
+
+
+def test_stages_mirror_search_on_the_seed_reports(seed_index: lawsearch.Index) -> None:
+    from benchmarks import stages
+
+    questions = ["法治副校长配备率是多少", "违规办学的培训机构被罚了多少钱", "明年的法治工作打算是什么", '"食品安全"']
+    ids, seconds = stages.run_stages(seed_index, questions[0])
+    assert ids == [hit.passage.id for hit in seed_index.search(questions[0]).hits]
+    assert set(seconds) == {name for name, _ in stages.STAGES} and all(s >= 0 for s in seconds.values())
+    means = stages.measure(seed_index, questions)  # raises StageMismatchError where it ranks unlike search
+    assert set(means) == {*seconds, "all"}
+    assert means["all"][0] >= means["plan"][0] + means["bm25f"][0]
+
+
+def test_stages_notice_when_they_stop_mirroring_search(
+    seed_index: lawsearch.Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmarks import stages
+
+    monkeypatch.setattr(stages, "run_stages", lambda index, query: (["not-a-passage"], {"all": 0.0}))
+    with pytest.raises(stages.StageMismatchError, match="differs from search"):
+        stages.measure(seed_index, ["法治副校长"])

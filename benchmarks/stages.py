@@ -1,0 +1,161 @@
+"""Where a query's time goes: ``lawsearch.search`` stage by stage, a question's first run against its second.
+
+::
+
+    python -m benchmarks.stages                  # 600 STARD questions over the law corpus
+    python -m benchmarks.stages --limit 100 --corpus corpus/ --queries my-queries.jsonl
+
+The benchmark runs every question once in a fresh process, so it pays each question's first-use costs
+(segmenting it, scoring terms not seen before, segmenting headings not seen before); a long-running process
+that sees a question, its terms or its passages again does not. This runs each question twice in one process
+through the same steps ``search`` takes for a plain question (``run_stages``), timing each step, and prints the
+mean per stage for the first run ("new") and the second ("again"). It checks that the staged steps return the
+same ten passages as ``Index.search`` for every question, so it cannot drift from what ``search`` does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.corpus import CorpusNotFoundError, cache_dir, default_corpus
+from benchmarks.evaluate import open_index
+from benchmarks.queries import SHARED_QUERIES, read_stard
+from benchmarks.report import _table  # the suite's table layout (CJK-aware widths), shared on purpose
+from lawsearch import Index, parse_query
+from lawsearch import search as engine
+from lawsearch.highlight import best_fragments, matcher
+from lawsearch.models import Hit
+
+__all__ = ["STAGES", "StageMismatchError", "run_stages"]
+
+#: The stages, in the order ``search`` runs them.
+STAGES = (
+    ("plan", "query analysis (parse, jieba, sub-words, synonyms)"),
+    ("bm25f", "BM25F over the postings"),
+    ("top", "matching rows and top 10"),
+    ("rules", "highlight rules for the query"),
+    ("passages", "10 passages, their spans and fragments"),
+    ("sections", "section-path spans"),
+    ("hits", "hit objects"),
+)
+
+
+class StageMismatchError(Exception):
+    """The staged steps ranked differently from ``Index.search``: this module no longer mirrors it."""
+
+
+def run_stages(index: Index, query: str, limit: int = 10) -> tuple[list[str], dict[str, float]]:
+    """The top ``limit`` passage ids for a plain query, and the seconds each stage took."""
+    clock = time.perf_counter
+    weights = engine.Weights()
+    fields = weights.fields()
+    core = index.core()
+    seconds = dict.fromkeys((name for name, _ in STAGES), 0.0)
+
+    started = clock()
+    plan = engine.compile_query(parse_query(query), weights)
+    seconds["plan"] = clock() - started
+
+    started = clock()
+    scores, _ = core.bm25f(plan.terms, fields, k1=weights.k1, lucene=weights.lucene, term_weights=plan.weights, count=0)
+    for kind, boost in engine._kind_boosts(core, plan, weights):
+        scores[core.section_kinds() == kind] += boost
+    seconds["bm25f"] = clock() - started
+
+    started = clock()
+    if engine._only_words(plan.node):
+        rows = np.flatnonzero(scores > 0)
+    else:
+        rows = np.flatnonzero(engine._matching(core, plan.node, weights))
+    ranked = scores[rows]
+    order = engine._top(ranked, limit)
+    top, top_scores = rows[order], ranked[order]
+    seconds["top"] = clock() - started
+
+    started = clock()
+    terms = frozenset(plan.terms)
+    in_text, in_section = matcher(terms, plan.phrases), matcher(terms)
+    seconds["rules"] = clock() - started
+
+    ids = []
+    for rank, (row, score) in enumerate(zip(top.tolist(), top_scores.tolist()), start=1):
+        started = clock()
+        passage = core.passage(row)
+        document = core.document(int(core.passage_document[row]))
+        spans = in_text.spans_in(*core.matching_text(row))
+        fragments = best_fragments(passage.text, spans)
+        between = clock()
+        section_spans = in_section.section_spans(passage.section)
+        made = clock()
+        Hit(
+            rank=rank,
+            score=round(score, 6),
+            passage=passage,
+            document=document,
+            spans=spans,
+            fragments=fragments,
+            section_spans=section_spans,
+        )
+        seconds["passages"] += between - started
+        seconds["sections"] += made - between
+        seconds["hits"] += clock() - made
+        ids.append(passage.id)
+    return ids, seconds
+
+
+def measure(index: Index, queries: Sequence[str]) -> dict[str, tuple[float, float]]:
+    """Mean milliseconds per stage over ``queries``: (first run, second run), and the ``all`` row.
+
+    Raises:
+        StageMismatchError: for some query the staged steps and ``Index.search`` disagree on the top 10.
+    """
+    first = [run_stages(index, query) for query in queries]
+    second = [run_stages(index, query) for query in queries]
+    for query, (ids, _) in zip(queries, first):
+        expected = [hit.passage.id for hit in index.search(query).hits]
+        if ids != expected:
+            raise StageMismatchError(f"{query!r}: staged top 10 {ids[:3]}… differs from search's {expected[:3]}…")
+    means: dict[str, tuple[float, float]] = {}
+    for name, _ in (*STAGES, ("all", "")):
+        new = [sum(s.values()) if name == "all" else s[name] for _, s in first]
+        again = [sum(s.values()) if name == "all" else s[name] for _, s in second]
+        means[name] = (float(np.mean(new)) * 1e3, float(np.mean(again)) * 1e3)
+    return means
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.stages", description=__doc__.split("\n")[0])
+    parser.add_argument("--corpus", type=Path, help="corpus to index (default: the law corpus)")
+    parser.add_argument("--queries", type=Path, help="queries JSONL with qid and text (default: STARD's)")
+    parser.add_argument("--limit", type=int, default=600, help="questions to run, from a fixed shuffle (default 600)")
+    args = parser.parse_args(argv)
+    try:
+        corpus = args.corpus or default_corpus()
+        queries_path = args.queries or SHARED_QUERIES
+        if not queries_path.is_file():
+            raise FileNotFoundError(f"no queries at {queries_path}: pass --queries")
+        texts = [query["text"] for query in read_stard(queries_path)]
+    except (CorpusNotFoundError, OSError, ValueError, KeyError) as exc:
+        print(f"python -m benchmarks.stages: {exc}", file=sys.stderr)
+        return 2
+    random.Random(2).shuffle(texts)
+    texts = texts[: max(args.limit, 1)]
+    index, _ = open_index([corpus], cache_dir() / "eval")
+    index.search("个体工商户")  # imports, dictionary load, core load: not a stage
+    means = measure(index, texts)
+    rows = [(label, f"{means[name][0]:.3f}", f"{means[name][1]:.3f}") for name, label in STAGES]
+    rows.append(("all", f"{means['all'][0]:.3f}", f"{means['all'][1]:.3f}"))
+    print(f"{len(texts)} queries over {corpus}, each run twice; mean ms per stage")
+    print("\n".join(_table(("stage", "new", "again"), rows)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
