@@ -187,8 +187,9 @@ def _facets(items: Iterable[Facet]) -> tuple[Facet, ...]:
 class TermScore:
     """One query term's part in a passage's score (see ``Explanation``).
 
-    ``source`` is ``typed`` (the user wrote it), ``subword`` (a dictionary word inside a typed word) or
-    ``expansion`` (from synonyms.txt); ``weight`` the query weight that multiplies its contribution;
+    ``source`` is ``typed`` (the user wrote it), ``subword`` (a dictionary word inside a typed word; in a
+    keyword query it only ranks the passages that match) or ``expansion`` (from synonyms.txt); ``weight`` the
+    query weight that multiplies its contribution;
     ``frequencies`` its count per field where it occurs (body, title, section); ``tf`` the weighted,
     length-normalized count summed over the fields; ``contribution`` what it adds to the score.
     """

@@ -5,7 +5,8 @@ Matching and ranking are separate steps:
 
 1. The syntax tree (``query.py``) decides *which* passages match, as boolean masks over the core's passages:
    words match in body, title or section headings; a phrase is found by scanning the folded text (its
-   characters in order, punctuation and spaces between them allowed); filters use their fields.
+   characters in order, punctuation and spaces between them allowed); filters use their fields. The
+   sub-words of keywords (``Plan.rank_only``) are scored but match nothing by themselves.
 2. Every matching passage is scored with BM25F over the body, title and section fields (Robertson & Zaragoza,
    "The Probabilistic Relevance Framework: BM25 and Beyond", 2009): for each query term the field term
    frequencies are length-normalized per field, weighted, summed, and saturated once::
@@ -119,6 +120,8 @@ class Plan:
     ``terms`` start with the ``typed`` terms the user wrote (weight 1, or ``Weights.single`` for a one-character
     word of a question); sub-words and synonym expansions follow with their lower weights. ``sources`` says which
     each term is (``typed``, ``subword``, ``expansion``). Only typed terms count for coordination.
+    ``rank_only`` are the terms that add to the score of a passage that matches but match nothing by themselves
+    (the sub-words of keywords): they are not highlighted.
     """
 
     node: Node
@@ -127,6 +130,7 @@ class Plan:
     weights: tuple[float, ...] = ()
     typed: int = 0
     sources: tuple[str, ...] = ()
+    rank_only: frozenset[str] = frozenset()
 
 
 def search(
@@ -181,7 +185,8 @@ def search(
     for kind, boost in _kind_boosts(core, plan, weights):
         scores[core.section_kinds() == kind] += boost
     if _only_words(plan.node) and all(weight > 0 for weight, _ in fields.values()):
-        rows = np.flatnonzero(scores > 0)  # the common case, a plain question: scoring already found who matches
+        # the common case, plain words: scoring already found who matches (less what only ranks)
+        rows = np.flatnonzero((_match_scores(core, plan, weights) if plan.rank_only else scores) > 0)
     else:
         rows = np.flatnonzero(_matching(core, plan.node, weights))
     ranked = scores[rows]
@@ -195,7 +200,7 @@ def search(
     order = _top(ranked, first + limit)[first:]
     top, top_scores = rows[order], ranked[order]
     hits = []
-    terms = frozenset(plan.terms)
+    terms = frozenset(plan.terms) - plan.rank_only
     in_text, in_section = matcher(terms, plan.phrases), matcher(terms)
     cited = _cited_filters(plan.node)
     for rank, (row, score) in enumerate(zip(top.tolist(), top_scores.tolist()), start=first + 1):
@@ -278,7 +283,7 @@ def explain(index: Index, query: str, passage_id: str, *, weights: Weights | Non
         hit_typed = sum(1 for part in parts[: plan.typed] if part.frequencies)
         coordination = (hit_typed / plan.typed) ** weights.coordination
     if _only_words(plan.node) and all(weight > 0 for weight, _ in fields.values()):
-        matched = total > 0
+        matched = sum(part.contribution for part in parts if part.term not in plan.rank_only) > 0
     else:
         matched = bool(_matching(core, plan.node, weights)[row])
     return Explanation(passage_id, round(total * coordination, 6), matched, parts, coordination)
@@ -388,7 +393,8 @@ def compile_query(node: Node, weights: Weights | None = None) -> Plan:
     typed: dict[str, float] = {}
     extra: dict[str, tuple[float, str]] = {}
     phrases: dict[str, None] = {}
-    _collect(node, weights, typed, extra, phrases, negated=False)
+    matches: dict[str, bool] = {}  # whether a term matches by itself somewhere in the query
+    _collect(node, weights, typed, extra, phrases, matches, negated=False)
     added = {term: found for term, found in extra.items() if term not in typed and found[0] > 0}
     return Plan(
         node=node,
@@ -397,6 +403,7 @@ def compile_query(node: Node, weights: Weights | None = None) -> Plan:
         weights=(*typed.values(), *(weight for weight, _ in added.values())),
         typed=len(typed),
         sources=("typed",) * len(typed) + tuple(source for _, source in added.values()),
+        rank_only=frozenset(term for term in added if not matches[term]),
     )
 
 
@@ -406,6 +413,7 @@ def _collect(
     typed: dict[str, float],
     extra: dict[str, tuple[float, str]],
     phrases: dict[str, None],
+    matches: dict[str, bool],
     *,
     negated: bool,
 ) -> None:
@@ -416,32 +424,51 @@ def _collect(
             phrases[node.text] = None
     elif isinstance(node, Words):
         if not negated:
-            for term, weight, source in _word_terms(node.text, weights):
+            for term, weight, source, matching in _word_terms(node.text, weights):
+                matches[term] = matches.get(term, False) or matching
                 if source == "typed":
                     typed[term] = max(weight, typed.get(term, 0.0))
                 elif weight > extra.get(term, (0.0, source))[0]:
                     extra[term] = (weight, source)
     elif isinstance(node, Not):
-        _collect(node.child, weights, typed, extra, phrases, negated=not negated)
+        _collect(node.child, weights, typed, extra, phrases, matches, negated=not negated)
     elif isinstance(node, (And, Or, Soft)):
         for child in node.children:
-            _collect(child, weights, typed, extra, phrases, negated=negated)
+            _collect(child, weights, typed, extra, phrases, matches, negated=negated)
 
 
 _SUBWORDS_FROM = 3
 
 
-def _word_terms(text: str, weights: Weights) -> list[tuple[str, float, str]]:
-    """A run of query words → (term, weight, source): typed terms 1; for a question (three or more terms) the
-    sub-words inside them; and the synonyms of ``synonyms.txt``."""
+def _word_terms(text: str, weights: Weights) -> list[tuple[str, float, str, bool]]:
+    """A run of query words → (term, weight, source, matches): typed terms 1; the sub-words inside them; and the
+    synonyms of ``synonyms.txt``. All match by themselves, except the sub-words of keywords (fewer than three
+    terms): those only rank the passages that contain the keywords (法治副校长 still matches only the passages
+    that say 法治副校长, and of those, the ones that also speak of 法治 and 校长 elsewhere first)."""
     analysis = analyze_query(text)
     question = len(analysis.terms) >= _SUBWORDS_FROM
     # in a question, a one-character word (家, 件, 人 in 多少家, 被人) says little: it weighs ``Weights.single``
-    found = [(term, weights.single if question and len(term) == 1 else 1.0, "typed") for term in analysis.terms]
-    if question:
-        found.extend((term, weights.subwords, "subword") for term in analysis.subwords)
-    found.extend((term, weights.expansion, "expansion") for term in analysis.expansions)
+    found = [(term, weights.single if question and len(term) == 1 else 1.0, "typed", True) for term in analysis.terms]
+    found.extend((term, weights.subwords, "subword", question) for term in analysis.subwords)
+    found.extend((term, weights.expansion, "expansion", True) for term in analysis.expansions)
     return found
+
+
+def _match_scores(core: Core, plan: Plan, weights: Weights) -> npt.NDArray[np.float64]:
+    """Scores from the plan's terms that match by themselves, with the section-kind boosts: > 0 where a
+    passage matches a query of plain words."""
+    keep = [number for number, term in enumerate(plan.terms) if term not in plan.rank_only]
+    scores, _ = core.bm25f(
+        [plan.terms[number] for number in keep],
+        weights.fields(),
+        k1=weights.k1,
+        lucene=weights.lucene,
+        term_weights=[plan.weights[number] for number in keep],
+        count=0,
+    )
+    for kind, boost in _kind_boosts(core, plan, weights):
+        scores[core.section_kinds() == kind] += boost
+    return scores
 
 
 def _kind_boosts(core: Core, plan: Plan, weights: Weights) -> list[tuple[int, float]]:
@@ -479,8 +506,8 @@ def _matching(core: Core, node: Node, weights: Weights) -> npt.NDArray[np.bool_]
     """A boolean mask over the core's passages: those that match ``node``."""
     if isinstance(node, Words):
         mask = np.zeros(core.size, dtype=bool)
-        for term, weight, _ in _word_terms(node.text, weights):
-            if weight > 0:
+        for term, weight, _, matching in _word_terms(node.text, weights):
+            if weight > 0 and matching:
                 mask |= core.term_mask(term, SCORED_FIELDS)
         return mask
     if isinstance(node, Phrase):

@@ -227,6 +227,28 @@ def test_a_question_matches_sub_words_at_a_lower_weight(seed_index) -> None:
     assert results.total > plain.total  # 培训, 机构 inside 培训机构 also match
 
 
+def test_a_keywords_sub_words_rank_its_matches_but_match_and_highlight_nothing(seed_index) -> None:
+    query = "法治副校长"
+    ranked = seed_index.search(query, facets=True)
+    plain = seed_index.search(query, facets=True, weights=Weights(subwords=0))
+    assert ranked.total == plain.total == 8  # the same passages match: those that say 法治副校长
+    assert {h.passage.id for h in ranked.hits} == {h.passage.id for h in plain.hits}
+    assert ranked.facets == plain.facets
+    assert compile_query(parse_query(query)).rank_only == {"法治", "副校长", "校长"}
+    # ... ranked differently: 陕州's passage on 法制副校长 speaks of 校长 in its heading and of 法治 in its text too
+    order = [h.passage.id for h in ranked.hits]
+    assert order.index("shanzhou-edu-2023#11") < [h.passage.id for h in plain.hits].index("shanzhou-edu-2023#11")
+    for hit in ranked.hits:  # highlights show what matched: 法治副校长, never 法治 or 校长 alone
+        assert {hit.passage.text[s.start : s.end] for s in hit.spans} == {"法治副校长"}
+        assert all(hit.passage.section_path[s.start : s.end] == "法治副校长" for s in hit.section_spans)
+        explanation = seed_index.explain(query, hit.passage.id)
+        assert explanation.matched and explanation.score == pytest.approx(hit.score, abs=1e-4)
+    assert any(t.source == "subword" and t.contribution > 0 for t in explanation.terms)
+    # a keyword that no report says, though they say its sub-words 宪法 and 宣传 often: still no match
+    assert compile_query(parse_query("宪法宣传周")).rank_only == {"宪法", "宣传", "宣传周"}
+    assert seed_index.search("宪法宣传周").total == 0
+
+
 # --- section kinds, citations, facets, grouping (issue 6) ----------------------------------------------------
 
 
@@ -324,11 +346,13 @@ def test_explain_adds_up_to_the_hit_score_and_names_fields_and_sources(seed_inde
             assert bool(term.frequencies) == (term.contribution > 0)
             assert set(dict(term.frequencies)) <= {"body", "title", "section"}
     sources = {t.term: t.source for t in seed_index.explain("执法证", "huangzhong-edu-2024#8").terms}
-    assert sources == {"执法证": "typed", "执法资格证": "expansion", "行政执法证": "expansion"}
+    assert sources == {"执法证": "typed", "执法": "subword", "执法资格证": "expansion", "行政执法证": "expansion"}
     section = seed_index.explain("section:存在问题 执法", "shanzhou-edu-2023#17")
     assert dict(next(t for t in section.terms if t.term == "执法").frequencies)["body"] >= 1
     unmatched = seed_index.explain("法治副校长", "hanyang-edu-2024#1")
-    assert not unmatched.matched and unmatched.score == 0
+    assert not unmatched.matched  # it speaks of 法治 (a sub-word, which ranks matches) but not of 法治副校长
+    assert {t.term for t in unmatched.terms if t.contribution} == {"法治"}
+    assert [t.source for t in unmatched.terms if t.term == "法治"] == ["subword"]
 
 
 def test_an_article_number_in_arabic_digits_finds_the_article(reports_and_laws) -> None:
