@@ -71,7 +71,7 @@ def run_stages(index: Index, query: str, limit: int = 10) -> tuple[list[str], di
 
     started = clock()
     if engine._only_words(plan.node):
-        rows = np.flatnonzero(scores > 0)
+        rows = np.flatnonzero((engine._match_scores(core, plan, weights) if plan.rank_only else scores) > 0)
     else:
         rows = np.flatnonzero(engine._matching(core, plan.node, weights))
     ranked = scores[rows]
@@ -80,7 +80,7 @@ def run_stages(index: Index, query: str, limit: int = 10) -> tuple[list[str], di
     seconds["top"] = clock() - started
 
     started = clock()
-    terms = frozenset(plan.terms)
+    terms = frozenset(plan.terms) - plan.rank_only
     in_text, in_section = matcher(terms, plan.phrases), matcher(terms)
     seconds["rules"] = clock() - started
 

@@ -149,6 +149,7 @@ def test_stages_mirror_search_on_the_seed_reports(seed_index: lawsearch.Index) -
     from benchmarks import stages
 
     questions = ["法治副校长配备率是多少", "违规办学的培训机构被罚了多少钱", "明年的法治工作打算是什么", '"食品安全"']
+    questions += ["法治副校长", "宪法宣传周"]  # keywords: their sub-words rank, but match nothing by themselves
     ids, seconds = stages.run_stages(seed_index, questions[0])
     assert ids == [hit.passage.id for hit in seed_index.search(questions[0]).hits]
     assert set(seconds) == {name for name, _ in stages.STAGES} and all(s >= 0 for s in seconds.values())
