@@ -277,6 +277,7 @@ class Core:
     _averages: dict[str, float] = attrs.field(factory=dict)
     # per (field, weight, b): weight / (1 − b + b · len / avglen) of each passage, BM25F's per-field factor
     _factors: dict[tuple[str, float, float], npt.NDArray[np.float32]] = attrs.field(factory=dict)
+    _weighted: dict[tuple[str, float, float], npt.NDArray[np.float32]] = attrs.field(factory=dict)
 
     @property
     def size(self) -> int:
@@ -460,18 +461,33 @@ class Core:
                 self._factors[key] = factor
         return factor
 
+    def _weighted_tf(self, field: str, weight: float, b: float) -> npt.NDArray[np.float32]:
+        """Every posting's ``tf · factor`` in ``field`` (parallel to its docs; computed once per weighting), so
+        that scoring a term slices it instead of gathering the factors of its passages again."""
+        key = (field, weight, b)
+        weighted = self._weighted.get(key)
+        if weighted is None:
+            postings = self.postings[field]
+            weighted = postings.tf * self._factor(field, weight, b)[postings.docs]
+            with self._cache_lock:
+                self._weighted[key] = weighted
+        return weighted
+
     def _score_term(
         self, term: str, used: list[tuple[Postings, npt.NDArray[np.float32]]], *, k1: float, lucene: bool
     ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]:
-        """One term's BM25F contribution to each passage that has it (the passages, and the contributions)."""
+        """One term's BM25F contribution to each passage that has it (the passages, and the contributions);
+        ``used`` pairs each scored field's postings with its weighted term frequencies (``_weighted_tf``)."""
         term_id = self.vocabulary.get(term)
         if term_id is None:
             return _NO_DOCS, np.zeros(0, dtype=np.float64)
-        lists = []
-        for postings, factor in used:
-            docs, tf = postings.of(term_id)
-            if len(docs):
-                lists.append((docs, tf * factor[docs]))
+        lists: list[tuple[npt.NDArray[np.int32], npt.NDArray[np.floating[Any]]]] = []
+        for postings, weighted in used:
+            if term_id >= len(postings.offsets) - 1:
+                continue
+            start, end = postings.offsets[term_id], postings.offsets[term_id + 1]
+            if end > start:
+                lists.append((postings.docs[start:end], weighted[start:end]))
         if not lists:
             return _NO_DOCS, np.zeros(0, dtype=np.float64)
         if len(lists) == 1:
@@ -507,7 +523,7 @@ class Core:
         key = (term, weighting)
         cached = self._term_scores.get(key)
         if cached is None:
-            used = [(self.postings[f], self._factor(f, w, b)) for f, (w, b) in fields.items() if w > 0]
+            used = [(self.postings[f], self._weighted_tf(f, w, b)) for f, (w, b) in fields.items() if w > 0]
             cached = self._score_term(term, used, k1=k1, lucene=lucene)
             with self._cache_lock:
                 self._term_scores[key] = cached
