@@ -55,7 +55,6 @@ def run_stages(index: Index, query: str, limit: int = 10) -> tuple[list[str], di
     """The top ``limit`` passage ids for a plain query, and the seconds each stage took."""
     clock = time.perf_counter
     weights = engine.Weights()
-    fields = weights.fields()
     core = index.core()
     seconds = dict.fromkeys((name for name, _ in STAGES), 0.0)
 
@@ -64,16 +63,17 @@ def run_stages(index: Index, query: str, limit: int = 10) -> tuple[list[str], di
     seconds["plan"] = clock() - started
 
     started = clock()
-    scores, _ = core.bm25f(plan.terms, fields, k1=weights.k1, lucene=weights.lucene, term_weights=plan.weights, count=0)
-    for kind, boost in engine._kind_boosts(core, plan, weights):
-        scores[core.section_kinds() == kind] += boost
+    scores, _ = engine._plan_scores(core, plan, weights)
+    ranking = engine._plan_scores(core, plan, weights, rank_only=True)[0] if plan.rank_only else None
     seconds["bm25f"] = clock() - started
 
     started = clock()
     if engine._only_words(plan.node):
-        rows = np.flatnonzero((engine._match_scores(core, plan, weights) if plan.rank_only else scores) > 0)
+        rows = np.flatnonzero(scores > 0)
     else:
         rows = np.flatnonzero(engine._matching(core, plan.node, weights))
+    if ranking is not None:
+        scores += ranking
     ranked = scores[rows]
     order = engine._top(ranked, limit)
     top, top_scores = rows[order], ranked[order]

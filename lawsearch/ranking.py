@@ -54,10 +54,14 @@ class Postings:
     lengths: npt.NDArray[np.float32]
 
     def of(self, term_id: int) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]:
-        if term_id >= len(self.offsets) - 1:
-            return _NO_DOCS, _NO_TF
-        start, end = self.offsets[term_id], self.offsets[term_id + 1]
+        start, end = self.bounds(term_id)
         return self.docs[start:end], self.tf[start:end]
+
+    def bounds(self, term_id: int) -> tuple[int, int]:
+        """Where the term's postings are in ``docs`` and ``tf`` (and arrays parallel to them): ``start:end``."""
+        if term_id >= len(self.offsets) - 1:
+            return 0, 0
+        return self.offsets[term_id], self.offsets[term_id + 1]
 
 
 _NO_DOCS = np.zeros(0, dtype=np.int32)
@@ -483,9 +487,7 @@ class Core:
             return _NO_DOCS, np.zeros(0, dtype=np.float64)
         lists: list[tuple[npt.NDArray[np.int32], npt.NDArray[np.floating[Any]]]] = []
         for postings, weighted in used:
-            if term_id >= len(postings.offsets) - 1:
-                continue
-            start, end = postings.offsets[term_id], postings.offsets[term_id + 1]
+            start, end = postings.bounds(term_id)
             if end > start:
                 lists.append((postings.docs[start:end], weighted[start:end]))
         if not lists:

@@ -174,21 +174,13 @@ def search(
     plan = compile_query(_with_filters(query, filters), weights)
     core = index.core()
     coordinate = bool(plan.typed and weights.coordination)
-    scores, matched = core.bm25f(
-        plan.terms,
-        fields,
-        k1=weights.k1,
-        lucene=weights.lucene,
-        term_weights=plan.weights,
-        count=plan.typed * coordinate,
-    )
-    for kind, boost in _kind_boosts(core, plan, weights):
-        scores[core.section_kinds() == kind] += boost
+    scores, matched = _plan_scores(core, plan, weights, count=plan.typed * coordinate)
     if _only_words(plan.node) and all(weight > 0 for weight, _ in fields.values()):
-        # the common case, plain words: scoring already found who matches (less what only ranks)
-        rows = np.flatnonzero((_match_scores(core, plan, weights) if plan.rank_only else scores) > 0)
+        rows = np.flatnonzero(scores > 0)  # the common case, plain words: scoring already found who matches
     else:
         rows = np.flatnonzero(_matching(core, plan.node, weights))
+    if plan.rank_only:
+        scores += _plan_scores(core, plan, weights, rank_only=True)[0]
     ranked = scores[rows]
     if coordinate:
         coverage = matched[rows] / plan.typed
@@ -454,21 +446,23 @@ def _word_terms(text: str, weights: Weights) -> list[tuple[str, float, str, bool
     return found
 
 
-def _match_scores(core: Core, plan: Plan, weights: Weights) -> npt.NDArray[np.float64]:
-    """Scores from the plan's terms that match by themselves, with the section-kind boosts: > 0 where a
-    passage matches a query of plain words."""
-    keep = [number for number, term in enumerate(plan.terms) if term not in plan.rank_only]
-    scores, _ = core.bm25f(
-        [plan.terms[number] for number in keep],
-        weights.fields(),
-        k1=weights.k1,
-        lucene=weights.lucene,
-        term_weights=[plan.weights[number] for number in keep],
-        count=0,
+def _plan_scores(
+    core: Core, plan: Plan, weights: Weights, *, rank_only: bool = False, count: int = 0
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.intp]]:
+    """BM25F scores of every passage for the plan's terms that match by themselves, with the section-kind
+    boosts (> 0 where a passage matches a query of plain words), and how many of the first ``count`` (typed)
+    terms each passage has; with ``rank_only``, the scores of the terms that only rank (``Plan.rank_only``)."""
+    terms, term_weights = plan.terms, plan.weights
+    if rank_only or plan.rank_only:
+        keep = [number for number, term in enumerate(terms) if (term in plan.rank_only) == rank_only]
+        terms, term_weights = tuple(terms[n] for n in keep), tuple(term_weights[n] for n in keep)
+    scores, matched = core.bm25f(
+        terms, weights.fields(), k1=weights.k1, lucene=weights.lucene, term_weights=term_weights, count=count
     )
-    for kind, boost in _kind_boosts(core, plan, weights):
-        scores[core.section_kinds() == kind] += boost
-    return scores
+    if not rank_only:
+        for kind, boost in _kind_boosts(core, plan, weights):
+            scores[core.section_kinds() == kind] += boost
+    return scores, matched
 
 
 def _kind_boosts(core: Core, plan: Plan, weights: Weights) -> list[tuple[int, float]]:
