@@ -158,6 +158,10 @@ class Segment:
                 )
             word_starts = np.unpackbits(data["word_starts"], count=len(texts_blob)).astype(bool)
         texts = texts_blob.split(PASSAGE_SEPARATOR) if meta["passages"] else []
+        for passage in meta["passages"]:
+            # a tuple, as built: then a passage's metadata holds nothing the garbage collector must keep
+            # tracking (it stops visiting such tuples and dicts), so a full collection does not walk every passage
+            passage["section"] = tuple(passage["section"])
         return cls(terms, postings, texts, meta["passages"], meta["documents"], word_starts)
 
 
@@ -228,7 +232,7 @@ def build_segment(documents: Sequence[ParsedDocument]) -> Segment:
                     "id": passage.id,
                     "document": doc_index,
                     "number": passage.number,
-                    "section": list(passage.section),
+                    "section": tuple(passage.section),
                     "is_heading": passage.is_heading,
                 }
             )
