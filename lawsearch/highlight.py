@@ -114,14 +114,24 @@ class Matcher:
         for heading in section:
             occurrences = self._in_heading.get(heading)
             if occurrences is None:
-                occurrences = [(start, -end, term) for start, end, term in term_spans(heading) if term in self.terms]
-                self._in_heading[heading] = occurrences
+                occurrences = self._in_heading[heading] = self._heading_occurrences(heading)
             if occurrences:
                 found.extend((offset + start, negative_end - offset, term) for start, negative_end, term in occurrences)
             offset += len(heading) + len(SECTION_SEPARATOR)
         if self.phrases:
             found.extend(self._phrase_occurrences(fold(SECTION_SEPARATOR.join(section))))
         return _merge(found)
+
+    def _heading_occurrences(self, heading: str) -> list[tuple[int, int, str]]:
+        """The query terms' tokens in one heading, ``(start, -end, term)``. A token is a substring of the folded
+        text (a compound term: a match of its pattern), so a heading that contains none of the terms is not
+        segmented at all (most headings of a hit: 第一百二十三条, 第三章 合同的履行 …)."""
+        folded = fold(heading)
+        if not any(
+            term in folded if compound is None else compound.search(folded) for term, _, compound, _ in self.rules
+        ):
+            return []
+        return [(start, -end, term) for start, end, term in term_spans(heading) if term in self.terms]
 
     def spans_in(self, folded: str, starts: bytes, extra: Sequence[tuple[int, int, str]] = ()) -> tuple[Span, ...]:
         """``spans`` for a text already folded, with its word starts as bytes (as ``Core.matching_text`` has them);
