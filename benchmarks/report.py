@@ -6,7 +6,9 @@ same list), each without its own cold query:
 * build **× stock** = the stock recipe's total build time / this system's (higher is faster);
 * query **× stock** = the stock recipe's p50 / this variant's p50, highlights against the stock recipe with
   highlights (``hit.highlights``) and the rest against the stock recipe without;
-* **lawsearch / bm25s** = lawsearch's p50 with highlights / bm25s's bare ``get_scores`` + top-k p50.
+* **lawsearch / bm25s** = lawsearch's p50 with highlights / bm25s's bare ``get_scores`` + top-k p50, from the
+  *paired* job when it ran (both in one process, each query back to back: the same moments of a machine whose
+  speed drifts), else from their separate query jobs.
 
 Scaling fits ``figure ∝ scale^b`` (build time, query p50, build peak memory) through the scale factors run:
 b = 1 is linear growth, b = 0 none. Fixed costs (dictionary load, imports) pull b below 1 at small sizes.
@@ -95,8 +97,28 @@ def summarize(
             if not r.get("ok")
         ],
     }
+    summary["paired"] = _paired_figures(results)
     summary["targets"] = _targets(results, summary, text_bytes.get(1, 0))
     return summary
+
+
+def _paired_figures(results: Sequence[Result]) -> dict[str, Any] | None:
+    """The paired job's p50/p95 per system, the ratio of the p50s and the median of the per-query ratios."""
+    paired = next((r for r in results if r["phase"] == "paired" and r.get("ok")), None)
+    if paired is None or not paired["pairs"]:
+        return None
+    ours = [mine for _, mine, _ in paired["pairs"]]
+    theirs = [peer for _, _, peer in paired["pairs"]]
+    ratios = [mine / peer for _, mine, peer in paired["pairs"] if peer > 0]
+    p50_ours, p50_peer = percentile(ours, 50), percentile(theirs, 50)
+    return {
+        "systems": paired["systems"],
+        "queries": len(ours),
+        "p50": [p50_ours, p50_peer],
+        "p95": [percentile(ours, 95), percentile(theirs, 95)],
+        "ratio": p50_ours / p50_peer if p50_peer else None,
+        "median_ratio": percentile(ratios, 50) if ratios else None,
+    }
 
 
 def _build_rows(results: Sequence[Result], systems: list[str], raw: int) -> list[dict[str, Any]]:
@@ -262,7 +284,9 @@ def _targets(results: Sequence[Result], summary: Mapping[str, Any], raw: int) ->
     highlighted = query.get(("lawsearch", "highlights"))
     bare_ratio = None
     served, peer = _find(results, "lawsearch", "query"), _find(results, BARE_PEER[0], "query")
-    if served is not None and peer is not None:
+    if summary.get("paired"):
+        bare_ratio = summary["paired"]["ratio"]
+    elif served is not None and peer is not None:
         ratio, _n = _p50_ratio(served["variants"]["highlights"], peer["variants"][BARE_PEER[1]])
         bare_ratio = ratio
     measured = (
@@ -454,6 +478,24 @@ def render(summary: Mapping[str, Any], meta: Mapping[str, Any]) -> str:
         out += _table(
             ["query", "hits", "p50 ms", "p95 ms"],
             [[q["text"], str(q["hits"]), _ms(q["p50"]), _ms(q["p95"])] for q in seed["queries"]],
+        )
+    paired = summary.get("paired")
+    if paired:
+        ours, peer = paired["systems"]
+        out += [
+            "",
+            f"Paired, in one process ({paired['queries']} queries, each run by both back to back, which goes first "
+            "alternating; ms)",
+        ]
+        out += _table(
+            ["system", "p50", "p95"],
+            [
+                [ours, _ms(paired["p50"][0]), _ms(paired["p95"][0])],
+                [peer, _ms(paired["p50"][1]), _ms(paired["p95"][1])],
+            ],
+        )
+        out.append(
+            f"p50 / p50 = {_num(paired['ratio'])}; median of the per-query ratios = {_num(paired['median_ratio'])}"
         )
     out += ["", "Targets for lawsearch (benchmark figures, not tests)"]
     out += _table(

@@ -38,6 +38,7 @@ from benchmarks.corpus import (
 from benchmarks.queries import KEYWORD_QUERIES, SEED_QUERIES, SHARED_QUERIES, benchmark_queries, read_qrels
 from benchmarks.report import render, summarize
 from benchmarks.systems import REQUIREMENTS, TOKENIZER_SYSTEMS
+from benchmarks.worker import PAIRED
 
 __all__ = ["main", "parse_max_queries"]
 
@@ -283,6 +284,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 mine = queries[:cap] if cap else queries
                 meta["queries"]["caps"][system] = len(mine)
                 results.extend(_build_and_query(runner, system, scaled_corpus, mine, 1, job_meta))
+            if scale == 1:
+                results.extend(_paired(runner, results, queries, meta["queries"]["caps"], job_meta))
             if scale == 1 and "lawsearch" in systems:
                 seed_queries = [{"qid": text, "text": text, "set": "seed"} for text in SEED_QUERIES]
                 repeat = QUICK_SEED_REPEAT if args.quick else SEED_REPEAT
@@ -320,6 +323,23 @@ def _build_and_query(
         return [built]
     job = {"system": system, "phase": "query", "index": str(index_dir), "queries": queries, "repeat": repeat}
     return [built, runner.run(job, meta)]
+
+
+def _paired(
+    runner: Runner,
+    results: list[dict[str, Any]],
+    queries: list[dict[str, str]],
+    caps: dict[str, int],
+    meta: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """The paired job (``worker.PAIRED``) on the 1× indexes, when both systems built them; their common queries."""
+    names = [system for system, _ in PAIRED]
+    built = {r["system"] for r in results if r["phase"] == "build" and r.get("ok") and r["job"]["scale"] == 1}
+    if not all(name in built for name in names):
+        return []
+    indexes = {name: str(runner.workdir / f"index-{name}-{meta['corpus']}-x1") for name in names}
+    common = queries[: min(caps.get(name, len(queries)) for name in names)]
+    return [runner.run({"system": "+".join(names), "phase": "paired", "indexes": indexes, "queries": common}, meta)]
 
 
 def _label(path: Path) -> str:

@@ -9,6 +9,10 @@ A job is one system and one phase, so each phase starts cold and ``ru_maxrss`` i
                 ``variants[name].latencies`` = ``[qid, ms]`` of every other query; ``top10`` = the ids returned.
                 Pre-tokenized systems get their query tokens untimed beforehand; ``query_tokenize`` says what
                 that took (``cold_ms`` includes loading lawsearch's dictionary).
+* ``paired``    lawsearch and its bare peer (bm25s ``get_scores`` + top-k) in **one** process, each query run by
+                both back to back (which goes first alternates): ``pairs`` = ``[qid, ours_ms, peer_ms]``. On a
+                machine whose speed drifts the two p50s of separate jobs drift apart; paired, both see the same
+                moments, so their ratio is the one to trust.
 * ``tokenizer`` rjieba against jieba on the corpus texts.
 
 The result JSON always has ``ok``; when false, ``error`` holds the exception and the process exits 1.
@@ -37,6 +41,8 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
         return _build(system, Path(job["corpus"]), Path(job["index"]))
     if phase == "query":
         return _query(system, Path(job["index"]), job["queries"], int(job.get("repeat", 1)))
+    if phase == "paired":
+        return _paired(job["indexes"], job["queries"])
     if phase == "tokenizer":
         return compare_tokenizers(Path(job["corpus"]))
     raise ValueError(f"unknown phase {phase!r}; expected build, query or tokenizer")
@@ -99,6 +105,34 @@ def _query(system: str, index_dir: Path, queries: list[dict[str, str]], repeat: 
         "queries": len(queries),
         "repeat": repeat,
         **serving.info,
+    }
+
+
+#: The paired job's systems: lawsearch with highlights, and the bare engine the issue's 3× target names.
+PAIRED = (("lawsearch", "highlights"), ("bm25s", "get_scores + top-k"))
+
+
+def _paired(indexes: dict[str, str], queries: list[dict[str, str]]) -> dict[str, Any]:
+    (ours_system, ours_variant), (peer_system, peer_variant) = PAIRED
+    ours = SERVERS[ours_system](Path(indexes[ours_system]))
+    peer = SERVERS[peer_system](Path(indexes[peer_system]))
+    run_ours, run_peer = ours.variants[ours_variant], peer.variants[peer_variant]
+    prepared_ours, _ = _prepare(ours, queries)
+    prepared_peer, _ = _prepare(peer, queries)
+    pairs: list[tuple[str, float, float]] = []
+    for number, (query, mine, theirs) in enumerate(zip(queries, prepared_ours, prepared_peer)):
+        timed = {}
+        order = ((run_ours, mine, "ours"), (run_peer, theirs, "peer"))
+        for run, argument, who in order if number % 2 == 0 else order[::-1]:
+            start = time.perf_counter_ns()
+            run(argument)
+            timed[who] = round((time.perf_counter_ns() - start) / 1e6, 4)
+        if number > 0:  # the first query of each is its cold query, as in the query jobs
+            pairs.append((query["qid"], timed["ours"], timed["peer"]))
+    return {
+        "systems": [f"{ours_system} {ours_variant}", f"{peer_system} {peer_variant}"],
+        "pairs": pairs,
+        "queries": len(queries),
     }
 
 

@@ -117,6 +117,21 @@ def test_quick_run_of_lawsearch_end_to_end(tmp_path: Path, tiny_corpus: Path) ->
     assert {q["text"] for q in summary["seed"]["queries"]} == set(queries.SEED_QUERIES)
     assert [t["target"] for t in summary["targets"]] == [t[0] for t in report.TARGETS]
     assert not summary["failures"]
+    assert summary["paired"] is None  # bm25s did not run
+
+
+def test_paired_run_times_lawsearch_and_bm25s_query_by_query(tmp_path: Path, tiny_corpus: Path) -> None:
+    if not _importable("bm25s"):
+        pytest.skip("bm25s is not installed")
+    figures = _run_benchmarks(tmp_path, tiny_corpus, "lawsearch,bm25s")
+    (job,) = [r for r in figures["results"] if r["phase"] == "paired"]
+    assert job["ok"] and len(job["pairs"]) == len(queries.KEYWORD_QUERIES) - 1  # all but the cold query
+    assert all(ours > 0 and peer > 0 for _, ours, peer in job["pairs"])
+    paired = figures["summary"]["paired"]
+    assert paired["queries"] == len(job["pairs"]) and paired["p50"][0] > 0 and paired["p50"][1] > 0
+    assert paired["ratio"] == pytest.approx(paired["p50"][0] / paired["p50"][1])
+    (bare,) = [t for t in figures["summary"]["targets"] if "bm25s" in t["target"]]
+    assert bare["measured"] == paired["ratio"]  # the target reads the paired figure
 
 
 def test_quick_run_of_the_pre_tokenized_peers(tmp_path: Path, tiny_corpus: Path) -> None:
