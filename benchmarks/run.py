@@ -316,13 +316,18 @@ def _build_and_query(
     meta: dict[str, Any],
 ) -> list[dict[str, Any]]:
     """A build job, then (if it worked) a query job on its index in a fresh process."""
-    index_dir = runner.workdir / f"index-{system}-{meta['corpus']}-x{meta['scale']}"
+    index_dir = _index_dir(runner, system, meta)
     shutil.rmtree(index_dir, ignore_errors=True)
     built = runner.run({"system": system, "phase": "build", "corpus": str(corpus), "index": str(index_dir)}, meta)
     if not built.get("ok"):
         return [built]
     job = {"system": system, "phase": "query", "index": str(index_dir), "queries": queries, "repeat": repeat}
     return [built, runner.run(job, meta)]
+
+
+def _index_dir(runner: Runner, system: str, meta: dict[str, Any]) -> Path:
+    """Where ``_build_and_query`` builds a system's index for a corpus and scale."""
+    return runner.workdir / f"index-{system}-{meta['corpus']}-x{meta['scale']}"
 
 
 def _paired(
@@ -337,7 +342,7 @@ def _paired(
     built = {r["system"] for r in results if r["phase"] == "build" and r.get("ok") and r["job"]["scale"] == 1}
     if not all(name in built for name in names):
         return []
-    indexes = {name: str(runner.workdir / f"index-{name}-{meta['corpus']}-x1") for name in names}
+    indexes = {name: str(_index_dir(runner, name, meta)) for name in names}
     common = queries[: min(caps.get(name, len(queries)) for name in names)]
     return [runner.run({"system": "+".join(names), "phase": "paired", "indexes": indexes, "queries": common}, meta)]
 

@@ -54,19 +54,19 @@ class Postings:
     lengths: npt.NDArray[np.float32]
 
     def of(self, term_id: int) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]:
-        start, end = self.bounds(term_id)
+        start, end = _row(self.offsets, term_id)
         return self.docs[start:end], self.tf[start:end]
 
-    def bounds(self, term_id: int) -> tuple[int, int]:
-        """Where the term's postings are in ``docs`` and ``tf`` (and arrays parallel to them): ``start:end``."""
-        if term_id >= len(self.offsets) - 1:
-            return 0, 0
-        return self.offsets[term_id], self.offsets[term_id + 1]
+
+def _row(offsets: IntArray, term_id: int | None) -> tuple[int, int]:
+    """Where term ``term_id``'s entries are in a CSR's arrays: ``start:end`` (empty for None or an unknown id)."""
+    if term_id is None or term_id >= len(offsets) - 1:
+        return 0, 0
+    return offsets[term_id], offsets[term_id + 1]
 
 
 _NO_DOCS = np.zeros(0, dtype=np.int32)
 _NO_TF = np.zeros(0, dtype=np.float32)
-_NO_SCORES = np.zeros(0, dtype=np.float64)
 
 
 @attrs.frozen
@@ -81,9 +81,7 @@ class ScoreTable:
 
     def of(self, term_id: int | None) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]:
         """The passages that have term ``term_id`` and its contribution to each (none for None, an unknown id)."""
-        if term_id is None or term_id >= len(self.offsets) - 1:
-            return _NO_DOCS, _NO_SCORES
-        start, end = self.offsets[term_id], self.offsets[term_id + 1]
+        start, end = _row(self.offsets, term_id)
         return self.docs[start:end], self.scores[start:end]
 
 
@@ -491,7 +489,7 @@ class Core:
 
     def _table(self, fields: Mapping[str, tuple[float, float]], k1: float, lucene: bool) -> ScoreTable:
         """The weighting's ``ScoreTable``, built at its first use (0.1 s for the 24,434-article law corpus) and kept
-        for the core's life: scoring a term is then a slice, whether the term is new or not."""
+        (the ``_TABLES`` most recent weightings): scoring a term is then a slice, whether the term is new or not."""
         weighting = _weighting(fields, k1, lucene)
         table = self._tables.get(weighting)
         if table is None:
