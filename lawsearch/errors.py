@@ -7,6 +7,7 @@ that fits, so ``except ValueError`` keeps working for callers that do not know l
     ├── IngestError(ValueError)            a file or record cannot be read      .path .line
     ├── QuerySyntaxError(ValueError)       a query cannot be parsed             .query .position
     ├── InvalidArgumentError(ValueError)   a bad page, limit, weight, mode ...
+    ├── ModelError(FileNotFoundError)      semantic search without a usable embedding model
     └── IndexStateError                    the on-disk index cannot be used     .path
         ├── IndexNotFoundError(FileNotFoundError)   no index at that path
         ├── IndexMismatchError             built by another schema or analyzer; rebuild it
@@ -27,6 +28,7 @@ __all__ = [
     "IngestError",
     "InvalidArgumentError",
     "LawsearchError",
+    "ModelError",
     "QuerySyntaxError",
 ]
 
@@ -69,6 +71,10 @@ _SHOWN_QUERY = 80
 
 class InvalidArgumentError(LawsearchError, ValueError):
     """An API argument is out of range or of the wrong kind."""
+
+
+class ModelError(LawsearchError, FileNotFoundError):
+    """No usable sentence-embedding model for semantic search: none installed, or its files are incomplete."""
 
 
 class IndexStateError(LawsearchError):

@@ -43,6 +43,7 @@ from typing import Any
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 import whoosh.filedb.filestore
 import whoosh.index
 from whoosh.util.filelock import try_for
@@ -60,6 +61,7 @@ from lawsearch.ingest import content_hash, discover, parse_bytes, read_bytes
 from lawsearch.models import Document, Explanation, ParsedDocument, Passage, SearchResults
 from lawsearch.ranking import Core, Segment, build_segment
 from lawsearch.schema import SCHEMA_VERSION, build_schema
+from lawsearch.semantic import EncodeProgress, Model, passage_texts
 
 # A record: {"doc_id", "source", "source_hash", "segment", "data": Document fields} — one per document.
 Record = dict[str, Any]
@@ -68,6 +70,7 @@ __all__ = ["Index", "ProgressCallback", "UpdateReport", "bundled_corpus", "defau
 
 META_FILE = "lawsearch.json"
 SEGMENTS = "segments"
+VECTORS = "vectors"
 _TOC = re.compile(r"^_MAIN_([0-9]+)\.toc$")  # whoosh's name for the table of contents of a generation
 _WRITE_TIMEOUT = 10.0
 # Appended to the content hash of a file indexed without its bad records: it never equals the file's hash.
@@ -108,6 +111,9 @@ class Index:
     # the folder's inode and mtime (ns) when it was last listed, and when that was (ns)
     _listed: tuple[int, int, int] = attrs.field(default=(-2, 0, 0), repr=False)
     _lock: threading.Lock = attrs.field(factory=threading.Lock, repr=False)
+    # per model key: (the core they belong to, every passage's vector); one encoding at a time
+    _vectors: dict[str, tuple[Core, npt.NDArray[np.float32]]] = attrs.field(factory=dict, repr=False)
+    _vector_lock: threading.Lock = attrs.field(factory=threading.Lock, repr=False)
 
     # --- opening -------------------------------------------------------------------------------------------
 
@@ -395,6 +401,9 @@ class Index:
             for path in folder.iterdir():
                 if path.suffix in (".npz", ".tmp") and path.name.split(".")[0] not in live:
                     path.unlink(missing_ok=True)
+        for path in self.path.glob(f"{VECTORS}/*/*.npy"):  # each model's vectors of segments no longer live
+            if path.name.split(".")[0] not in live:
+                path.unlink(missing_ok=True)
 
     def _check_ids(
         self, batches: Sequence[tuple[str, str, list[ParsedDocument]]], leaving: Sequence[str]
@@ -526,7 +535,50 @@ class Index:
                     f"rebuild it with: lawsearch index PATH --rebuild --index {self.path}",
                     path=self.path,
                 ) from None
-        return Core.merge(segments)
+        core = Core.merge(segments)
+        core.segments = tuple((name, len(segment.texts)) for name, segment in zip(names, segments))
+        return core
+
+    def vectors(self, model: Model, *, progress: EncodeProgress | None = None) -> npt.NDArray[np.float32]:
+        """Every passage's vector under ``model`` (rows as the core's; see ``semantic.py``).
+
+        Vectors are cached per segment in ``vectors/<model key>/<segment>.npy`` (float16): the first semantic
+        search encodes the passages no cache holds (``progress(done, total)`` meanwhile), later ones read
+        them. A read-only index keeps them in memory.
+        """
+        core = self.core()
+        with self._vector_lock:
+            cached = self._vectors.get(model.key)
+            if cached is not None and cached[0] is core:
+                return cached[1]
+            folder = self.path / VECTORS / model.key
+            parts: list[npt.NDArray[np.float16]] = []
+            missing: list[tuple[int, str, range]] = []
+            base = 0
+            for name, count in core.segments:
+                try:
+                    part = np.load(folder / f"{name}.npy", allow_pickle=False)
+                except (OSError, ValueError):
+                    part = None
+                if part is None or part.shape != (count, model.dimensions):
+                    missing.append((len(parts), name, range(base, base + count)))
+                    part = np.zeros((count, model.dimensions), dtype=np.float16)
+                parts.append(part)
+                base += count
+            total, done = sum(len(rows) for _, _, rows in missing), 0
+            for position, name, rows in missing:
+                offset = done
+                tell = None if progress is None else (lambda n, _t, offset=offset: progress(offset + n, total))
+                parts[position] = model.encode(passage_texts(core, rows), progress=tell).astype(np.float16)
+                done += len(rows)
+                with contextlib.suppress(OSError):  # a read-only index: the vectors live in memory only
+                    folder.mkdir(parents=True, exist_ok=True)
+                    temporary = folder / f"{name}.{uuid.uuid4().hex}.tmp.npy"
+                    np.save(temporary, parts[position], allow_pickle=False)
+                    os.replace(temporary, folder / f"{name}.npy")
+            matrix = np.concatenate(parts).astype(np.float32) if parts else np.zeros((0, model.dimensions), np.float32)
+            self._vectors[model.key] = (core, matrix)
+            return matrix
 
     def __len__(self) -> int:
         return self.core().size

@@ -216,6 +216,11 @@ class Explanation:
     matched: bool
     terms: tuple[TermScore, ...] = attrs.field(converter=_term_scores)
     coordination: float = 1.0
+    #: semantic search: the terms' sum × coordination is multiplied by ``scale`` (1 / the best lexical score of
+    #: the matches), and ``semantic`` (from the model's cosine ``similarity`` to the query) is added
+    scale: float = 1.0
+    similarity: float | None = None
+    semantic: float = 0.0
 
 
 @attrs.frozen

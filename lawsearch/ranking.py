@@ -290,6 +290,8 @@ class Core:
     years: npt.NDArray[np.int32]
     ids: dict[str, int]
     word_starts: npt.NDArray[np.bool_]
+    # the segments joined, in row order: (segment name, its passage count); set by the index that loads them
+    segments: tuple[tuple[str, int], ...] = ()
     _folded: str | None = None
     _starts: IntArray | None = None
     _word_start_bytes: bytes | None = None

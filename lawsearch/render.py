@@ -345,7 +345,13 @@ def render_explanation(explanation: Explanation, rank: int | None = None) -> str
         source = "" if term.source == "typed" else f"{term.source.replace('subword', 'sub-word')} ×{term.weight:g}, "
         parts.append(f"{term.term} {term.contribution:.2f} ({source}{where})")
     missing = [term.term for term in explanation.terms if not term.frequencies and term.source == "typed"]
-    line = f"{explanation.passage_id}  score {explanation.score:.2f} = " + (" + ".join(parts) or "0 (filters only)")
+    terms = " + ".join(parts) or "0 (filters only)"
+    if explanation.similarity is not None:  # semantic search: the terms scaled, plus what the model adds
+        terms = (
+            f"({' + '.join(parts) or '0'}) × {explanation.scale:.3f} + meaning {explanation.semantic:.2f} "
+            f"(similarity {explanation.similarity:.3f})"
+        )
+    line = f"{explanation.passage_id}  score {explanation.score:.2f} = {terms}"
     if explanation.coordination != 1:
         line += f", × coordination {explanation.coordination:.2f}"
     if missing:
@@ -467,6 +473,11 @@ def explanation_to_dict(explanation: Explanation) -> dict[str, Any]:
         "score": explanation.score,
         "matched": explanation.matched,
         "coordination": explanation.coordination,
+        **(
+            {"scale": explanation.scale, "similarity": explanation.similarity, "semantic": explanation.semantic}
+            if explanation.similarity is not None
+            else {}
+        ),
         "terms": [
             {
                 "term": t.term,

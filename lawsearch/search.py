@@ -49,7 +49,18 @@ from lawsearch.sections import KINDS, QUERY_KIND_WORDS
 if TYPE_CHECKING:
     from lawsearch.index import Index
 
-__all__ = ["FACETS", "MAX_LIMIT", "Plan", "Weights", "compile_query", "explain", "facet_counts", "search"]
+__all__ = [
+    "FACETS",
+    "MAX_LIMIT",
+    "SEMANTIC_WEIGHT",
+    "Fusion",
+    "Plan",
+    "Weights",
+    "compile_query",
+    "explain",
+    "facet_counts",
+    "search",
+]
 
 MAX_LIMIT = 1000
 
@@ -71,6 +82,8 @@ class Weights:
     kind: float = 1.0
     single: float = 0.5
     lucene: bool = False
+    #: λ of the fusion with the sentence-embedding model (0: lexical only; ``search(semantic=True)``: 0.5)
+    semantic: float = 0.0
 
     @classmethod
     def bm25(cls, *, k1: float = 1.2, b: float = 0.75) -> Weights:
@@ -146,6 +159,7 @@ def search(
     facet_size: int = 10,
     group: str | None = None,
     filters: Mapping[str, object] | None = None,
+    semantic: bool = False,
 ) -> SearchResults:
     """Ranked, highlighted passages for ``query``; ``page`` is 1-based, ``limit`` hits per page.
 
@@ -154,11 +168,14 @@ def search(
     best passage once, with how many of its passages matched (``Hit.document_matches``); ``total`` and the
     facets then count documents. ``filters`` are the query syntax's filters as arguments
     (``{"year": (2023, 2024), "kind": "problems"}``, see ``query.filter_nodes``); with filters the query may be
-    empty: all passages that pass them, in reading order.
+    empty: all passages that pass them, in reading order. ``semantic=True`` fuses the ranking with a
+    sentence-embedding model (``Weights.semantic``, see ``_fuse``): passages close in meaning rank higher and
+    the 100 closest join the matches.
 
     Raises:
         QuerySyntaxError: the query is malformed.
         InvalidArgumentError: page, limit, facets or group out of range.
+        ModelError: semantic search without an installed model (``semantic.py`` says how to install one).
     """
     if isinstance(page, bool) or not isinstance(page, int) or page < 1:
         raise InvalidArgumentError(f"page must be an integer >= 1, got {page!r}")
@@ -169,22 +186,10 @@ def search(
     wanted_facets = _facet_names(facets)
     if isinstance(facet_size, bool) or not isinstance(facet_size, int) or facet_size < 1:
         raise InvalidArgumentError(f"facet_size must be an integer >= 1, got {facet_size!r}")
-    weights = weights or _DEFAULT_WEIGHTS
-    fields = weights.fields()
+    weights = _with_semantic(weights or _DEFAULT_WEIGHTS, semantic)
     plan = compile_query(_with_filters(query, filters), weights)
     core = index.core()
-    coordinate = bool(plan.typed and weights.coordination)
-    scores, matched = _plan_scores(core, plan, weights, count=plan.typed * coordinate)
-    if _only_words(plan.node) and all(weight > 0 for weight, _ in fields.values()):
-        rows = np.flatnonzero(scores > 0)  # the common case, plain words: scoring already found who matches
-    else:
-        rows = np.flatnonzero(_matching(core, plan.node, weights))
-    if plan.rank_only:
-        scores += _plan_scores(core, plan, weights, rank_only=True)[0]
-    ranked = scores[rows]
-    if coordinate:
-        coverage = matched[rows] / plan.typed
-        ranked *= coverage if weights.coordination == 1 else coverage**weights.coordination
+    rows, ranked, _ = _rank(index, core, plan, weights)
     first = (page - 1) * limit
     counts: npt.NDArray[np.intp] | None = None
     if group:
@@ -226,7 +231,9 @@ def search(
     )
 
 
-def explain(index: Index, query: str, passage_id: str, *, weights: Weights | None = None) -> Explanation:
+def explain(
+    index: Index, query: str, passage_id: str, *, weights: Weights | None = None, semantic: bool = False
+) -> Explanation:
     """Why ``passage_id`` scores what it does for ``query``: each term's frequency per field, idf and contribution.
 
     The score equals the hit's score in ``search`` (to rounding); ``matched`` says whether the passage matches
@@ -236,7 +243,7 @@ def explain(index: Index, query: str, passage_id: str, *, weights: Weights | Non
         QuerySyntaxError: the query is malformed.
         InvalidArgumentError: no such passage.
     """
-    weights = weights or _DEFAULT_WEIGHTS
+    weights = _with_semantic(weights or _DEFAULT_WEIGHTS, semantic)
     fields = weights.fields()
     index.passage(passage_id)  # raises for an unknown id
     core = index.core()
@@ -278,7 +285,143 @@ def explain(index: Index, query: str, passage_id: str, *, weights: Weights | Non
         matched = sum(part.contribution for part in parts if part.term not in plan.rank_only) > 0
     else:
         matched = bool(_matching(core, plan.node, weights)[row])
-    return Explanation(passage_id, round(total * coordination, 6), matched, parts, coordination)
+    fusion = _rank(index, core, plan, weights)[2] if weights.semantic else None
+    if fusion is None:  # lexical only, or nothing for the model to read (a query of filters only)
+        return Explanation(passage_id, round(total * coordination, 6), matched, parts, coordination)
+    part = fusion.contribution(row, weights.semantic)
+    lexical = total * coordination / fusion.best if matched else 0.0
+    return Explanation(
+        passage_id,
+        round(lexical + part, 6),
+        matched or row in fusion.joined,
+        parts,
+        coordination,
+        scale=round(1 / fusion.best, 6),
+        similarity=round(float(fusion.similarity[row]), 6),
+        semantic=round(part, 6),
+    )
+
+
+# λ of search(semantic=True). STARD nDCG@10 is flat from 0.5 to 1.0 (0.491-0.493; R@100 0.832-0.843), while the
+# report questions of the seed set lose more the higher it is (-0.014 at 0.5, -0.026 at 0.8): benchmarks/README.md
+SEMANTIC_WEIGHT = 0.5
+SEMANTIC_NEIGHBOURS = 100  # at most this many passages closest in meaning join a semantic search's matches
+SEMANTIC_MIN_Z = 2.0  # … and only those at least 2 standard deviations closer than the corpus's mean
+
+
+def _with_semantic(weights: Weights, semantic: bool) -> Weights:
+    return attrs.evolve(weights, semantic=SEMANTIC_WEIGHT) if semantic and not weights.semantic else weights
+
+
+def _rank(
+    index: Index, core: Core, plan: Plan, weights: Weights
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64], Fusion | None]:
+    """The matching rows and their scores: BM25F, kind boosts and coordination, fused with the model's
+    similarity when ``Weights.semantic`` is on (then also how, for ``explain``)."""
+    coordinate = bool(plan.typed and weights.coordination)
+    scores, matched = _plan_scores(core, plan, weights, count=plan.typed * coordinate)
+    if _only_words(plan.node) and all(weight > 0 for weight, _ in weights.fields().values()):
+        rows = np.flatnonzero(scores > 0)  # the common case, plain words: scoring already found who matches
+    else:
+        rows = np.flatnonzero(_matching(core, plan.node, weights))
+    if plan.rank_only:
+        scores += _plan_scores(core, plan, weights, rank_only=True)[0]
+    ranked = scores[rows]
+    if coordinate:
+        coverage = matched[rows] / plan.typed
+        ranked *= coverage if weights.coordination == 1 else coverage**weights.coordination
+    if not weights.semantic:
+        return rows, ranked, None
+    return _fuse(index, core, plan, rows, ranked, weights)
+
+
+@attrs.frozen
+class Fusion:
+    """How a semantic search mixed the model in: every passage's cosine similarity to the query, their mean and
+    standard deviation, the best lexical score of the matches (lexical scores are divided by it), and the rows
+    that joined the matches by meaning alone."""
+
+    similarity: npt.NDArray[np.float32]
+    mean: float
+    spread: float
+    best: float
+    joined: frozenset[int]
+
+    def contribution(self, row: int, weight: float) -> float:
+        """What the similarity adds to a passage's score: λ · z / 3, z its similarity in standard deviations."""
+        return weight * (float(self.similarity[row]) - self.mean) / self.spread / 3
+
+
+def _fuse(
+    index: Index,
+    core: Core,
+    plan: Plan,
+    rows: npt.NDArray[np.intp],
+    ranked: npt.NDArray[np.float64],
+    weights: Weights,
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64], Fusion | None]:
+    """Lexical and semantic scores fused: ``score / best score + λ · z / 3`` (``Fusion.contribution``).
+
+    The lexical scores are scaled to the best one (1 for the top lexical match) and the similarity to standard
+    deviations over the corpus, so λ (``Weights.semantic``) means the same for every query and corpus. The
+    ``SEMANTIC_NEIGHBOURS`` passages closest to the query join the matches, if their similarity is at least
+    ``SEMANTIC_MIN_Z`` standard deviations above the mean (in a corpus of a hundred passages, not all of them
+    do), where the query is words, with or without filters (the filters hold for them too); under AND, OR, NOT
+    or a phrase only the matches are re-ranked. On the law corpus the 100 closest are all above that line, and a
+    passage outside the matches and the neighbours scores below every neighbour, so the top 100 is the whole
+    corpus's. Highlights stay honest: a passage that joined by meaning alone has no spans.
+    """
+    from lawsearch.semantic import load_model
+
+    text = " ".join(_free_text(plan.node))
+    if not text.strip() or not core.size:
+        return rows, ranked, None
+    model = load_model()
+    similarity = index.vectors(model) @ model.encode([text])[0]
+    mean, spread = float(similarity.mean()), float(similarity.std()) or 1.0
+    best = float(ranked.max()) if len(ranked) and ranked.max() > 0 else 1.0
+    joined = np.zeros(0, dtype=np.intp)
+    # a keyword (fewer than three words) that matches keeps its matches, as with its sub-words: the model only
+    # re-ranks them; a question, or a keyword no passage contains (网瘾), takes in the neighbours
+    question = plan.typed >= _SUBWORDS_FROM
+    scope = _semantic_scope(core, plan.node, weights) if question or not len(rows) else None
+    if scope is not None:
+        candidates = np.flatnonzero(scope & (similarity >= mean + SEMANTIC_MIN_Z * spread))
+        count = min(SEMANTIC_NEIGHBOURS, len(candidates))
+        if count:
+            closest = candidates[np.argpartition(-similarity[candidates], count - 1)[:count]]
+            joined = np.setdiff1d(closest, rows)
+            rows = np.concatenate((rows, joined))
+            ranked = np.concatenate((ranked, np.zeros(len(joined))))
+            order = np.argsort(rows, kind="stable")  # rows ascending, as _top expects for ties in reading order
+            rows, ranked = rows[order], ranked[order]
+    ranked = ranked / best + weights.semantic * (similarity[rows] - mean) / spread / 3
+    return rows, ranked, Fusion(similarity, mean, spread, best, frozenset(joined.tolist()))
+
+
+def _free_text(node: Node) -> list[str]:
+    """The words and phrases a query asks for (not its filters or NOT clauses): what the model reads."""
+    if isinstance(node, (Words, Phrase)):
+        return [node.text]
+    if isinstance(node, (And, Or, Soft)):
+        return [text for child in node.children for text in _free_text(child)]
+    return []
+
+
+def _semantic_scope(core: Core, node: Node, weights: Weights) -> npt.NDArray[np.bool_] | None:
+    """Where passages may join by meaning: anywhere for plain words, within the filters for words with
+    filters; None (the matches only) for any other query."""
+    if isinstance(node, Words):
+        return np.ones(core.size, dtype=bool)
+    if isinstance(node, Soft) and all(isinstance(c, (Words, Field, Not)) for c in node.children):
+        mask = np.ones(core.size, dtype=bool)
+        for child in node.children:
+            if isinstance(child, Field):
+                mask &= _matching(core, child, weights)
+            elif isinstance(child, Not):
+                mask &= ~_matching(core, child.child, weights)
+        return mask
+    return None
 
 
 def _with_filters(query: str, filters: Mapping[str, object] | None) -> Node:
