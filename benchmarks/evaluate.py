@@ -767,18 +767,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _encode_passages(index: Index) -> None:
     """The passage vectors a semantic system needs (cached in the index folder after the first time)."""
-    from lawsearch.semantic import load_model
+    from lawsearch.semantic import prepare
 
-    started, told = time.perf_counter(), [0]
-
-    def progress(done: int, total: int) -> None:
-        if done - told[0] >= 2000 or done == total:
-            told[0] = done
-            _progress(
-                f"encoding passages for semantic search: {done:,}/{total:,} ({time.perf_counter() - started:.0f} s)"
-            )
-
-    index.vectors(load_model(), progress=progress)
+    started = time.perf_counter()
+    prepare(index, lambda message: _progress(f"{message} ({time.perf_counter() - started:.0f} s)"), every=30)
 
 
 def _progress(message: str) -> None:

@@ -20,7 +20,6 @@ import json
 import os
 import shutil
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -36,6 +35,7 @@ from lawsearch.render import (
     render_tokens,
     results_to_dict,
 )
+from lawsearch.semantic import prepare
 
 __all__ = ["main"]
 
@@ -263,8 +263,11 @@ def _run_search(args: argparse.Namespace) -> int:
         if args.query == "-":
             return _search_batch(index, args)
         results = index.search(args.query, **_search_options(args))
-        semantic = {"semantic": True} if args.semantic else {}
-        explained = [index.explain(args.query, h.passage.id, **semantic) for h in results.hits] if args.explain else []
+        explained = (
+            [index.explain(args.query, hit.passage.id, semantic=args.semantic) for hit in results.hits]
+            if args.explain
+            else []
+        )
         if args.json:
             record = results_to_dict(results)
             for hit, explanation in zip(record["hits"], explained):
@@ -291,20 +294,8 @@ def _search_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _prepare_semantic(index: Index) -> None:
-    """Load the model and the passage vectors before the first semantic search, telling on stderr how the
-    encoding of passages not yet cached goes (the first time on a large corpus, minutes)."""
-    from lawsearch.semantic import load_model
-
-    model = load_model()
-    shown = [0.0]
-
-    def progress(done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - shown[0] >= 2 or done == total:
-            shown[0] = now
-            print(f"lawsearch: encoding passages for semantic search: {done:,}/{total:,}", file=sys.stderr, flush=True)
-
-    index.vectors(model, progress=progress)
+    """The model and the passage vectors before the first semantic search, the encoding's progress on stderr."""
+    prepare(index, lambda message: print(f"lawsearch: {message}", file=sys.stderr, flush=True))
 
 
 def _search_batch(index: Index, args: argparse.Namespace) -> int:

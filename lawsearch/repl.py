@@ -21,6 +21,7 @@ from lawsearch.index import Index, default_index_path
 from lawsearch.models import Hit, SearchResults
 from lawsearch.query import FIELDS
 from lawsearch.render import render_passage_context, render_results
+from lawsearch.semantic import prepare
 
 __all__ = ["COMMANDS", "PROMPT", "run_repl"]
 
@@ -114,17 +115,7 @@ class _Session:
 
     def _prepare_semantic(self) -> None:
         """Load the model and encode the passages no cache holds yet, telling how far it got."""
-        from lawsearch.semantic import load_model
-
-        model = load_model()  # ModelError says how to install it; semantic stays off
-        told = [-1]
-
-        def progress(done: int, total: int) -> None:
-            if done * 10 // total > told[0]:
-                told[0] = done * 10 // total
-                self._write(f"encoding passages for semantic search: {done:,}/{total:,}")
-
-        self.index.vectors(model, progress=progress)
+        prepare(self.index, self._write)  # ModelError says how to install the model; semantic stays off
 
     def _search(self, query: str, *, page: int) -> None:
         results = self.index.search(

