@@ -66,6 +66,9 @@ query syntax:
   (A OR B) AND C             grouping
   year:2024  year:2023..2024  org:…  region:…  section:…  title:…  doc:…  collection:…   filters
 
+After the matches of keywords come the related passages, which have none of the keywords but words inside
+one covering more than half of it (学宪法 → 宪法), marked "related"; --no-related leaves them out.
+
 Without --index, the bundled reports are searched; their index is kept in the user cache folder
 ($LAWSEARCH_CACHE overrides it) and updated automatically.
 
@@ -155,6 +158,12 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     search.add_argument(
         "--explain", action="store_true", help="show how each hit's score adds up: terms, fields, contributions"
+    )
+    search.add_argument(
+        "--no-related",
+        dest="related",
+        action="store_false",
+        help="list the matches only: no related passages (words inside the keywords) after them",
     )
     search.add_argument(
         "--semantic",
@@ -290,6 +299,7 @@ def _search_options(args: argparse.Namespace) -> dict[str, Any]:
         "facets": args.facets,
         "group": args.group,
         "semantic": args.semantic,
+        "related": args.related,
     }
 
 

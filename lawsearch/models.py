@@ -155,6 +155,9 @@ class Hit:
     section_spans: tuple[Span, ...] = attrs.field(default=(), converter=_spans)
     #: with results grouped by report: how many passages of this hit's document matched (else 0)
     document_matches: int = 0
+    #: a related passage, listed after every match: it has none of the query's words, only words inside them
+    #: (宪法 of 学宪法); its spans are those words
+    related: bool = False
 
 
 def _hits(items: Iterable[Hit]) -> tuple[Hit, ...]:
@@ -221,11 +224,18 @@ class Explanation:
     scale: float = 1.0
     similarity: float | None = None
     semantic: float = 0.0
+    #: the passage does not match, but ``search`` lists it after the matches as related (``Hit.related``)
+    related: bool = False
 
 
 @attrs.frozen
 class SearchResults:
-    """A page of hits for a query; ``total`` counts every matching passage, not only this page."""
+    """A page of hits for a query; ``total`` counts every matching passage, not only this page.
+
+    ``related`` counts the related passages listed after the matches (``Hit.related``): for a query of
+    keywords, those that contain none of them but words inside them (宪法 for 学宪法); ``within`` are those
+    words. The pages list ``total + related`` hits.
+    """
 
     query: str
     total: int
@@ -238,10 +248,17 @@ class SearchResults:
     facets: tuple[Facet, ...] = attrs.field(default=(), converter=_facets)
     #: ``"report"`` when there is one hit per document (its best passage); ``total`` then counts documents
     group: str | None = None
+    related: int = 0
+    within: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+
+    @property
+    def listed(self) -> int:
+        """How many hits the pages list: the matches, then the related passages."""
+        return self.total + self.related
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.limit))
+        return max(1, -(-self.listed // self.limit))
 
 
 @attrs.frozen

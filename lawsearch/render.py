@@ -265,17 +265,27 @@ def _plural(count: int, noun: str) -> str:
 def _header(results: SearchResults) -> str:
     query = results.query
     unit = "report" if results.group else "passage"
-    if results.total == 0:
+    if results.listed == 0:
         return f"no {unit}s match '{query}'"
-    matches = f"{unit} matches" if results.total == 1 else f"{unit}s match"
-    head = f"{results.total} {matches} '{query}'"
+    if results.total == 0:
+        head = f"no {unit}s match '{query}'"
+    else:
+        matches = f"{unit} matches" if results.total == 1 else f"{unit}s match"
+        head = f"{results.total} {matches} '{query}'"
+    if results.related:
+        follow = "follows" if results.related == 1 else "follow"
+        head += f"; {_plural(results.related, 'related passage')} {follow} ({_within(results)})"
     if not results.hits:
         return f"{head} — page {results.page} is past the last page ({results.pages})"
     first, last = results.hits[0].rank, results.hits[-1].rank
     shown = f"showing {first}" if first == last else f"showing {first}–{last}"
     if results.pages == 1:
-        return f"{head} — {shown}" if results.total > len(results.hits) else head
+        return f"{head} — {shown}" if results.listed > len(results.hits) else head
     return f"{head} — {shown}, page {results.page} of {results.pages}"
+
+
+def _within(results: SearchResults) -> str:
+    return f"words inside it: {' '.join(results.within)}"
 
 
 def _hit_title(document: Document) -> str:
@@ -303,7 +313,7 @@ def render_results(
         return _results_html(results)
     width = max(width, 40)
     lines = [_styled(_header(results), _BOLD, style)]
-    if results.total == 0:
+    if results.listed == 0:
         if not results.terms and ":" not in results.query:
             lines.append(
                 "  hint: the query has no searchable word: stop words (的, 了, 吗 …) and punctuation are not indexed"
@@ -314,12 +324,15 @@ def render_results(
     rank_width = len(str(results.hits[-1].rank)) if results.hits else 1
     indent = " " * (rank_width + 3)
     body_width = width - len(indent)
-    for hit in results.hits:
+    for number, hit in enumerate(results.hits):
         lines.append("")
+        if hit.related and (number == 0 or not results.hits[number - 1].related):
+            line = f"related — none of the query's words, only {_within(results)}"
+            lines.extend((_styled(line, _DIM, style), ""))
         lines.extend(_render_hit(hit, style, rank_width, indent, body_width))
     if next_hint and results.hits and results.page < results.pages:
         lines.append("")
-        more = results.total - results.hits[-1].rank
+        more = results.listed - results.hits[-1].rank
         unit = "more report" if results.group else "more passage"
         lines.append(_styled(f"{_plural(more, unit)} — next page: {next_hint}", _DIM, style))
     if results.facets:
@@ -356,6 +369,8 @@ def render_explanation(explanation: Explanation, rank: int | None = None) -> str
         line += f", × coordination {explanation.coordination:.2f}"
     if missing:
         line += f"; not in it: {' '.join(missing)}"
+    if explanation.related:
+        line += " (related: listed after the matches)"
     return (f"{rank:>2}. " if rank is not None else "") + line
 
 
@@ -423,9 +438,11 @@ def _results_html(results: SearchResults) -> str:
     if results.hits:
         out.append(f'<ol class="lawsearch-hits" start="{results.hits[0].rank}">')
         for hit in results.hits:
+            related = ' class="related"' if hit.related else ""
             out.append(
-                f'<li id="{html.escape(hit.passage.id)}"><strong>{html.escape(_hit_title(hit.document))}</strong>'
-                f" <small>score {hit.score:.2f}</small>"
+                f'<li id="{html.escape(hit.passage.id)}"{related}>'
+                f"<strong>{html.escape(_hit_title(hit.document))}</strong>"
+                f" <small>score {hit.score:.2f}{' · related' if hit.related else ''}</small>"
             )
             if hit.passage.section:
                 section = _mark(hit.passage.section_path, 0, len(hit.passage.section_path), hit.section_spans, "html")
@@ -460,6 +477,8 @@ def results_to_dict(results: SearchResults) -> dict[str, Any]:
         "page": results.page,
         "limit": results.limit,
         "pages": results.pages,
+        "related": results.related,
+        **({"within": list(results.within)} if results.related else {}),
         "hits": [_hit_to_dict(hit) for hit in results.hits],
         "terms": list(results.terms),
         **({"group": results.group} if results.group else {}),
@@ -472,6 +491,7 @@ def explanation_to_dict(explanation: Explanation) -> dict[str, Any]:
     return {
         "score": explanation.score,
         "matched": explanation.matched,
+        **({"related": True} if explanation.related else {}),
         "coordination": explanation.coordination,
         **(
             {"scale": explanation.scale, "similarity": explanation.similarity, "semantic": explanation.semantic}
@@ -511,6 +531,7 @@ def _hit_to_dict(hit: Hit) -> dict[str, Any]:
         "section_spans": [[span.start, span.end] for span in hit.section_spans],
         "document": document,
         **({"document_matches": hit.document_matches} if hit.document_matches else {}),
+        **({"related": True} if hit.related else {}),
     }
 
 

@@ -126,10 +126,12 @@ class _Session:
 
     def _hit(self, command: str, argument: str) -> Hit:
         last = self._last()
-        if last.total == 0:
+        if last.listed == 0:
             raise _ReplError("the last query has no hits to show")
-        if not argument.isdigit() or not 1 <= int(argument) <= last.total:
-            raise _ReplError(f"{command} needs a hit number from 1 to {last.total}, e.g. {command} 1; got {argument!r}")
+        if not argument.isdigit() or not 1 <= int(argument) <= last.listed:
+            raise _ReplError(
+                f"{command} needs a hit number from 1 to {last.listed}, e.g. {command} 1; got {argument!r}"
+            )
         rank = int(argument)
         hit = next((h for h in last.hits if h.rank == rank), None)
         if hit is None:

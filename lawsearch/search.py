@@ -43,7 +43,7 @@ import numpy.typing as npt
 from lawsearch.analysis import analyze_query, query_terms
 from lawsearch.citations import extract_citations
 from lawsearch.errors import InvalidArgumentError
-from lawsearch.highlight import best_fragments, matcher, phrase_pattern
+from lawsearch.highlight import Matcher, best_fragments, matcher, phrase_pattern
 from lawsearch.models import Explanation, Facet, Hit, SearchResults, TermScore
 from lawsearch.query import And, Field, Node, Not, Or, Phrase, Soft, Words, filter_nodes, parse_query
 from lawsearch.ranking import SCORED_FIELDS, Core
@@ -164,6 +164,7 @@ def search(
     group: str | None = None,
     filters: Mapping[str, object] | None = None,
     semantic: bool = False,
+    related: bool = True,
 ) -> SearchResults:
     """Ranked, highlighted passages for ``query``; ``page`` is 1-based, ``limit`` hits per page.
 
@@ -174,7 +175,9 @@ def search(
     (``{"year": (2023, 2024), "kind": "problems"}``, see ``query.filter_nodes``); with filters the query may be
     empty: all passages that pass them, in reading order. ``semantic=True`` fuses the ranking with a
     sentence-embedding model (``Weights.semantic``, see ``_fuse``): passages close in meaning rank higher and
-    the 100 closest join the matches.
+    the 100 closest join the matches. ``related`` (lexical, ungrouped searches of keywords, with or without
+    filters) lists after all the matches the passages that contain none of the keywords but words inside them
+    (宪法 for 学宪法 讲宪法), best first, as ``Hit.related``; ``SearchResults.related`` counts them.
 
     Raises:
         QuerySyntaxError: the query is malformed.
@@ -193,36 +196,21 @@ def search(
     weights = _with_semantic(weights or _DEFAULT_WEIGHTS, semantic)
     plan = compile_query(_with_filters(query, filters), weights)
     core = index.core()
-    rows, ranked, _ = _rank(index, core, plan, weights)
+    rows, ranked, _, tail = _rank(index, core, plan, weights, related=related and not group)
     first = (page - 1) * limit
     counts: npt.NDArray[np.intp] | None = None
     if group:
         rows, ranked, counts = _best_per_document(core, rows, ranked)
     order = _top(ranked, first + limit)[first:]
-    top, top_scores = rows[order], ranked[order]
-    hits = []
     terms = frozenset(plan.terms) - plan.rank_only
-    in_text, in_section = matcher(terms, plan.phrases), matcher(terms)
-    cited = _cited_filters(plan.node)
-    for rank, (row, score) in enumerate(zip(top.tolist(), top_scores.tolist()), start=first + 1):
-        passage = core.passage(row)
-        citations = extract_citations(passage.text) if cited else ()
-        extra = [(c.start, -c.end, f"cites:{c.canonical}") for c in citations if c.canonical in cited]
-        spans = in_text.spans_in(*core.matching_text(row), extra=extra)
-        frags = best_fragments(passage.text, spans, max_chars=fragment_chars, count=fragments)
-        section_spans = in_section.section_spans(passage.section)
-        hits.append(
-            Hit(
-                rank=rank,
-                score=round(score, 6),
-                passage=passage,
-                document=core.document(int(core.passage_document[row])),
-                spans=spans,
-                fragments=frags,
-                section_spans=section_spans,
-                document_matches=0 if counts is None else int(counts[core.passage_document[row]]),
-            )
-        )
+    highlighter = _Highlighter(core, matcher(terms, plan.phrases), matcher(terms), _cited_filters(plan.node))
+    hits = highlighter.hits(rows[order], ranked[order], first + 1, fragments, fragment_chars, counts)
+    if len(hits) < limit and len(tail.rows):  # the page reaches past the matches: the related passages follow
+        skip = max(0, first - len(rows))
+        more = _top(tail.scores, skip + limit - len(hits))[skip:]
+        inside = matcher(plan.rank_only)
+        highlighter = _Highlighter(core, inside, inside, frozenset(), related=True)
+        hits += highlighter.hits(tail.rows[more], tail.scores[more], first + len(hits) + 1, fragments, fragment_chars)
     return SearchResults(
         query=query,
         total=len(rows),
@@ -232,7 +220,53 @@ def search(
         terms=plan.terms,
         facets=tuple(facet_counts(core, rows, name, facet_size, by_document=bool(group)) for name in wanted_facets),
         group=group,
+        related=len(tail.rows),
+        within=tail.words,
     )
+
+
+@attrs.frozen
+class _Highlighter:
+    """Turns ranked rows into hits: each passage's spans and fragments, its section path's spans. ``cited``:
+    the laws a ``cites:`` filter names, whose citations are highlighted too."""
+
+    core: Core
+    in_text: Matcher
+    in_section: Matcher
+    cited: frozenset[str]
+    related: bool = False
+
+    def hits(
+        self,
+        rows: npt.NDArray[np.intp],
+        scores: npt.NDArray[np.float64],
+        first: int,
+        fragments: int,
+        fragment_chars: int,
+        counts: npt.NDArray[np.intp] | None = None,
+    ) -> list[Hit]:
+        """Hits for ``rows`` with their ``scores``, ranked from ``first``; ``counts``: matches per document."""
+        core, hits = self.core, []
+        for rank, (row, score) in enumerate(zip(rows.tolist(), scores.tolist()), start=first):
+            passage = core.passage(row)
+            citations = extract_citations(passage.text) if self.cited else ()
+            extra = [(c.start, -c.end, f"cites:{c.canonical}") for c in citations if c.canonical in self.cited]
+            spans = self.in_text.spans_in(*core.matching_text(row), extra=extra)
+            document = int(core.passage_document[row])
+            hits.append(
+                Hit(
+                    rank=rank,
+                    score=round(score, 6),
+                    passage=passage,
+                    document=core.document(document),
+                    spans=spans,
+                    fragments=best_fragments(passage.text, spans, max_chars=fragment_chars, count=fragments),
+                    section_spans=self.in_section.section_spans(passage.section),
+                    document_matches=0 if counts is None else int(counts[document]),
+                    related=self.related,
+                )
+            )
+        return hits
 
 
 def explain(
@@ -289,6 +323,10 @@ def explain(
         matched = sum(part.contribution for part in parts if part.term not in plan.rank_only) > 0
     else:
         matched = bool(_matching(core, plan.node, weights)[row])
+    related = not matched and plan.rank_only and not weights.semantic
+    if related and row in _rank(index, core, plan, weights, related=True)[3].rows:
+        # listed after the matches, scored by the words inside the keywords alone
+        return Explanation(passage_id, round(total, 6), False, parts, related=True)
     fusion = _rank(index, core, plan, weights)[2] if weights.semantic else None
     if fusion is None:  # lexical only, or nothing for the model to read (a query of filters only)
         return Explanation(passage_id, round(total * coordination, 6), matched, parts, coordination)
@@ -318,25 +356,68 @@ def _with_semantic(weights: Weights, semantic: bool) -> Weights:
 
 
 def _rank(
-    index: Index, core: Core, plan: Plan, weights: Weights
-) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64], Fusion | None]:
+    index: Index, core: Core, plan: Plan, weights: Weights, *, related: bool = False
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64], Fusion | None, _Related]:
     """The matching rows and their scores: BM25F, kind boosts and coordination, fused with the model's
-    similarity when ``Weights.semantic`` is on (then also how, for ``explain``)."""
+    similarity when ``Weights.semantic`` is on (then also how, for ``explain``); with ``related``, the related
+    passages and their scores (``_related``)."""
     coordinate = bool(plan.typed and weights.coordination)
     scores, matched = _plan_scores(core, plan, weights, count=plan.typed * coordinate)
     if _only_words(plan.node) and all(weight > 0 for weight, _ in weights.fields().values()):
         rows = np.flatnonzero(scores > 0)  # the common case, plain words: scoring already found who matches
     else:
         rows = np.flatnonzero(_matching(core, plan.node, weights))
+    inside = None
     if plan.rank_only:
-        scores += _plan_scores(core, plan, weights, rank_only=True)[0]
+        inside = _plan_scores(core, plan, weights, rank_only=True)[0]
+        scores += inside
     ranked = scores[rows]
     if coordinate:
         coverage = matched[rows] / plan.typed
         ranked *= coverage if weights.coordination == 1 else coverage**weights.coordination
-    if not weights.semantic:
-        return rows, ranked, None
-    return _fuse(index, core, plan, rows, ranked, weights)
+    if weights.semantic:
+        return (*_fuse(index, core, plan, rows, ranked, weights), _NO_RELATED)
+    tail = _related(core, plan, weights, rows, inside) if related and inside is not None else _NO_RELATED
+    return rows, ranked, None, tail
+
+
+def _related(
+    core: Core, plan: Plan, weights: Weights, rows: npt.NDArray[np.intp], inside: npt.NDArray[np.float64]
+) -> _Related:
+    """The related passages of a query of keywords: those that contain none of the keywords but a word inside
+    one that is more than half of it (``Plan.rank_only``: 宪法 of 学宪法, 副校长 of 法治副校长, 培训机构 of
+    校外培训机构; not 行政 of 行政复议, nor 法治 of 法治副校长), within the query's filters. Their score is
+    that of the words inside the keywords alone (no coordination: they match none of the typed words);
+    ``search`` lists them after every match, so a keyword's matches still come first and ``total`` still
+    counts only them."""
+    keywords = plan.terms[: plan.typed]
+    words = tuple(
+        term
+        for term in plan.terms[plan.typed :]
+        if term in plan.rank_only and any(term in keyword and 2 * len(term) > len(keyword) for keyword in keywords)
+    )
+    scope = _open_scope(core, plan.node, weights) if words else None
+    if scope is None:
+        return _NO_RELATED
+    mask = np.zeros(core.size, dtype=bool)
+    for word in words:
+        mask |= core.term_mask(word, SCORED_FIELDS)
+    mask &= scope
+    mask[rows] = False
+    tail = np.flatnonzero(mask)
+    return _Related(tail, inside[tail], words if len(tail) else ())
+
+
+@attrs.frozen
+class _Related:
+    """Related passages (``_related``): their rows, scores, and the words inside the keywords they may have."""
+
+    rows: npt.NDArray[np.intp]
+    scores: npt.NDArray[np.float64]
+    words: tuple[str, ...] = ()
+
+
+_NO_RELATED = _Related(np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float64))
 
 
 @attrs.frozen
@@ -386,7 +467,7 @@ def _fuse(
     # a keyword (fewer than three words) that matches keeps its matches, as with its sub-words: the model only
     # re-ranks them; a question, or a keyword no passage contains (网瘾), takes in the neighbours
     question = plan.typed >= _SUBWORDS_FROM
-    scope = _semantic_scope(core, plan.node, weights) if question or not len(rows) else None
+    scope = _open_scope(core, plan.node, weights) if question or not len(rows) else None
     if scope is not None:
         candidates = np.flatnonzero(scope & (similarity >= mean + SEMANTIC_MIN_Z * spread))
         count = min(SEMANTIC_NEIGHBOURS, len(candidates))
@@ -410,9 +491,9 @@ def _free_text(node: Node) -> list[str]:
     return []
 
 
-def _semantic_scope(core: Core, node: Node, weights: Weights) -> npt.NDArray[np.bool_] | None:
-    """Where passages may join by meaning: anywhere for plain words, within the filters for words with
-    filters; None (the matches only) for any other query."""
+def _open_scope(core: Core, node: Node, weights: Weights) -> npt.NDArray[np.bool_] | None:
+    """Where passages beyond the matches may join them (by meaning, or as related passages): anywhere for
+    plain words, within the filters for words with filters; None (the matches only) for any other query."""
     if isinstance(node, Words):
         return np.ones(core.size, dtype=bool)
     if isinstance(node, Soft) and all(isinstance(c, (Words, Field, Not)) for c in node.children):

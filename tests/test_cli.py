@@ -54,6 +54,23 @@ def test_search_json_finds_all_five_reports_with_spans_on_the_term(index_dir: st
         assert all(nfkc(h["text"][start:end]) == "法治副校长" for start, end in h["spans"])
 
 
+def test_related_passages_are_marked_in_json_and_listings_and_can_be_left_out(index_dir: str, capsys) -> None:
+    assert main(["search", "学宪法 讲宪法", "--index", index_dir, "--json", "--limit", "20"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["total"] == 3 and data["related"] == len(data["hits"]) - 3 > 0 and data["within"] == ["宪法"]
+    assert [h.get("related", False) for h in data["hits"]] == [False] * 3 + [True] * data["related"]
+    assert main(["search", "学宪法 讲宪法", "--index", index_dir, "--json", "--no-related"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["related"] == 0 and len(data["hits"]) == 3 and "within" not in data
+    assert main(["search", "学宪法 讲宪法", "--index", index_dir, "--limit", "4"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("3 passages match '学宪法 讲宪法'; ")
+    assert "related passages follow (words inside it: 宪法) — showing 1–4, page 1 of " in out.splitlines()[0]
+    listing = out.split("\n\n")
+    assert listing[4] == "related — none of the query's words, only words inside it: 宪法"
+    assert "【宪法】" in listing[5] and "【学宪法】" in listing[1]
+
+
 def test_phrase_query_hits_contain_the_phrase(index_dir: str, capsys) -> None:
     assert main(["search", '"食品安全"', "--index", index_dir, "--json"]) == 0
     hits = json.loads(capsys.readouterr().out)["hits"]

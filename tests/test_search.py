@@ -249,6 +249,45 @@ def test_a_keywords_sub_words_rank_its_matches_but_match_and_highlight_nothing(s
     assert seed_index.search("宪法宣传周").total == 0
 
 
+def test_related_passages_follow_the_matches_of_keywords(seed_index) -> None:
+    """学宪法 讲宪法: three passages say them; after those come the passages that speak of 宪法 (a word inside
+    both, more than half of each) without saying either, marked related, their 宪法 highlighted."""
+    query = "学宪法 讲宪法"
+    results = seed_index.search(query, limit=20, facets=["year"])
+    exact = {p.id for p in all_passages() if "学宪法" in p.text or "讲宪法" in p.text}
+    related = {p.id for p in all_passages() if "宪法" in p.text} - exact
+    assert results.total == len(exact) == 3 and results.related == len(related) >= 4
+    assert results.within == ("宪法",) and results.listed == len(results.hits) == 3 + len(related)
+    assert [h.related for h in results.hits] == [False] * 3 + [True] * len(related)
+    assert {h.passage.id for h in results.hits[:3]} == exact and {h.passage.id for h in results.hits[3:]} == related
+    assert sum(count for _, count in results.facets[0].values) == 3  # facets count the matches only
+    scores = [h.score for h in results.hits[3:]]
+    assert scores == sorted(scores, reverse=True) and max(scores) < min(h.score for h in results.hits[:3])
+    for hit in results.hits[3:]:
+        assert {hit.passage.text[s.start : s.end] for s in hit.spans} == {"宪法"}
+        explanation = seed_index.explain(query, hit.passage.id)
+        assert explanation.related and not explanation.matched
+        assert explanation.score == pytest.approx(hit.score, abs=1e-4)
+    # pages run on into them; with related=False, grouped, or as phrases, only the matches are listed
+    page = seed_index.search(query, limit=2, page=3)
+    assert [(h.rank, h.passage.id) for h in page.hits] == [(h.rank, h.passage.id) for h in results.hits[4:6]]
+    assert page.pages == -(-results.listed // 2)
+    assert [h.passage.id for h in seed_index.search(query, related=False).hits] == [
+        h.passage.id for h in results.hits[:3]
+    ]
+    assert seed_index.search(query, group="report").related == 0
+    assert seed_index.search('"学宪法" "讲宪法"').related == 0
+    # within the query's filters
+    in_2023 = seed_index.search(query + " year:2023", limit=20)
+    assert in_2023.related and all(h.document.year == 2023 for h in in_2023.hits)
+    # a word inside that is not the larger part of the keyword relates nothing: 行政 of 行政复议, 法治 of 法治副校长
+    assert seed_index.search("行政复议").related == seed_index.search("法治副校长").related == 0
+    # a keyword no passage says can still have related passages: 宣传周 of 宪法宣传周
+    nothing = seed_index.search("宪法宣传周")
+    assert nothing.total == 0 and nothing.related > 0 and nothing.within == ("宣传周",)
+    assert all("宣传周" in h.passage.text for h in nothing.hits)
+
+
 # --- section kinds, citations, facets, grouping (issue 6) ----------------------------------------------------
 
 
@@ -339,7 +378,7 @@ def test_a_report_passage_links_to_the_articles_of_the_laws_it_cites(reports_and
 def test_explain_adds_up_to_the_hit_score_and_names_fields_and_sources(seed_index, query: str) -> None:
     for hit in seed_index.search(query, limit=5).hits:
         explanation = seed_index.explain(query, hit.passage.id)
-        assert explanation.matched
+        assert explanation.matched != hit.related == explanation.related  # 执法证: 3 matches, then related
         assert explanation.score == pytest.approx(hit.score, abs=1e-4)
         assert explanation.score == pytest.approx(sum(t.contribution for t in explanation.terms), abs=1e-4)
         for term in explanation.terms:
@@ -351,6 +390,7 @@ def test_explain_adds_up_to_the_hit_score_and_names_fields_and_sources(seed_inde
     assert dict(next(t for t in section.terms if t.term == "执法").frequencies)["body"] >= 1
     unmatched = seed_index.explain("法治副校长", "hanyang-edu-2024#1")
     assert not unmatched.matched  # it speaks of 法治 (a sub-word, which ranks matches) but not of 法治副校长
+    assert not unmatched.related  # … and 法治 is not the larger part of 法治副校长
     assert {t.term for t in unmatched.terms if t.contribution} == {"法治"}
     assert [t.source for t in unmatched.terms if t.term == "法治"] == ["subword"]
 
