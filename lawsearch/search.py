@@ -175,9 +175,10 @@ def search(
     (``{"year": (2023, 2024), "kind": "problems"}``, see ``query.filter_nodes``); with filters the query may be
     empty: all passages that pass them, in reading order. ``semantic=True`` fuses the ranking with a
     sentence-embedding model (``Weights.semantic``, see ``_fuse``): passages close in meaning rank higher and
-    the 100 closest join the matches. ``related`` (lexical, ungrouped searches of keywords, with or without
-    filters) lists after all the matches the passages that contain none of the keywords but words inside them
-    (宪法 for 学宪法 讲宪法), best first, as ``Hit.related``; ``SearchResults.related`` counts them.
+    the 100 closest join the matches. ``related`` (ungrouped searches of keywords, with or without filters)
+    lists after all the matches the passages that contain none of the keywords but a word inside one that is
+    more than half of it (宪法 for 学宪法 讲宪法), best first, as ``Hit.related`` (``_related``);
+    ``SearchResults.related`` counts them.
 
     Raises:
         QuerySyntaxError: the query is malformed.
@@ -323,15 +324,16 @@ def explain(
         matched = sum(part.contribution for part in parts if part.term not in plan.rank_only) > 0
     else:
         matched = bool(_matching(core, plan.node, weights)[row])
-    related = not matched and plan.rank_only and not weights.semantic
-    if related and row in _rank(index, core, plan, weights, related=True)[3].rows:
-        # listed after the matches, scored by the words inside the keywords alone
-        return Explanation(passage_id, round(total, 6), False, parts, related=True)
-    fusion = _rank(index, core, plan, weights)[2] if weights.semantic else None
+    related, fusion = False, None
+    if weights.semantic or (not matched and plan.rank_only):
+        _, _, fusion, tail = _rank(index, core, plan, weights, related=not matched and bool(plan.rank_only))
+        related = row in tail.rows
+        if related:  # listed after the matches, scored by the words inside the keywords alone: no coordination
+            coordination = 1.0
     if fusion is None:  # lexical only, or nothing for the model to read (a query of filters only)
-        return Explanation(passage_id, round(total * coordination, 6), matched, parts, coordination)
+        return Explanation(passage_id, round(total * coordination, 6), matched, parts, coordination, related=related)
     part = fusion.contribution(row, weights.semantic)
-    lexical = total * coordination / fusion.best if matched else 0.0
+    lexical = total * coordination / fusion.best if matched or related else 0.0
     return Explanation(
         passage_id,
         round(lexical + part, 6),
@@ -341,6 +343,7 @@ def explain(
         scale=round(1 / fusion.best, 6),
         similarity=round(float(fusion.similarity[row]), 6),
         semantic=round(part, 6),
+        related=related,
     )
 
 
@@ -375,10 +378,16 @@ def _rank(
     if coordinate:
         coverage = matched[rows] / plan.typed
         ranked *= coverage if weights.coordination == 1 else coverage**weights.coordination
+    fusion = None
     if weights.semantic:
-        return (*_fuse(index, core, plan, rows, ranked, weights), _NO_RELATED)
-    tail = _related(core, plan, weights, rows, inside) if related and inside is not None else _NO_RELATED
-    return rows, ranked, None, tail
+        rows, ranked, fusion = _fuse(index, core, plan, rows, ranked, weights, inside)
+    if not related or inside is None:
+        return rows, ranked, fusion, _NO_RELATED
+    tail = _related(core, plan, weights, rows, inside)
+    if fusion is not None and len(tail.rows):  # scored as the matches are: scaled, plus the model's part
+        meaning = weights.semantic * (fusion.similarity[tail.rows] - fusion.mean) / fusion.spread / 3
+        tail = attrs.evolve(tail, scores=tail.scores / fusion.best + meaning)
+    return rows, ranked, fusion, tail
 
 
 def _related(
@@ -444,8 +453,12 @@ def _fuse(
     rows: npt.NDArray[np.intp],
     ranked: npt.NDArray[np.float64],
     weights: Weights,
+    inside: npt.NDArray[np.float64] | None = None,
 ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64], Fusion | None]:
     """Lexical and semantic scores fused: ``score / best score + λ · z / 3`` (``Fusion.contribution``).
+
+    The best score is the best match's; where nothing matches, the best score of the words inside the keywords
+    (``inside``), which score the related passages, so theirs stay within 0 to 1 too.
 
     The lexical scores are scaled to the best one (1 for the top lexical match) and the similarity to standard
     deviations over the corpus, so λ (``Weights.semantic``) means the same for every query and corpus. The
@@ -462,7 +475,9 @@ def _fuse(
     model = load_model()
     similarity = index.vectors(model) @ model.encode([text])[0]
     mean, spread = float(similarity.mean()), float(similarity.std()) or 1.0
-    best = float(ranked.max()) if len(ranked) and ranked.max() > 0 else 1.0
+    best = float(ranked.max()) if len(ranked) else 0.0
+    if best <= 0:
+        best = float(inside.max()) if inside is not None and inside.max() > 0 else 1.0
     joined = np.zeros(0, dtype=np.intp)
     # a keyword (fewer than three words) that matches keeps its matches, as with its sub-words: the model only
     # re-ranks them; a question, or a keyword no passage contains (网瘾), takes in the neighbours

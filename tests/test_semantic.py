@@ -145,6 +145,21 @@ def test_semantic_scores_are_what_explain_says(reports_and_laws: Index) -> None:
 
 
 @needs_model
+def test_related_passages_follow_the_matches_by_meaning_too(reports_and_laws: Index) -> None:
+    query = "学宪法 讲宪法"  # three report passages say them; many more, laws included, say 宪法
+    lexical = reports_and_laws.search(query, limit=200)
+    results = reports_and_laws.search(query, semantic=True, limit=200)
+    assert results.total == lexical.total == 3 and results.related == lexical.related > 3
+    assert [h.related for h in results.hits] == [False] * 3 + [True] * results.related
+    assert {h.passage.id for h in results.hits[3:]} == {h.passage.id for h in lexical.hits[3:]}
+    assert [h.passage.id for h in results.hits[3:]] != [h.passage.id for h in lexical.hits[3:]]  # re-ranked
+    for hit in results.hits[:8]:
+        explanation = reports_and_laws.explain(query, hit.passage.id, semantic=True)
+        assert explanation.score == pytest.approx(hit.score, abs=2e-6)
+        assert explanation.related == hit.related and explanation.similarity is not None
+
+
+@needs_model
 def test_filters_hold_for_passages_that_join_by_meaning(reports_and_laws: Index) -> None:
     results = reports_and_laws.search("学生 kind:problems", semantic=True, limit=50)
     plain = reports_and_laws.search("学生 kind:problems", limit=50)
