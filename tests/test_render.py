@@ -145,6 +145,19 @@ def test_a_query_of_only_stop_words_is_told_so(seed_index) -> None:
     assert "past the last page" in past
 
 
+def test_related_passages_are_announced_set_apart_and_marked_in_html(seed_index) -> None:
+    results = seed_index.search("宪法宣传周", limit=20)  # no passage says it; some say 宣传周
+    plain = render_results(results, "plain").split("\n\n")
+    assert plain[0] == (
+        f"no passages match '宪法宣传周'; {results.related} related passages follow (words inside it: 宣传周)"
+    )
+    assert plain[1] == "related — none of the query's words, only words inside it: 宣传周"
+    assert "【宣传周】" in plain[2]
+    html = render_results(results, "html")
+    assert html.count('class="related"') == results.related == len(results.hits) > 0
+    assert "score" in html and "· related</small>" in html
+
+
 def test_hit_shows_section_path_fragment_and_passage_id(seed_index) -> None:
     results = seed_index.search("法治副校长", limit=3)
     plain = render_results(results, "plain")
@@ -158,7 +171,9 @@ def test_hit_shows_section_path_fragment_and_passage_id(seed_index) -> None:
     assert "【" not in ansi
 
 
-@pytest.mark.parametrize("query", ["法治副校长", "培训", '"食品安全"', "行政执法 year:2023", "依法治校"])
+@pytest.mark.parametrize(
+    "query", ["法治副校长", "培训", '"食品安全"', "行政执法 year:2023", "依法治校", "校外培训机构", "宪法宣传周"]
+)
 def test_every_listing_line_fits_a_100_column_terminal(seed_index, query: str) -> None:
     results = seed_index.search(query, limit=50)
     for style in ("plain", "ansi"):
