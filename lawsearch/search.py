@@ -411,7 +411,7 @@ def _related(
     mask = np.zeros(core.size, dtype=bool)
     for word in words:
         mask |= core.term_mask(word, SCORED_FIELDS)
-    mask &= scope
+    mask &= scope & (inside > 0)  # in a field that scores (not one a Weights turned off)
     mask[rows] = False
     tail = np.flatnonzero(mask)
     return _Related(tail, inside[tail], words if len(tail) else ())
