@@ -265,8 +265,6 @@ def _plural(count: int, noun: str) -> str:
 def _header(results: SearchResults) -> str:
     query = results.query
     unit = "report" if results.group else "passage"
-    if results.listed == 0:
-        return f"no {unit}s match '{query}'"
     if results.total == 0:
         head = f"no {unit}s match '{query}'"
     else:
@@ -275,6 +273,8 @@ def _header(results: SearchResults) -> str:
     if results.related:
         follow = "follows" if results.related == 1 else "follow"
         head += f"; {_plural(results.related, 'related passage')} {follow} ({_within(results)})"
+    if results.listed == 0:
+        return head
     if not results.hits:
         return f"{head} — page {results.page} is past the last page ({results.pages})"
     first, last = results.hits[0].rank, results.hits[-1].rank

@@ -385,8 +385,7 @@ def _rank(
         return rows, ranked, fusion, _NO_RELATED
     tail = _related(core, plan, weights, rows, inside)
     if fusion is not None and len(tail.rows):  # scored as the matches are: scaled, plus the model's part
-        meaning = weights.semantic * (fusion.similarity[tail.rows] - fusion.mean) / fusion.spread / 3
-        tail = attrs.evolve(tail, scores=tail.scores / fusion.best + meaning)
+        tail = attrs.evolve(tail, scores=tail.scores / fusion.best + fusion.meaning(tail.rows, weights.semantic))
     return rows, ranked, fusion, tail
 
 
@@ -443,7 +442,11 @@ class Fusion:
 
     def contribution(self, row: int, weight: float) -> float:
         """What the similarity adds to a passage's score: λ · z / 3, z its similarity in standard deviations."""
-        return weight * (float(self.similarity[row]) - self.mean) / self.spread / 3
+        return float(self.meaning(np.array([row]), weight)[0])
+
+    def meaning(self, rows: npt.NDArray[np.intp], weight: float) -> npt.NDArray[np.float64]:
+        """``contribution`` for each of ``rows``."""
+        return weight * (self.similarity[rows] - self.mean) / self.spread / 3
 
 
 def _fuse(
@@ -493,8 +496,8 @@ def _fuse(
             ranked = np.concatenate((ranked, np.zeros(len(joined))))
             order = np.argsort(rows, kind="stable")  # rows ascending, as _top expects for ties in reading order
             rows, ranked = rows[order], ranked[order]
-    ranked = ranked / best + weights.semantic * (similarity[rows] - mean) / spread / 3
-    return rows, ranked, Fusion(similarity, mean, spread, best, frozenset(joined.tolist()))
+    fusion = Fusion(similarity, mean, spread, best, frozenset(joined.tolist()))
+    return rows, ranked / best + fusion.meaning(rows, weights.semantic), fusion
 
 
 def _free_text(node: Node) -> list[str]:
