@@ -14,6 +14,10 @@ The body field's pipeline, as ``make_analyzer()`` builds it::
   未成年人, 保护法, 保护, ...) so a query's coarser words find finer text; queries use jieba's accurate
   mode. Compound terms written with separators (双随机、一公开) become one extra token 双随机一公开.
 * Stop words (``data/stopwords.txt``: 的, 了, 多少, 如何 ...) are removed from the body field only.
+* A body token inside a cited title (《…》) that does not end it is marked *cited* (``cited_tokens``): 行政处罚 in
+  《中华人民共和国行政处罚法》 names a law the passage cites, not what the passage is about, and ranking counts a
+  term that a passage has only in such places at ``Weights.cited``; 行政处罚法 itself, which ends the title, is
+  not marked.
 
 ``make_char_analyzer()`` builds the phrase field's analyzer: one token per CJK character, one per run of
 letters or digits, consecutive positions, no stop words, so ``"食品安全"`` matches however jieba cut it.
@@ -23,6 +27,7 @@ letters or digits, consecutive positions, no stop words, so ``"食品安全"`` m
 
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
 import importlib.metadata
@@ -34,7 +39,7 @@ import re
 import threading
 import unicodedata
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +64,7 @@ __all__ = [
     "analyze_query",
     "analyzer_fingerprint",
     "chinese_numeral",
+    "cited_tokens",
     "fold",
     "index_terms",
     "make_analyzer",
@@ -70,7 +76,8 @@ __all__ = [
     "token_rules",
 ]
 
-#: Bump when a change here changes the terms for the same text; the index then asks to be rebuilt.
+#: Bump when a change here changes the terms for the same text (or which are cited); the index then asks to be
+#: rebuilt.
 ANALYZER_VERSION = 1
 
 #: Bump when the rules of ``_build_fold_table`` change.
@@ -673,6 +680,32 @@ def term_spans_and_words(text: str) -> tuple[list[tuple[int, int, str]], list[in
     spans = _INDEX_TOKENIZER._spans(fold(text), "index", starts)
     stop = STOPWORDS
     return [span for span in spans if span[2] not in stop], starts
+
+
+_CITED_TITLE = re.compile(r"《[^《》\n]*》")
+
+
+def cited_tokens(text: str, spans: Sequence[tuple[int, int, str]]) -> list[bool] | None:
+    """For each ``(start, end, term)`` span of ``text``: whether it is inside a cited title 《…》 without ending
+    it (the title's own last word — the law's name, 行政处罚法 — is not cited in this sense); None when ``text``
+    cites no title.
+
+    >>> text = "学习《中华人民共和国行政处罚法》，作出行政处罚11件"
+    >>> spans = term_spans(text)
+    >>> [(term, cited) for (_, _, term), cited in zip(spans, cited_tokens(text, spans)) if "行政" in term]
+    [('行政处罚法', False), ('行政', True), ('行政处罚', True), ('行政处罚', False), ('行政', False)]
+    """
+    if "《" not in text:
+        return None
+    titles = [(match.start() + 1, match.end() - 1) for match in _CITED_TITLE.finditer(text)]
+    if not titles:
+        return None
+    ends = [end for _, end in titles]
+    cited = []
+    for start, end, _ in spans:
+        at = bisect.bisect_right(ends, start)  # the first title that ends after the token starts
+        cited.append(at < len(titles) and titles[at][0] <= start and end < titles[at][1])
+    return cited
 
 
 def token_rules() -> tuple[Callable[[str], bool], dict[str, re.Pattern[str]]]:

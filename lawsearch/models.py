@@ -193,8 +193,9 @@ class TermScore:
     ``source`` is ``typed`` (the user wrote it), ``subword`` (a dictionary word inside a typed word; in a
     keyword query it only ranks the passages that match) or ``expansion`` (from synonyms.txt); ``weight`` the
     query weight that multiplies its contribution;
-    ``frequencies`` its count per field where it occurs (body, title, section); ``tf`` the weighted,
-    length-normalized count summed over the fields; ``contribution`` what it adds to the score.
+    ``frequencies`` its count per field where it occurs (body, title, section); ``cited`` its body count when
+    the passage has it only inside cited titles 《…》 (each occurrence then counts ``Weights.cited``), else 0;
+    ``tf`` the weighted, length-normalized count summed over the fields; ``contribution`` what it adds to the score.
     """
 
     term: str
@@ -204,6 +205,7 @@ class TermScore:
     tf: float = 0.0
     idf: float = 0.0
     contribution: float = 0.0
+    cited: int = 0
 
 
 def _term_scores(items: Iterable[TermScore]) -> tuple[TermScore, ...]:

@@ -2,9 +2,10 @@
 
 A *segment* holds everything one source file contributed: its passages (text and metadata), its documents, and
 for each text field an inverted index in CSR form — for term ``t``, ``docs[offsets[t]:offsets[t + 1]]`` are the
-passages that contain it and ``tf[...]`` how often — plus each passage's exact field lengths. Segments are
-written once (content-addressed ``.npz`` files) and never changed; ``Core.merge`` joins the live segments into
-one in-memory core that a search reads without touching whoosh.
+passages that contain it, ``tf[...]`` how often, and ``cited[...]`` the same count where every occurrence is
+inside a cited title 《…》 (``analysis.cited_tokens``), else 0: ranking counts those at ``Weights.cited`` — plus
+each passage's exact field lengths. Segments are written once (content-addressed ``.npz`` files) and never changed;
+``Core.merge`` joins the live segments into one in-memory core that a search reads without touching whoosh.
 
 Fields: ``body`` (the passage text, jieba index-mode terms), ``title`` (document title), ``section`` (the
 headings of the section path), ``org`` and ``region`` (filters only).
@@ -28,7 +29,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from lawsearch.analysis import fold, term_spans, term_spans_and_words
+from lawsearch.analysis import cited_tokens, fold, term_spans, term_spans_and_words
 from lawsearch.citations import extract_citations
 from lawsearch.models import Document, ParsedDocument, Passage
 from lawsearch.sections import KINDS, section_kind
@@ -52,10 +53,17 @@ class Postings:
     docs: npt.NDArray[np.int32]
     tf: npt.NDArray[np.float32]
     lengths: npt.NDArray[np.float32]
+    cited: npt.NDArray[np.float32]  # each entry's tf where every occurrence is inside a cited title, else 0
 
     def of(self, term_id: int) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]:
         start, end = _row(self.offsets, term_id)
         return self.docs[start:end], self.tf[start:end]
+
+    def weighted_tf(self, cited: float) -> npt.NDArray[np.float32]:
+        """Every entry's tf, the occurrences of an entry whose every occurrence is cited counted ``cited`` each."""
+        if cited == 1.0 or not self.cited.any():
+            return self.tf
+        return self.tf - np.float32(1.0 - cited) * self.cited
 
 
 def _row(offsets: IntArray, term_id: int | None) -> tuple[int, int]:
@@ -117,6 +125,7 @@ class Segment:
             arrays[f"{field}_docs"] = _delta_encode(postings.docs, postings.offsets)
             arrays[f"{field}_tf"] = postings.tf.astype(np.uint16)
             arrays[f"{field}_lengths"] = postings.lengths.astype(np.uint32)
+            arrays[f"{field}_cited"] = postings.cited.astype(np.uint16)
         tmp = path.with_name(path.name + ".tmp")
         with open(tmp, "wb") as handle:
             np.savez_compressed(handle, **arrays)
@@ -153,6 +162,7 @@ class Segment:
                     docs=_delta_decode(data[f"{field}_docs"], offsets),
                     tf=data[f"{field}_tf"].astype(np.float32),
                     lengths=data[f"{field}_lengths"].astype(np.float32),
+                    cited=data[f"{field}_cited"].astype(np.float32),
                 )
             word_starts = np.unpackbits(data["word_starts"], count=len(texts_blob)).astype(bool)
         texts = texts_blob.split(PASSAGE_SEPARATOR) if meta["passages"] else []
@@ -205,6 +215,7 @@ def build_segment(documents: Sequence[ParsedDocument]) -> Segment:
     docs_meta: list[dict[str, Any]] = []
     # array('q'), not lists: 8 bytes a token instead of ~36 (a 100,000-article build stays well under 1 GB)
     pairs: dict[str, tuple[array[int], array[int]]] = {field: (array("q"), array("q")) for field in FIELDS}
+    body_cited: array[int] | None = None  # 1 for each body token inside a cited title, once some passage cites
     cache: dict[str, list[int]] = {}
     word_starts: array[int] = array("q")
     offset = 0
@@ -238,6 +249,11 @@ def build_segment(documents: Sequence[ParsedDocument]) -> Segment:
             word_starts.extend(offset + start for start in starts)
             offset += len(passage.text) + len(PASSAGE_SEPARATOR)
             body_ids = [vocabulary.setdefault(term, len(vocabulary)) for _, _, term in body]
+            cited = cited_tokens(passage.text, body)
+            if cited is not None and body_cited is None:
+                body_cited = array("b", bytes(len(pairs["body"][0])))  # the tokens before the first citation
+            if body_cited is not None:
+                body_cited.extend(bytes(len(body)) if cited is None else bytes(cited))
             for field, ids in (
                 ("body", body_ids),
                 ("title", cached_ids(doc.title)),
@@ -250,7 +266,13 @@ def build_segment(documents: Sequence[ParsedDocument]) -> Segment:
                 rows.extend(repeat(row, len(ids)))
     count = len(texts)
     postings = {
-        field: _csr(np.frombuffer(terms, dtype=np.int64), np.frombuffer(rows, dtype=np.int64), len(vocabulary), count)
+        field: _csr(
+            np.frombuffer(terms, dtype=np.int64),
+            np.frombuffer(rows, dtype=np.int64),
+            len(vocabulary),
+            count,
+            np.frombuffer(body_cited, dtype=np.int8) if field == "body" and body_cited is not None else None,
+        )
         for field, (terms, rows) in pairs.items()
     }
     terms_by_id = sorted(vocabulary, key=vocabulary.__getitem__)
@@ -259,19 +281,30 @@ def build_segment(documents: Sequence[ParsedDocument]) -> Segment:
     return Segment(terms_by_id, postings, texts, passages, docs_meta, starts_mask)
 
 
-def _weighting(fields: Mapping[str, tuple[float, float]], k1: float, lucene: bool) -> Hashable:
-    """What a term's cached BM25F contributions depend on besides the term: the scored fields, k1, the formula."""
-    return (tuple((f, w, b) for f, (w, b) in fields.items() if w > 0), k1, lucene)
+def _weighting(fields: Mapping[str, tuple[float, float]], k1: float, lucene: bool, cited: float) -> Hashable:
+    """What a term's cached BM25F contributions depend on besides the term: the scored fields, k1, the formula,
+    what a cited occurrence counts."""
+    return (tuple((f, w, b) for f, (w, b) in fields.items() if w > 0), k1, lucene, cited)
 
 
-def _csr(terms: IntArray, rows: IntArray, vocabulary: int, count: int) -> Postings:
-    """Postings from parallel (term id, passage row) arrays, one entry per token."""
+def _csr(
+    terms: IntArray, rows: IntArray, vocabulary: int, count: int, cited: npt.NDArray[np.int8] | None = None
+) -> Postings:
+    """Postings from parallel (term id, passage row) arrays, one entry per token; ``cited``: 1 for each token
+    inside a cited title (none by default), of which the entries keep the count where every occurrence is one."""
     lengths = np.bincount(rows, minlength=count).astype(np.float32)
-    keys, tf = np.unique(terms * max(count, 1) + rows, return_counts=True)
+    token_keys = terms * max(count, 1) + rows
+    keys, tf = np.unique(token_keys, return_counts=True)
+    cited_tf = np.zeros(len(keys))
+    if cited is not None:  # few tokens are cited: find their entries rather than invert the whole sort
+        cited_tf = np.bincount(np.searchsorted(keys, token_keys[cited.view(bool)]), minlength=len(keys)).astype(float)
+        cited_tf[cited_tf < tf] = 0  # a term the passage also uses outside the titles it cites: all count fully
     term_of = keys // max(count, 1)
     offsets = np.zeros(vocabulary + 1, dtype=np.int64)
     np.cumsum(np.bincount(term_of, minlength=vocabulary), out=offsets[1:])
-    return Postings(offsets, (keys % max(count, 1)).astype(np.int32), tf.astype(np.float32), lengths)
+    return Postings(
+        offsets, (keys % max(count, 1)).astype(np.int32), tf.astype(np.float32), lengths, cited_tf.astype(np.float32)
+    )
 
 
 # --- the merged, searchable core ------------------------------------------------------------------------------
@@ -324,19 +357,24 @@ class Core:
         doc_bases = np.cumsum([0] + [len(seg.documents) for seg in segments])
         postings = {}
         for field in FIELDS:
-            terms, docs, tfs, lengths = [], [], [], []
+            terms, docs, tfs, lengths, cited = [], [], [], [], []
             for seg, remap, base in zip(segments, remaps, bases):
                 p = seg.postings[field]
                 terms.append(np.repeat(remap, np.diff(p.offsets)) if len(remap) else np.zeros(0, np.int64))
                 docs.append(p.docs.astype(np.int64) + base)
                 tfs.append(p.tf)
                 lengths.append(p.lengths)
+                cited.append(p.cited)
             term_arr, doc_arr = np.concatenate(terms), np.concatenate(docs)
             order = np.lexsort((doc_arr, term_arr))
             offsets = np.zeros(len(vocabulary) + 1, dtype=np.int64)
             np.cumsum(np.bincount(term_arr, minlength=len(vocabulary)), out=offsets[1:])
             postings[field] = Postings(
-                offsets, doc_arr[order].astype(np.int32), np.concatenate(tfs)[order], np.concatenate(lengths)
+                offsets,
+                doc_arr[order].astype(np.int32),
+                np.concatenate(tfs)[order],
+                np.concatenate(lengths),
+                np.concatenate(cited)[order],
             )
         passages = []
         for seg, doc_base in zip(segments, doc_bases):
@@ -382,7 +420,7 @@ class Core:
 
     @classmethod
     def empty(cls) -> Core:
-        none = Postings(np.zeros(1, np.int64), _NO_DOCS, _NO_TF, np.zeros(0, np.float32))
+        none = Postings(np.zeros(1, np.int64), _NO_DOCS, _NO_TF, np.zeros(0, np.float32), _NO_TF)
         return cls._assemble({}, dict.fromkeys(FIELDS, none), [], [], [], np.zeros(0, dtype=bool))
 
     # --- reading -------------------------------------------------------------------------------------------
@@ -489,23 +527,28 @@ class Core:
                 self._factors[key] = factor
         return factor
 
-    def _table(self, fields: Mapping[str, tuple[float, float]], k1: float, lucene: bool) -> ScoreTable:
+    def _table(
+        self, fields: Mapping[str, tuple[float, float]], k1: float, lucene: bool, cited: float = 1.0
+    ) -> ScoreTable:
         """The weighting's ``ScoreTable``, built at its first use (0.1 s for the 24,434-article law corpus) and kept
         (the ``_TABLES`` most recent weightings): scoring a term is then a slice, whether the term is new or not."""
-        weighting = _weighting(fields, k1, lucene)
+        weighting = _weighting(fields, k1, lucene, cited)
         table = self._tables.get(weighting)
         if table is None:
-            table = self._build_table(fields, k1, lucene)  # two threads may both build it: the same table
+            table = self._build_table(fields, k1, lucene, cited)  # two threads may both build it: the same table
             with self._cache_lock:
                 self._tables[weighting] = table
                 if len(self._tables) > _TABLES:
                     self._tables.pop(next(iter(self._tables)))  # the oldest weighting
         return table
 
-    def _build_table(self, fields: Mapping[str, tuple[float, float]], k1: float, lucene: bool) -> ScoreTable:
+    def _build_table(
+        self, fields: Mapping[str, tuple[float, float]], k1: float, lucene: bool, cited: float
+    ) -> ScoreTable:
         """Every term's BM25F contribution to every passage that has it, in one vectorized pass.
 
-        Each field's postings become sorted keys ``term · size + passage`` with ``tf · factor``; the fields' keys
+        Each field's postings become sorted keys ``term · size + passage`` with ``tf · factor`` (tf with each
+        cited occurrence counted ``cited``); the fields' keys
         are merged (a key already present adds its value, in field order, a new one is inserted), which is the
         per-term sum ``tf~`` of BM25F; then idf and saturation apply to all entries at once.
         """
@@ -518,7 +561,7 @@ class Core:
             postings = self.postings[field]
             key = np.repeat(np.arange(len(postings.offsets) - 1, dtype=np.int64) * size, np.diff(postings.offsets))
             key += postings.docs
-            value = postings.tf * self._factor(field, weight, b)[postings.docs]
+            value = postings.weighted_tf(cited) * self._factor(field, weight, b)[postings.docs]
             if not len(keys):
                 keys, values = key, value
                 continue
@@ -539,37 +582,56 @@ class Core:
         return ScoreTable(offsets, (keys - terms * size).astype(np.int32), saturation)
 
     def term_scores(
-        self, term: str, fields: Mapping[str, tuple[float, float]], *, k1: float, lucene: bool = False
+        self,
+        term: str,
+        fields: Mapping[str, tuple[float, float]],
+        *,
+        k1: float,
+        lucene: bool = False,
+        cited: float = 1.0,
     ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]:
         """One term's BM25F contribution to each passage that has it (the passages, ascending, and the
         contributions)."""
-        return self._table(fields, k1, lucene).of(self.vocabulary.get(term))
+        return self._table(fields, k1, lucene, cited).of(self.vocabulary.get(term))
 
     def explain_term(
-        self, term: str, row: int, fields: Mapping[str, tuple[float, float]], *, k1: float, lucene: bool = False
-    ) -> tuple[dict[str, int], float, float, float]:
-        """How ``term`` scores passage ``row``: its frequency per field (fields where it occurs), the weighted,
+        self,
+        term: str,
+        row: int,
+        fields: Mapping[str, tuple[float, float]],
+        *,
+        k1: float,
+        lucene: bool = False,
+        cited: float = 1.0,
+    ) -> tuple[dict[str, int], int, float, float, float]:
+        """How ``term`` scores passage ``row``: its frequency per field (fields where it occurs), how many of those
+        occurrences count ``cited`` (all when every one is inside a cited title, else none), the weighted,
         length-normalized frequency summed over fields (tf~), idf, and the contribution (as ``bm25f`` adds it)."""
         used = [(f, w, b) for f, (w, b) in fields.items() if w > 0]
         term_id = self.vocabulary.get(term)
         frequencies: dict[str, int] = {}
+        in_titles = 0
         combined = 0.0
         if term_id is None:
-            return frequencies, 0.0, 0.0, 0.0
+            return frequencies, 0, 0.0, 0.0, 0.0
         for field, weight, b in used:
-            docs, tf = self.postings[field].of(term_id)
+            postings = self.postings[field]
+            start, _ = _row(postings.offsets, term_id)
+            docs, tf = postings.of(term_id)
             at = int(np.searchsorted(docs, row))
             if at < len(docs) and docs[at] == row:
                 frequencies[field] = int(tf[at])
-                combined += float(tf[at] * self._factor(field, weight, b)[row])
+                in_titles += int(postings.cited[start + at])
+                weighted = tf[at] - (1.0 - cited) * postings.cited[start + at]
+                combined += float(weighted * self._factor(field, weight, b)[row])
         contribution = 0.0
-        docs, scores = self.term_scores(term, fields, k1=k1, lucene=lucene)
+        docs, scores = self.term_scores(term, fields, k1=k1, lucene=lucene, cited=cited)
         df = len(docs)
         idf = math.log(1 + (self.size - df + 0.5) / (df + 0.5)) if df else 0.0
         at = int(np.searchsorted(docs, row))
         if at < len(docs) and docs[at] == row:
             contribution = float(scores[at])
-        return frequencies, combined, idf, contribution
+        return frequencies, in_titles, combined, idf, contribution
 
     def term_mask(self, term: str, fields: Sequence[str]) -> npt.NDArray[np.bool_]:
         """Passages that contain ``term`` in any of ``fields``."""
@@ -589,12 +651,15 @@ class Core:
         lucene: bool = False,
         term_weights: Sequence[float] = (),
         count: int | None = None,
+        cited: float = 1.0,
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.intp]]:
         """BM25F scores of every passage for ``terms`` and how many of the first ``count`` terms (all by default)
         each passage matched.
 
         ``fields`` maps a field to ``(weight, b)``; fields of weight 0 are left out entirely (also from df).
         With ``lucene`` the saturation is Lucene's ``tf~ / (k1 + tf~)``, without the ``(k1 + 1)`` factor.
+        ``cited``: what an occurrence counts in tf when every occurrence of the term in the passage is inside a
+        cited title 《…》 (1: like any other).
         ``term_weights`` (1 for a missing one) multiply each term's contribution. With ``count=0`` the counts
         are one shared read-only array of zeros.
         """
@@ -604,7 +669,7 @@ class Core:
         parts = []
         counted = len(terms) if count is None else count
         counted_docs = []
-        table, vocabulary = self._table(fields, k1, lucene), self.vocabulary
+        table, vocabulary = self._table(fields, k1, lucene, cited), self.vocabulary
         for number, term in enumerate(terms):
             docs, contribution = table.of(vocabulary.get(term))
             if len(docs):

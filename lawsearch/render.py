@@ -30,6 +30,7 @@ from lawsearch.models import (
     Passage,
     SearchResults,
     Span,
+    TermScore,
 )
 
 __all__ = [
@@ -354,7 +355,7 @@ def render_explanation(explanation: Explanation, rank: int | None = None) -> str
     for term in explanation.terms:
         if not term.frequencies:
             continue
-        where = ", ".join(f"{field} {count}" for field, count in term.frequencies)
+        where = ", ".join(f"{field} {count}{_cited(term, field)}" for field, count in term.frequencies)
         source = "" if term.source == "typed" else f"{term.source.replace('subword', 'sub-word')} ×{term.weight:g}, "
         parts.append(f"{term.term} {term.contribution:.2f} ({source}{where})")
     missing = [term.term for term in explanation.terms if not term.frequencies and term.source == "typed"]
@@ -504,6 +505,7 @@ def explanation_to_dict(explanation: Explanation) -> dict[str, Any]:
                 "source": t.source,
                 "weight": t.weight,
                 "frequencies": dict(t.frequencies),
+                "cited": t.cited,
                 "tf": t.tf,
                 "idf": t.idf,
                 "contribution": t.contribution,
@@ -511,6 +513,11 @@ def explanation_to_dict(explanation: Explanation) -> dict[str, Any]:
             for t in explanation.terms
         ],
     }
+
+
+def _cited(term: TermScore, field: str) -> str:
+    """Marks a term that the passage's body has only inside cited titles (counted at ``Weights.cited``)."""
+    return " [only in 《…》]" if field == "body" and term.cited else ""
 
 
 def _facet_to_dict(facet: Facet) -> dict[str, Any]:

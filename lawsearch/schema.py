@@ -18,7 +18,7 @@ from whoosh.fields import ID, Schema
 __all__ = ["SCHEMA_VERSION", "build_schema"]
 
 #: Bump when the layout or the meaning of the stored data changes: an index of another version must be rebuilt.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def build_schema() -> Schema:

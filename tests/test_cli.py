@@ -353,12 +353,12 @@ def test_interactive_repl_prompts_and_greets(seed_index: Index) -> None:
 
 
 def test_repl_facets_group_and_law_links(reports_and_laws: Index) -> None:
-    out = repl(reports_and_laws, ":group\n:facets\ncollection:reports 未成年人保护 宣传\n:law 2\n:law 4\n:quit\n")
+    out = repl(reports_and_laws, ":group\n:facets\ncollection:reports 未成年人保护 宣传\n:law 1\n:law 4\n:quit\n")
     assert "group on" in out and "facets on" in out
     assert "reports match 'collection:reports 未成年人保护 宣传'" in out
     assert "matching passage" in out and "in this report" in out
     assert "facets (documents per value):" in out and "cites" in out
-    assert "中华人民共和国未成年人保护法" in out  # :law 2 — 陕州's passage cites it
+    assert "中华人民共和国未成年人保护法" in out  # :law 1 — 汉阳's passage cites it
     assert "error: hit 4 (zhongzhan-edu-2024#20) cites no law" in out
 
 

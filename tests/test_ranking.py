@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lawsearch.analysis import index_terms, query_terms
+from lawsearch.analysis import cited_tokens, index_terms, query_terms, term_spans
 from lawsearch.ingest import discover, parse_jsonl, read_file
-from lawsearch.ranking import Core, Segment, build_segment
+from lawsearch.ranking import Core, Segment, _row, build_segment
 from lawsearch.search import Weights
 
 from conftest import CORPUS
@@ -70,6 +70,8 @@ def test_segments_survive_save_and_load(tmp_path: Path) -> None:
         again = loaded.postings[field]
         assert (again.offsets == postings.offsets).all() and (again.docs == postings.docs).all()
         assert (again.tf == postings.tf).all() and (again.lengths == postings.lengths).all()
+        assert (again.cited == postings.cited).all()
+    assert loaded.postings["body"].cited.any()  # the reports cite laws: 《中华人民共和国行政处罚法》 …
 
 
 def test_postings_count_every_token_exactly() -> None:
@@ -84,6 +86,31 @@ def test_postings_count_every_token_exactly() -> None:
             assert tf[list(docs).index(row)] == terms.count(term)
 
 
+def test_a_term_only_inside_cited_titles_is_marked_in_its_postings() -> None:
+    # cited[...] holds an entry's tf where every occurrence of the term is inside a cited title 《…》 without
+    # ending it (analysis.cited_tokens), else 0: recomputed here passage by passage from the spans
+    documents = seed_documents()
+    core = Core.merge([build_segment(documents)])
+    body = core.postings["body"]
+    passages = [p for d in documents for p in d.passages]
+    marked = 0
+    for row, passage in enumerate(passages):
+        spans = term_spans(passage.text)
+        flags = cited_tokens(passage.text, spans) or [False] * len(spans)
+        for term in {term for _, _, term in spans}:
+            inside = [flag for (_, _, t), flag in zip(spans, flags) if t == term]
+            start, _ = _row(body.offsets, core.vocabulary[term])
+            at = start + list(body.of(core.vocabulary[term])[0]).index(row)
+            assert body.cited[at] == (len(inside) if all(inside) else 0), (passage.id, term)
+            marked += all(inside)
+    assert marked > 100
+    shanzhou = core.ids["shanzhou-edu-2023#5"]  # …《行政许可法》《行政处罚法》… : 行政处罚 only there
+    at = list(body.of(core.vocabulary["行政处罚"])[0]).index(shanzhou)
+    assert body.cited[_row(body.offsets, core.vocabulary["行政处罚"])[0] + at] == 1
+    assert body.weighted_tf(0.3)[_row(body.offsets, core.vocabulary["行政处罚"])[0] + at] == pytest.approx(0.3)
+    assert body.weighted_tf(1.0) is body.tf
+
+
 def test_merging_segments_is_the_same_as_one_segment() -> None:
     documents = seed_documents()
     whole = Core.merge([build_segment(documents)])
@@ -96,12 +123,19 @@ def test_merging_segments_is_the_same_as_one_segment() -> None:
         b, _ = parts.bm25f(terms, weights.fields(), k1=weights.k1)
         np.testing.assert_allclose(a, b)
     assert parts.ids == whole.ids
+    for field in whole.postings:
+        a_field, b_field = whole.postings[field], parts.postings[field]
+        for term, id_whole in list(whole.vocabulary.items())[:2000]:
+            start, end = _row(a_field.offsets, id_whole)
+            other_start, other_end = _row(b_field.offsets, parts.vocabulary[term])
+            assert (a_field.cited[start:end] == b_field.cited[other_start:other_end]).all()
 
 
 def test_bm25f_score_table_equals_the_formula_term_by_term() -> None:
     # The score table merges the fields' postings in one vectorized pass; here each contribution is recomputed
     # from the definition, passage by passage: tf~ = Σ_f w_f · tf_f / (1 − b_f + b_f · len_f / avglen_f),
-    # idf · tf~ · (k1 + 1) / (k1 + tf~), with df over the scored fields together.
+    # idf · tf~ · (k1 + 1) / (k1 + tf~), with df over the scored fields together; a term a passage has only in
+    # the titles it cites counts Weights.cited an occurrence.
     # the reports (titles and section paths) and, where the shared corpus is, law articles (law names, chapters)
     documents = seed_documents() + (law_sample(2000) if LAWS.exists() else [])
     core = Core.merge([build_segment(documents)])
@@ -111,22 +145,28 @@ def test_bm25f_score_table_equals_the_formula_term_by_term() -> None:
     # terms in several fields (the merge adds them up) and in one
     where = {t: sum(len(core.postings[f].of(i)[0]) > 0 for f in fields) for t, i in core.vocabulary.items()}
     several = sorted(t for t, n in where.items() if n > 1)[:20]
-    terms = several + sorted(t for t, n in where.items() if n == 1)[:10]
+    cited = ["行政处罚", "中华人民共和国", "义务教育"]  # terms that some report passages only cite
+    terms = several + sorted(t for t, n in where.items() if n == 1)[:10] + cited
     for term in terms:
         combined: dict[int, float] = {}
         for field, (weight, b) in fields.items():
             docs, tf = core.postings[field].of(core.vocabulary[term])
+            start, end = _row(core.postings[field].offsets, core.vocabulary[term])
+            only_cited = core.postings[field].cited[start:end]
             length = core.postings[field].lengths
-            for doc, freq in zip(docs.tolist(), tf.tolist()):
+            for doc, freq, in_titles in zip(docs.tolist(), tf.tolist(), only_cited.tolist()):
                 norm = 1 - b + b * float(length[doc]) / averages[field]
-                combined[doc] = combined.get(doc, 0.0) + weight * freq / norm
+                counted = freq * weights.cited if in_titles else freq
+                combined[doc] = combined.get(doc, 0.0) + weight * counted / norm
         df = len(combined)
         idf = np.log(1 + (core.size - df + 0.5) / (df + 0.5))
         expected = {d: idf * c * (weights.k1 + 1) / (weights.k1 + c) for d, c in combined.items()}
-        docs, scores = core.term_scores(term, fields, k1=weights.k1)
+        docs, scores = core.term_scores(term, fields, k1=weights.k1, cited=weights.cited)
         assert docs.tolist() == sorted(expected)
-        np.testing.assert_allclose(scores, [expected[d] for d in docs.tolist()], rtol=1e-9)
+        np.testing.assert_allclose(scores, [expected[d] for d in docs.tolist()], rtol=1e-6)
     assert len(several) >= 5 and len(terms) >= 15
+    assert all(core.postings["body"].cited[slice(*_row(core.postings["body"].offsets, core.vocabulary[t]))].any()
+               for t in cited)  # fmt: skip
     assert len(core.term_scores("不在词表里的词", fields, k1=1.2)[0]) == 0
 
 

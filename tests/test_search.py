@@ -15,6 +15,7 @@ from lawsearch.index import Index
 from lawsearch.ingest import discover, read_file
 from lawsearch.models import Passage
 from lawsearch.query import parse_query
+from lawsearch.render import render_explanation
 from lawsearch.search import Weights, _top, compile_query
 
 from conftest import CORPUS
@@ -393,6 +394,25 @@ def test_explain_adds_up_to_the_hit_score_and_names_fields_and_sources(seed_inde
     assert not unmatched.related  # … and 法治 is not the larger part of 法治副校长
     assert {t.term for t in unmatched.terms if t.contribution} == {"法治"}
     assert [t.source for t in unmatched.terms if t.term == "法治"] == ["subword"]
+
+
+def test_a_term_a_passage_has_only_in_the_titles_it_cites_counts_less(seed_index) -> None:
+    # 陕州's passage lists 《行政许可法》《行政处罚法》 among the laws its staff studied; 和平's reports
+    # 2024年，共作出行政处罚11件 — the one about administrative penalties
+    ids = [hit.passage.id for hit in seed_index.search("行政处罚").hits]
+    assert ids.index("heping-edu-2024#9") < ids.index("shanzhou-edu-2023#5")
+    counted_fully = [hit.passage.id for hit in seed_index.search("行政处罚", weights=Weights(cited=1.0)).hits]
+    assert counted_fully.index("shanzhou-edu-2023#5") < counted_fully.index("heping-edu-2024#9")
+    cited = seed_index.explain("行政处罚", "shanzhou-edu-2023#5")
+    term = next(t for t in cited.terms if t.term == "行政处罚")
+    assert term.cited == dict(term.frequencies)["body"] == 1
+    assert "行政处罚" in [s.term for s in seed_index.search("行政处罚").hits[ids.index("shanzhou-edu-2023#5")].spans]
+    assert " (body 1 [only in 《…》])" in render_explanation(cited)  # and still highlighted: it matched
+    free = seed_index.explain("行政处罚", "heping-edu-2024#9")
+    assert next(t for t in free.terms if t.term == "行政处罚").cited == 0
+    # the law's own name ends the title: a search for the law counts it fully
+    law = seed_index.explain("行政处罚法", "shanzhou-edu-2023#5")
+    assert next(t for t in law.terms if t.term == "行政处罚法").cited == 0
 
 
 def test_an_article_number_in_arabic_digits_finds_the_article(reports_and_laws) -> None:
