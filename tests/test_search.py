@@ -396,6 +396,25 @@ def test_explain_adds_up_to_the_hit_score_and_names_fields_and_sources(seed_inde
     assert [t.source for t in unmatched.terms if t.term == "法治"] == ["subword"]
 
 
+def test_a_system_finds_its_parts_and_a_part_the_system(seed_index) -> None:
+    # synonyms.txt: 政务公开 => 信息公开 …; 执法全过程记录 => 三项制度 (行政执法公示, 全过程记录, 法制审核)
+    def ids(query: str) -> list[str]:
+        return [hit.passage.id for hit in seed_index.search(query, limit=10).hits]
+
+    def passage_saying(doc: str, snippet: str) -> str:
+        return next(p.id for p in seed_index.passages(doc) if snippet in p.text)
+
+    # the passage that counts its disclosures (全年共办理信息公开5件) comes first, by its words on 信息公开
+    disclosure = passage_saying("heping-edu-2024", "全年共办理信息公开5件")
+    assert ids("政务公开")[0] == disclosure
+    unexpanded = seed_index.search("政务公开", weights=Weights(expansion=0.0)).hits
+    assert unexpanded[0].passage.id != disclosure
+    three = passage_saying("huangzhong-edu-2024", "行政执法“三项制度”")
+    assert "执法全过程记录" not in seed_index.passage(three).text and three in ids("执法全过程记录")
+    hit = next(h for h in seed_index.search("执法全过程记录").hits if h.passage.id == three)
+    assert [hit.passage.text[s.start : s.end] for s in hit.spans] == ["三项制度"]  # highlighted: what matched
+
+
 def test_a_term_a_passage_has_only_in_the_titles_it_cites_counts_less(seed_index) -> None:
     # 陕州's passage lists 《行政许可法》《行政处罚法》 among the laws its staff studied; 和平's reports
     # 2024年，共作出行政处罚11件 — the one about administrative penalties
