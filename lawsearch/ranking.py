@@ -63,7 +63,14 @@ class Postings:
         """Every entry's tf, the occurrences of an entry whose every occurrence is cited counted ``cited`` each."""
         if cited == 1.0 or not self.cited.any():
             return self.tf
-        return self.tf - np.float32(1.0 - cited) * self.cited
+        counted: npt.NDArray[np.float32] = _counted(self.tf, self.cited, np.float32(cited))
+        return counted
+
+
+def _counted(tf: Any, only_cited: Any, cited: Any) -> Any:
+    """tf (an entry's, or an array of them) with the occurrences of a term its passage has only inside cited
+    titles (``only_cited``: that tf, else 0) counted ``cited`` each."""
+    return tf - (1 - cited) * only_cited
 
 
 def _row(offsets: IntArray, term_id: int | None) -> tuple[int, int]:
@@ -215,7 +222,7 @@ def build_segment(documents: Sequence[ParsedDocument]) -> Segment:
     docs_meta: list[dict[str, Any]] = []
     # array('q'), not lists: 8 bytes a token instead of ~36 (a 100,000-article build stays well under 1 GB)
     pairs: dict[str, tuple[array[int], array[int]]] = {field: (array("q"), array("q")) for field in FIELDS}
-    body_cited: array[int] | None = None  # 1 for each body token inside a cited title, once some passage cites
+    body_cited: array[int] = array("b")  # 1 for each body token inside a cited title, else 0
     cache: dict[str, list[int]] = {}
     word_starts: array[int] = array("q")
     offset = 0
@@ -250,10 +257,7 @@ def build_segment(documents: Sequence[ParsedDocument]) -> Segment:
             offset += len(passage.text) + len(PASSAGE_SEPARATOR)
             body_ids = [vocabulary.setdefault(term, len(vocabulary)) for _, _, term in body]
             cited = cited_tokens(passage.text, body)
-            if cited is not None and body_cited is None:
-                body_cited = array("b", bytes(len(pairs["body"][0])))  # the tokens before the first citation
-            if body_cited is not None:
-                body_cited.extend(bytes(len(body)) if cited is None else bytes(cited))
+            body_cited.extend(bytes(len(body)) if cited is None else bytes(cited))
             for field, ids in (
                 ("body", body_ids),
                 ("title", cached_ids(doc.title)),
@@ -271,7 +275,7 @@ def build_segment(documents: Sequence[ParsedDocument]) -> Segment:
             np.frombuffer(rows, dtype=np.int64),
             len(vocabulary),
             count,
-            np.frombuffer(body_cited, dtype=np.int8) if field == "body" and body_cited is not None else None,
+            np.frombuffer(body_cited, dtype=np.int8) if field == "body" else None,
         )
         for field, (terms, rows) in pairs.items()
     }
@@ -616,13 +620,12 @@ class Core:
             return frequencies, 0, 0.0, 0.0, 0.0
         for field, weight, b in used:
             postings = self.postings[field]
-            start, _ = _row(postings.offsets, term_id)
-            docs, tf = postings.of(term_id)
-            at = int(np.searchsorted(docs, row))
-            if at < len(docs) and docs[at] == row:
-                frequencies[field] = int(tf[at])
-                in_titles += int(postings.cited[start + at])
-                weighted = tf[at] - (1.0 - cited) * postings.cited[start + at]
+            start, end = _row(postings.offsets, term_id)
+            at = start + int(np.searchsorted(postings.docs[start:end], row))
+            if at < end and postings.docs[at] == row:
+                frequencies[field] = int(postings.tf[at])
+                in_titles += int(postings.cited[at])
+                weighted = _counted(postings.tf[at], postings.cited[at], cited)
                 combined += float(weighted * self._factor(field, weight, b)[row])
         contribution = 0.0
         docs, scores = self.term_scores(term, fields, k1=k1, lucene=lucene, cited=cited)

@@ -11,7 +11,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import attrs
 
@@ -125,16 +125,12 @@ class _Session:
         """Load the model and encode the passages no cache holds yet, telling how far it got."""
         prepare(self.index, self._write)  # ModelError says how to install the model; semantic stays off
 
+    def _ranking(self) -> dict[str, Any]:
+        """The session's settings that decide which hits a search lists, in which order."""
+        return {"group": self.group, "semantic": self.semantic, "related": self.related}
+
     def _search(self, query: str, *, page: int) -> None:
-        results = self.index.search(
-            query,
-            page=page,
-            limit=PAGE_SIZE,
-            facets=self.facets,
-            group=self.group,
-            semantic=self.semantic,
-            related=self.related,
-        )
+        results = self.index.search(query, page=page, limit=PAGE_SIZE, facets=self.facets, **self._ranking())
         self.results = results
         self._write(render_results(results, self.style, width=self.width, next_hint=":next"))
 
@@ -151,14 +147,8 @@ class _Session:
         if hit is None:
             # A hit from another page of the last query: fetch it without moving the current page.
             number = (rank - 1) // last.limit + 1
-            page = self.index.search(
-                last.query,
-                page=number,
-                limit=last.limit,
-                group=last.group,
-                semantic=self.semantic,
-                related=self.related,
-            )
+            ranking = {**self._ranking(), "group": last.group}
+            page = self.index.search(last.query, page=number, limit=last.limit, **ranking)
             hit = next((h for h in page.hits if h.rank == rank), None)
             if hit is None:
                 raise _ReplError(f"hit {rank} is gone: the index changed since the query; search again")
