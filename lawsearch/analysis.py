@@ -39,7 +39,7 @@ import re
 import threading
 import unicodedata
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -730,12 +730,14 @@ class QueryAnalysis:
     ``question_words.txt``); ``subwords`` the dictionary words inside them (as indexing adds them);
     ``expansions`` what ``synonyms.txt`` adds: the other forms of a term's variant group (法制 = 法治), and the
     legal terms of colloquial words in the text (欠钱 → 借款 债务).
-    Expansions never repeat a term of an earlier list.
+    Expansions never repeat a term of an earlier list. ``origins`` holds, for each expansion, the words of the
+    text it was added for (罚 for 罚款; none for the digits of an article number).
     """
 
     terms: tuple[str, ...]
     subwords: tuple[str, ...]
     expansions: tuple[str, ...]
+    origins: tuple[tuple[str, ...], ...] = ()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -762,19 +764,31 @@ def analyze_query(text: str) -> QueryAnalysis:
     every = dict.fromkeys(span[2] for span in spans)
     subwords = [t for t in every if t not in seen and t not in _QUESTION_WORDS]
     seen.update(subwords)
-    expansions: list[str] = []
+    expansions: dict[str, list[str]] = {}  # expansion → the words it is added for
     variants, colloquial = _synonyms()
-    found = [variants.get(term, ()) for term in typed]
-    # a colloquial word of two or more characters anywhere in the text (狗咬 in 被狗咬了), one character as a term
-    found.extend(colloquial[m.group(1)] for m in _colloquial_pattern().finditer(folded))
-    found.extend(colloquial[term] for term in typed if len(term) == 1 and term in colloquial)
-    found.append(tuple(digits))  # 第15条 written with digits, as reports do
-    for targets in found:
+    found: list[tuple[tuple[str, ...], tuple[str, ...]]] = [((term,), variants.get(term, ())) for term in typed]
+    # a colloquial word of two or more characters anywhere in the text (狗咬 in 被狗咬了: added for the typed
+    # terms it covers, 狗 and 咬), one character as a term
+    found.extend(
+        (_covered(spans, typed, m.start(1), m.end(1)) or (m.group(1),), colloquial[m.group(1)])
+        for m in _colloquial_pattern().finditer(folded)
+    )
+    found.extend(((term,), colloquial[term]) for term in typed if len(term) == 1 and term in colloquial)
+    found.append(((), tuple(digits)))  # 第15条 written with digits, as reports do
+    for origin, targets in found:
         for other in targets:
-            if other not in seen:
+            if other not in seen or other in expansions:
                 seen.add(other)
-                expansions.append(other)
-    return QueryAnalysis(tuple(typed), tuple(subwords), tuple(expansions))
+                words = expansions.setdefault(other, [])
+                words.extend(word for word in origin if word not in words)
+    return QueryAnalysis(
+        tuple(typed), tuple(subwords), tuple(expansions), tuple(tuple(words) for words in expansions.values())
+    )
+
+
+def _covered(spans: Sequence[tuple[int, int, str]], terms: Collection[str], start: int, end: int) -> tuple[str, ...]:
+    """The ``terms`` among the tokens that overlap ``start:end`` of the text."""
+    return tuple(dict.fromkeys(term for at, stop, term in spans if at < end and stop > start and term in terms))
 
 
 _ARTICLE_NUMBER = re.compile(r"第\s*([0-9]{1,4})\s*条")

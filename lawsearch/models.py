@@ -195,7 +195,9 @@ class TermScore:
     query weight that multiplies its contribution;
     ``frequencies`` its count per field where it occurs (body, title, section); ``cited`` its body count when
     the passage has it only inside cited titles 《…》 (each occurrence then counts ``Weights.cited``), else 0;
-    ``tf`` the weighted, length-normalized count summed over the fields; ``contribution`` what it adds to the score.
+    ``tf`` the weighted, length-normalized count summed over the fields; ``contribution`` what it adds to the score;
+    ``stands_for`` the words of the query an expansion replaces because the index has none of them (it then
+    weighs ``Weights.stand_in``), else empty.
     """
 
     term: str
@@ -206,6 +208,7 @@ class TermScore:
     idf: float = 0.0
     contribution: float = 0.0
     cited: int = 0
+    stands_for: tuple[str, ...] = ()
 
 
 def _term_scores(items: Iterable[TermScore]) -> tuple[TermScore, ...]:

@@ -636,6 +636,15 @@ class Core:
             contribution = float(scores[at])
         return frequencies, in_titles, combined, idf, contribution
 
+    def has(self, term: str) -> bool:
+        """Whether some passage has ``term`` in a scored field."""
+        term_id = self.vocabulary.get(term)
+        for field in SCORED_FIELDS:
+            start, end = _row(self.postings[field].offsets, term_id)
+            if start < end:
+                return True
+        return False
+
     def term_mask(self, term: str, fields: Sequence[str]) -> npt.NDArray[np.bool_]:
         """Passages that contain ``term`` in any of ``fields``."""
         mask = np.zeros(self.size, dtype=bool)

@@ -357,6 +357,8 @@ def render_explanation(explanation: Explanation, rank: int | None = None) -> str
             continue
         where = ", ".join(f"{field} {count}{_cited(term, field)}" for field, count in term.frequencies)
         source = "" if term.source == "typed" else f"{term.source.replace('subword', 'sub-word')} ×{term.weight:g}, "
+        if term.stands_for:  # an expansion in place of words the index has not got
+            source = f"in place of {' '.join(term.stands_for)} ×{term.weight:g}, "
         parts.append(f"{term.term} {term.contribution:.2f} ({source}{where})")
     missing = [term.term for term in explanation.terms if not term.frequencies and term.source == "typed"]
     terms = " + ".join(parts) or "0 (filters only)"
@@ -506,6 +508,7 @@ def explanation_to_dict(explanation: Explanation) -> dict[str, Any]:
                 "weight": t.weight,
                 "frequencies": dict(t.frequencies),
                 "cited": t.cited,
+                **({"stands_for": list(t.stands_for)} if t.stands_for else {}),
                 "tf": t.tf,
                 "idf": t.idf,
                 "contribution": t.contribution,

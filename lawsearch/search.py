@@ -90,6 +90,9 @@ class Weights:
     #: cites 《…》, not ending one (行政处罚 in a passage that lists 《中华人民共和国行政处罚法》 among the laws
     #: studied; ``analysis.cited_tokens``): the passage cites a law about it, it is not about it
     cited: float = 0.3
+    #: the weight of an expansion whose words are all missing from the index (罚款 for 罚 where no passage has
+    #: the word 罚): it stands in for what was typed (0: weighs ``expansion`` like any other)
+    stand_in: float = 1.0
     #: λ of the fusion with the sentence-embedding model (0: lexical only; ``search(semantic=True)``: 0.5)
     semantic: float = 0.0
 
@@ -108,6 +111,7 @@ class Weights:
             single=1.0,
             lucene=True,
             cited=1.0,
+            stand_in=0.0,
         )
 
     def __attrs_post_init__(self) -> None:
@@ -143,7 +147,9 @@ class Plan:
     word of a question); sub-words and synonym expansions follow with their lower weights. ``sources`` says which
     each term is (``typed``, ``subword``, ``expansion``). Only typed terms count for coordination.
     ``rank_only`` are the terms that add to the score of a passage that matches but match nothing by themselves
-    (the sub-words of keywords): they are not highlighted.
+    (the sub-words of keywords): they are not highlighted. ``origins``: for each term, the words of the query an
+    expansion was added for (empty for the other terms); ``term_weights`` raises an expansion whose words the
+    index does not have to ``Weights.stand_in``.
     """
 
     node: Node
@@ -153,6 +159,7 @@ class Plan:
     typed: int = 0
     sources: tuple[str, ...] = ()
     rank_only: frozenset[str] = frozenset()
+    origins: tuple[tuple[str, ...], ...] = ()
 
 
 def search(
@@ -294,7 +301,9 @@ def explain(
     row = core.ids[passage_id]
     plan = compile_query(parse_query(query), weights)
     parts = []
-    for term, weight, source in zip(plan.terms, plan.weights, plan.sources):
+    for term, weight, source, words in zip(
+        plan.terms, term_weights_in(core, plan, weights), plan.sources, plan.origins or ((),) * len(plan.terms)
+    ):
         frequencies, in_titles, tf, idf, contribution = core.explain_term(
             term, row, fields, k1=weights.k1, lucene=weights.lucene, cited=weights.cited
         )
@@ -308,6 +317,7 @@ def explain(
                 round(idf, 6),
                 round(weight * contribution, 6),
                 cited=in_titles,
+                stands_for=words if source == "expansion" and weight > weights.expansion else (),
             )
         )
     for number, boost in _kind_boosts(core, plan, weights):
@@ -629,7 +639,7 @@ def compile_query(node: Node, weights: Weights | None = None) -> Plan:
     """Collect a syntax tree's scoring terms with their weights, and its phrases (pure: needs no index)."""
     weights = weights or _DEFAULT_WEIGHTS
     typed: dict[str, float] = {}
-    extra: dict[str, tuple[float, str]] = {}
+    extra: dict[str, tuple[float, str, tuple[str, ...]]] = {}
     phrases: dict[str, None] = {}
     matches: dict[str, bool] = {}  # whether a term matches by itself somewhere in the query
     _collect(node, weights, typed, extra, phrases, matches, negated=False)
@@ -638,10 +648,11 @@ def compile_query(node: Node, weights: Weights | None = None) -> Plan:
         node=node,
         terms=(*typed, *added),
         phrases=tuple(phrases),
-        weights=(*typed.values(), *(weight for weight, _ in added.values())),
+        weights=(*typed.values(), *(weight for weight, _, _ in added.values())),
         typed=len(typed),
-        sources=("typed",) * len(typed) + tuple(source for _, source in added.values()),
+        sources=("typed",) * len(typed) + tuple(source for _, source, _ in added.values()),
         rank_only=frozenset(term for term in added if not matches[term]),
+        origins=((),) * len(typed) + tuple(origins for _, _, origins in added.values()),
     )
 
 
@@ -649,7 +660,7 @@ def _collect(
     node: Node,
     weights: Weights,
     typed: dict[str, float],
-    extra: dict[str, tuple[float, str]],
+    extra: dict[str, tuple[float, str, tuple[str, ...]]],
     phrases: dict[str, None],
     matches: dict[str, bool],
     *,
@@ -662,12 +673,14 @@ def _collect(
             phrases[node.text] = None
     elif isinstance(node, Words):
         if not negated:
+            analysis = analyze_query(node.text)
+            origins = dict(zip(analysis.expansions, analysis.origins))
             for term, weight, source, matching in _word_terms(node.text, weights):
                 matches[term] = matches.get(term, False) or matching
                 if source == "typed":
                     typed[term] = max(weight, typed.get(term, 0.0))
-                elif weight > extra.get(term, (0.0, source))[0]:
-                    extra[term] = (weight, source)
+                elif weight > extra.get(term, (0.0,))[0]:
+                    extra[term] = (weight, source, origins.get(term, ()))
     elif isinstance(node, Not):
         _collect(node.child, weights, typed, extra, phrases, matches, negated=not negated)
     elif isinstance(node, (And, Or, Soft)):
@@ -698,7 +711,7 @@ def _plan_scores(
     """BM25F scores of every passage for the plan's terms that match by themselves, with the section-kind
     boosts (> 0 where a passage matches a query of plain words), and how many of the first ``count`` (typed)
     terms each passage has; with ``rank_only``, the scores of the terms that only rank (``Plan.rank_only``)."""
-    terms, term_weights = plan.terms, plan.weights
+    terms, term_weights = plan.terms, term_weights_in(core, plan, weights)
     if rank_only or plan.rank_only:
         keep = [number for number, term in enumerate(terms) if (term in plan.rank_only) == rank_only]
         terms, term_weights = tuple(terms[n] for n in keep), tuple(term_weights[n] for n in keep)
@@ -715,6 +728,18 @@ def _plan_scores(
         for kind, boost in _kind_boosts(core, plan, weights):
             scores[core.section_kinds() == kind] += boost
     return scores, matched
+
+
+def term_weights_in(core: Core, plan: Plan, weights: Weights) -> tuple[float, ...]:
+    """The plan's term weights over this index: an expansion whose words are none of them in it (罚款 and 处罚
+    for 罚, a word the reports never use alone) stands in for them at ``Weights.stand_in`` instead of
+    ``Weights.expansion``; a word that is in it keeps its expansions at their lower weight."""
+    if not weights.stand_in or not any(plan.origins):
+        return plan.weights
+    return tuple(
+        max(weight, weights.stand_in) if words and not any(core.has(word) for word in words) else weight
+        for weight, words in zip(plan.weights, plan.origins)
+    )
 
 
 def _kind_boosts(core: Core, plan: Plan, weights: Weights) -> list[tuple[int, float]]:

@@ -536,6 +536,20 @@ def test_query_analysis_of_questions_and_keywords() -> None:
     assert analysis.analyze_query("法制").expansions == ("法治",)
     # a short query keeps its question words: they may be what is searched for
     assert analysis.analyze_query("怎么办").terms == ("怎么办",)
+    # time words relative to the asker are question words: 去年 in a question is the report's 2024年
+    assert analysis.analyze_query("一年作出了多少件行政处罚").terms == ("作出", "件", "行政处罚")
+    assert analysis.analyze_query("去年").terms == ("去年",)
+
+
+def test_each_expansion_knows_the_typed_words_it_was_added_for() -> None:
+    fined = analysis.analyze_query("违规办学的培训机构被罚了多少钱")
+    assert dict(zip(fined.expansions, fined.origins)) == {"罚款": ("罚",), "处罚": ("罚",)}
+    # a colloquial phrase stands for the typed words it covers (狗咬 in 被狗咬了: 狗 and 咬), not for itself
+    bitten = analysis.analyze_query("被狗咬了怎么办")
+    assert set(bitten.origins) == {("狗", "咬")} and len(bitten.origins) == len(bitten.expansions)
+    assert analysis.analyze_query("执法证").origins == (("执法证",), ("执法证",))
+    numbered = analysis.analyze_query("第15条")  # the digits of an article number stand for no word
+    assert numbered.expansions == ("15",) and numbered.origins == ((),)
 
 
 def test_query_analysis_cuts_once_yet_equals_the_query_and_index_cuts() -> None:

@@ -168,6 +168,7 @@ RANKING_GUARD = [
     ("s21", ["市长热线的投诉件5836件"], 1),
     ("s24", ["在今后工作中，中站区教育局", "下一步，我们将按照市、区"], 3),  # found through the section headings
     ("s27", ["共作出行政处罚11件"], 1),
+    ("s25", ["累计罚款56400元"], 1),  # 罚 is never a word of the reports: 罚款 and 处罚 stand in for it at weight 1
 ]
 
 

@@ -434,6 +434,22 @@ def test_a_term_a_passage_has_only_in_the_titles_it_cites_counts_less(seed_index
     assert next(t for t in law.terms if t.term == "行政处罚法").cited == 0
 
 
+def test_a_synonym_of_words_the_index_has_not_got_stands_in_for_them(seed_index) -> None:
+    # the reports never write 罚 alone (罚款, 处罚): asked 被罚了多少钱, its synonyms carry 罚's weight
+    query = "违规办学的培训机构被罚了多少钱"
+    fined = next(p.id for p in seed_index.passages("huangzhong-edu-2024") if "累计罚款56400元" in p.text)
+    assert seed_index.search(query).hits[0].passage.id == fined
+    assert seed_index.search(query, weights=Weights(stand_in=0.0)).hits[0].passage.id != fined
+    terms = {t.term: t for t in seed_index.explain(query, fined).terms}
+    assert (terms["罚款"].weight, terms["罚款"].stands_for) == (1.0, ("罚",))
+    assert "罚款 2.58 (in place of 罚 ×1, body 1)" in render_explanation(seed_index.explain(query, fined))
+    hit = seed_index.search(query).hits[0]
+    assert {hit.passage.text[s.start : s.end] for s in hit.spans} >= {"罚款", "违规"}  # highlighted: what matched
+    # a word the index has keeps its synonyms at the expansion weight: 执法证 is in the reports
+    kept = {t.term: t for t in seed_index.explain("执法证", "huangzhong-edu-2024#8").terms}
+    assert (kept["执法资格证"].weight, kept["执法资格证"].stands_for) == (0.4, ())
+
+
 def test_an_article_number_in_arabic_digits_finds_the_article(reports_and_laws) -> None:
     from lawsearch.analysis import chinese_numeral
 
