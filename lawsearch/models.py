@@ -231,6 +231,10 @@ class Explanation:
     semantic: float = 0.0
     #: the passage does not match, but ``search`` lists it after the matches as related (``Hit.related``)
     related: bool = False
+    #: semantic search: the share of the query the best lexical match says (idf-weighted typed terms), and the
+    #: λ it left the model, ``Weights.semantic`` × (1 − coverage): ``semantic`` = λ × the similarity's z / 3
+    coverage: float | None = None
+    semantic_weight: float = 0.0
 
 
 @attrs.frozen

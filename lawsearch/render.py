@@ -365,7 +365,8 @@ def render_explanation(explanation: Explanation, rank: int | None = None) -> str
     if explanation.similarity is not None:  # semantic search: the terms scaled, plus what the model adds
         terms = (
             f"({' + '.join(parts) or '0'}) × {explanation.scale:.3f} + meaning {explanation.semantic:.2f} "
-            f"(similarity {explanation.similarity:.3f})"
+            f"(similarity {explanation.similarity:.3f}, λ {explanation.semantic_weight:.2f} for coverage "
+            f"{explanation.coverage or 0:.2f})"
         )
     line = f"{explanation.passage_id}  score {explanation.score:.2f} = {terms}"
     if explanation.coordination != 1:
@@ -497,7 +498,13 @@ def explanation_to_dict(explanation: Explanation) -> dict[str, Any]:
         **({"related": True} if explanation.related else {}),
         "coordination": explanation.coordination,
         **(
-            {"scale": explanation.scale, "similarity": explanation.similarity, "semantic": explanation.semantic}
+            {
+                "scale": explanation.scale,
+                "similarity": explanation.similarity,
+                "semantic": explanation.semantic,
+                "coverage": explanation.coverage,
+                "semantic_weight": explanation.semantic_weight,
+            }
             if explanation.similarity is not None
             else {}
         ),

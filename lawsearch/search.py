@@ -19,8 +19,9 @@ Matching and ranking are separate steps:
    Coordination ranks passages that match more of a long natural-language query first, so
    ``查处了多少家违规培训机构`` needs no AND. Filters and NOT clauses never change a score.
 3. With ``semantic=True`` (``Weights.semantic`` > 0) the scores are fused with a sentence-embedding model's
-   cosine similarity to the query, and a question takes in the passages nearest in meaning (``_fuse``;
-   the model and the passage vectors: ``semantic.py``).
+   cosine similarity to the query, weighed by how much of the query the best lexical match leaves unsaid,
+   and a question takes in the passages nearest in meaning (``_fuse``; the model and the passage vectors:
+   ``semantic.py``).
 4. The top ``page × limit`` are picked with a partial sort; only the requested page is highlighted.
 
 ``Weights.bm25()`` is plain BM25 on the body field with Lucene's formula; ``tests/test_ranking.py`` checks it
@@ -93,7 +94,8 @@ class Weights:
     #: the weight of an expansion whose words are all missing from the index (罚款 for 罚 where no passage has
     #: the word 罚): it stands in for what was typed (0: weighs ``expansion`` like any other)
     stand_in: float = 1.0
-    #: λ of the fusion with the sentence-embedding model (0: lexical only; ``search(semantic=True)``: 0.5)
+    #: λ of the fusion with the sentence-embedding model, before the query's coverage scales it (0: lexical only;
+    #: ``search(semantic=True)``: ``SEMANTIC_WEIGHT``)
     semantic: float = 0.0
 
     @classmethod
@@ -350,7 +352,7 @@ def explain(
             coordination = 1.0
     if fusion is None:  # lexical only, or nothing for the model to read (a query of filters only)
         return Explanation(passage_id, round(total * coordination, 6), matched, parts, coordination, related=related)
-    part = fusion.contribution(row, weights.semantic)
+    part = fusion.contribution(row, weights.semantic if related else fusion.weight)
     lexical = total * coordination / fusion.best if matched or related else 0.0
     return Explanation(
         passage_id,
@@ -362,12 +364,15 @@ def explain(
         similarity=round(float(fusion.similarity[row]), 6),
         semantic=round(part, 6),
         related=related,
+        coverage=0.0 if related else round(fusion.coverage, 6),
+        semantic_weight=round(weights.semantic if related else fusion.weight, 6),
     )
 
 
-# λ of search(semantic=True). STARD nDCG@10 is flat from 0.5 to 1.0 (0.491-0.493; R@100 0.832-0.843), while the
-# report questions of the seed set lose more the higher it is (-0.014 at 0.5, -0.026 at 0.8): benchmarks/README.md
-SEMANTIC_WEIGHT = 0.5
+# λ of search(semantic=True), scaled per query by 1 − coverage (``_fuse``). STARD nDCG@10 peaks at 1.5 (0.487,
+# R@100 0.841; 1.0-2.0 within 0.002); the seed set is the same at every λ, its best matches saying all the
+# words its questions have in common with the reports: benchmarks/README.md
+SEMANTIC_WEIGHT = 1.5
 SEMANTIC_NEIGHBOURS = 100  # at most this many passages closest in meaning join a semantic search's matches
 SEMANTIC_MIN_Z = 2.0  # … and only those at least 2 standard deviations closer than the corpus's mean
 
@@ -403,6 +408,7 @@ def _rank(
         return rows, ranked, fusion, _NO_RELATED
     tail = _related(core, plan, weights, rows, inside)
     if fusion is not None and len(tail.rows):  # scored as the matches are: scaled, plus the model's part
+        # they say none of the keywords, so the words say nothing of them: the model weighs in fully
         tail = attrs.evolve(tail, scores=tail.scores / fusion.best + fusion.meaning(tail.rows, weights.semantic))
     return rows, ranked, fusion, tail
 
@@ -449,21 +455,24 @@ _NO_RELATED = _Related(np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float64)
 @attrs.frozen
 class Fusion:
     """How a semantic search mixed the model in: every passage's cosine similarity to the query, their mean and
-    standard deviation, the best lexical score of the matches (lexical scores are divided by it), and the rows
-    that joined the matches by meaning alone."""
+    standard deviation, the best lexical score of the matches (lexical scores are divided by it), the rows
+    that joined the matches by meaning alone, the query's coverage by its best lexical match, and the λ that
+    follows from it (``Weights.semantic`` × (1 − coverage))."""
 
     similarity: npt.NDArray[np.float32]
     mean: float
     spread: float
     best: float
     joined: frozenset[int]
+    coverage: float = 0.0
+    weight: float = 0.0
 
     def contribution(self, row: int, weight: float) -> float:
         """What the similarity adds to a passage's score: λ · z / 3, z its similarity in standard deviations."""
         return float(self.meaning(np.array([row]), weight)[0])
 
     def meaning(self, rows: npt.NDArray[np.intp], weight: float) -> npt.NDArray[np.float64]:
-        """``contribution`` for each of ``rows``."""
+        """``contribution`` for each of ``rows``, at λ ``weight`` (``Fusion.weight`` for the matches)."""
         return weight * (self.similarity[rows] - self.mean) / self.spread / 3
 
 
@@ -476,13 +485,17 @@ def _fuse(
     weights: Weights,
     inside: npt.NDArray[np.float64] | None = None,
 ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64], Fusion | None]:
-    """Lexical and semantic scores fused: ``score / best score + λ · z / 3`` (``Fusion.contribution``).
+    """Lexical and semantic scores fused: ``score / best score + λ · (1 − coverage) · z / 3`` (``Fusion``).
 
     The best score is the best match's; where nothing matches, the best score of the words inside the keywords
     (``inside``), which score the related passages, so theirs stay within 0 to 1 too.
 
     The lexical scores are scaled to the best one (1 for the top lexical match) and the similarity to standard
     deviations over the corpus, so λ (``Weights.semantic``) means the same for every query and corpus. The
+    model weighs in as far as the words fall short: ``coverage`` is the idf-weighted share of the query's typed
+    terms (of those the index has) that the best lexical match contains (``_coverage``): 1 where it says all
+    of them (a keyword that matches, a report question whose answer uses its words: the ranking stays the
+    lexical one), low for a layperson's question the law words differently. The
     ``SEMANTIC_NEIGHBOURS`` passages closest to the query join the matches, if their similarity is at least
     ``SEMANTIC_MIN_Z`` standard deviations above the mean (in a corpus of a hundred passages, not all of them
     do), where the query is words, with or without filters (the filters hold for them too); under AND, OR, NOT
@@ -514,8 +527,28 @@ def _fuse(
             ranked = np.concatenate((ranked, np.zeros(len(joined))))
             order = np.argsort(rows, kind="stable")  # rows ascending, as _top expects for ties in reading order
             rows, ranked = rows[order], ranked[order]
-    fusion = Fusion(similarity, mean, spread, best, frozenset(joined.tolist()))
-    return rows, ranked / best + fusion.meaning(rows, weights.semantic), fusion
+    coverage = _coverage(core, plan, int(rows[int(np.argmax(ranked))]), weights) if ranked.max(initial=0) > 0 else 0.0
+    weight = weights.semantic * (1 - coverage)
+    fusion = Fusion(similarity, mean, spread, best, frozenset(joined.tolist()), coverage, weight)
+    return rows, ranked / best + fusion.meaning(rows, weight), fusion
+
+
+def _coverage(core: Core, plan: Plan, row: int, weights: Weights) -> float:
+    """How much of the query the passage ``row`` (the best lexical match) says in its own words: the idf-weighted
+    share of the typed terms it contains, among those some passage contains (a word no passage has cannot be
+    matched by words at all, whatever the passage)."""
+    fields = weights.fields()
+    total = found = 0.0
+    for term in plan.terms[: plan.typed]:
+        docs, _ = core.term_scores(term, fields, k1=weights.k1, lucene=weights.lucene, cited=weights.cited)
+        if not len(docs):
+            continue
+        idf = math.log(1 + (core.size - len(docs) + 0.5) / (len(docs) + 0.5))
+        total += idf
+        at = int(np.searchsorted(docs, row))
+        if at < len(docs) and docs[at] == row:
+            found += idf
+    return found / total if total else 0.0
 
 
 def _free_text(node: Node) -> list[str]:

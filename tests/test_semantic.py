@@ -18,6 +18,7 @@ import pytest
 from lawsearch import Index
 from lawsearch.cli import main
 from lawsearch.index import VECTORS
+from lawsearch.render import render_explanation
 from lawsearch.repl import run_repl
 from lawsearch.semantic import MODEL_ENV, Model, ModelError, _read_safetensors, _read_torch_zip, find_model, load_model
 
@@ -174,6 +175,27 @@ def test_semantic_off_changes_nothing(reports_and_laws: Index) -> None:
     reports_and_laws.search("教育局去年查处了多少家违规培训机构", semantic=True)
     after = reports_and_laws.search("教育局去年查处了多少家违规培训机构")
     assert [(h.passage.id, h.score) for h in before.hits] == [(h.passage.id, h.score) for h in after.hits]
+
+
+@needs_model
+def test_the_model_weighs_in_as_far_as_the_words_fall_short(reports_and_laws: Index) -> None:
+    # a report question whose best word match says every word of it: the word ranking stands
+    said = "教育局去年查处了多少家违规培训机构"
+    words = [hit.passage.id for hit in reports_and_laws.search(said).hits]
+    assert [hit.passage.id for hit in reports_and_laws.search(said, semantic=True).hits] == words
+    full = reports_and_laws.explain(said, words[0], semantic=True)
+    assert (full.coverage, full.semantic_weight, full.semantic) == (1.0, 0.0, 0.0)
+    # 老师 is in no passage; the best match has 体罚 and 学生 but not 处理: λ = 1.5 × (1 − coverage)
+    asked = "老师体罚学生怎么处理"
+    lexical = [hit.passage.id for hit in reports_and_laws.search(asked, limit=5).hits]
+    meaning = [hit.passage.id for hit in reports_and_laws.search(asked, limit=5, semantic=True).hits]
+    assert meaning != lexical and meaning[0] == lexical[0]
+    part = reports_and_laws.explain(asked, meaning[1], semantic=True)
+    assert 0.5 < part.coverage < 1 and part.semantic_weight == pytest.approx(1.5 * (1 - part.coverage), abs=1e-5)
+    assert (
+        part.semantic != 0
+        and f"λ {part.semantic_weight:.2f} for coverage {part.coverage:.2f}" in render_explanation(part)
+    )
 
 
 @needs_model
