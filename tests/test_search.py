@@ -15,7 +15,7 @@ from lawsearch.index import Index
 from lawsearch.ingest import discover, read_file
 from lawsearch.models import Passage
 from lawsearch.query import parse_query
-from lawsearch.render import render_explanation
+from lawsearch.render import explanation_to_dict, render_explanation
 from lawsearch.search import Weights, _top, compile_query
 
 from conftest import CORPUS
@@ -443,6 +443,8 @@ def test_a_synonym_of_words_the_index_has_not_got_stands_in_for_them(seed_index)
     terms = {t.term: t for t in seed_index.explain(query, fined).terms}
     assert (terms["罚款"].weight, terms["罚款"].stands_for) == (1.0, ("罚",))
     assert "罚款 2.58 (in place of 罚 ×1, body 1)" in render_explanation(seed_index.explain(query, fined))
+    as_json = {t["term"]: t for t in explanation_to_dict(seed_index.explain(query, fined))["terms"]}
+    assert as_json["罚款"]["stands_for"] == ["罚"] and "stands_for" not in as_json["违规"]
     hit = seed_index.search(query).hits[0]
     assert {hit.passage.text[s.start : s.end] for s in hit.spans} >= {"罚款", "违规"}  # highlighted: what matched
     # a word the index has keeps its synonyms at the expansion weight: 执法证 is in the reports
