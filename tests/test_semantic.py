@@ -229,8 +229,10 @@ def test_cli_semantic_explain_shows_the_part_of_meaning(reports_and_laws: Index,
     data = json.loads(capsys.readouterr().out)
     first = data["hits"][0]["explain"]
     assert first["similarity"] > 0.5 and first["semantic"] == pytest.approx(data["hits"][0]["score"], abs=1e-5)
+    # no passage has 网瘾: nothing of the query is said in words, the model weighs in fully
+    assert (first["coverage"], first["semantic_weight"]) == (0.0, 1.5)
     assert main(["search", "网瘾", "--semantic", "--explain", "--index", str(reports_and_laws.path)]) == 0
-    assert "meaning" in capsys.readouterr().out
+    assert "λ 1.50 for coverage 0.00" in capsys.readouterr().out
 
 
 def test_module_reads_a_torch_zip_as_torch_writes_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
