@@ -304,7 +304,7 @@ def explain(
     plan = compile_query(parse_query(query), weights)
     parts = []
     for term, weight, source, words in zip(
-        plan.terms, term_weights_in(core, plan, weights), plan.sources, plan.origins or ((),) * len(plan.terms)
+        plan.terms, _term_weights(core, plan, weights), plan.sources, plan.origins or ((),) * len(plan.terms)
     ):
         frequencies, in_titles, tf, idf, contribution = core.explain_term(
             term, row, fields, k1=weights.k1, lucene=weights.lucene, cited=weights.cited
@@ -744,7 +744,7 @@ def _plan_scores(
     """BM25F scores of every passage for the plan's terms that match by themselves, with the section-kind
     boosts (> 0 where a passage matches a query of plain words), and how many of the first ``count`` (typed)
     terms each passage has; with ``rank_only``, the scores of the terms that only rank (``Plan.rank_only``)."""
-    terms, term_weights = plan.terms, term_weights_in(core, plan, weights)
+    terms, term_weights = plan.terms, _term_weights(core, plan, weights)
     if rank_only or plan.rank_only:
         keep = [number for number, term in enumerate(terms) if (term in plan.rank_only) == rank_only]
         terms, term_weights = tuple(terms[n] for n in keep), tuple(term_weights[n] for n in keep)
@@ -763,7 +763,7 @@ def _plan_scores(
     return scores, matched
 
 
-def term_weights_in(core: Core, plan: Plan, weights: Weights) -> tuple[float, ...]:
+def _term_weights(core: Core, plan: Plan, weights: Weights) -> tuple[float, ...]:
     """The plan's term weights over this index: an expansion whose words are none of them in it (罚款 and 处罚
     for 罚, a word the reports never use alone) stands in for them at ``Weights.stand_in`` instead of
     ``Weights.expansion``; a word that is in it keeps its expansions at their lower weight."""
