@@ -150,7 +150,7 @@ class Plan:
     each term is (``typed``, ``subword``, ``expansion``). Only typed terms count for coordination.
     ``rank_only`` are the terms that add to the score of a passage that matches but match nothing by themselves
     (the sub-words of keywords): they are not highlighted. ``origins``: for each term, the words of the query an
-    expansion was added for (empty for the other terms); ``term_weights`` raises an expansion whose words the
+    expansion was added for (empty for the other terms); ``_term_weights`` raises an expansion whose words the
     index does not have to ``Weights.stand_in``.
     """
 
