@@ -630,11 +630,15 @@ class Core:
         contribution = 0.0
         docs, scores = self.term_scores(term, fields, k1=k1, lucene=lucene, cited=cited)
         df = len(docs)
-        idf = math.log(1 + (self.size - df + 0.5) / (df + 0.5)) if df else 0.0
+        idf = self.idf(df) if df else 0.0
         at = int(np.searchsorted(docs, row))
         if at < len(docs) and docs[at] == row:
             contribution = float(scores[at])
         return frequencies, in_titles, combined, idf, contribution
+
+    def idf(self, df: int) -> float:
+        """BM25's idf of a term that ``df`` of the passages have: ln(1 + (N − df + 0.5) / (df + 0.5))."""
+        return math.log(1 + (self.size - df + 0.5) / (df + 0.5))
 
     def has(self, term: str) -> bool:
         """Whether some passage has ``term`` in a scored field."""

@@ -543,7 +543,7 @@ def _coverage(core: Core, plan: Plan, row: int, weights: Weights) -> float:
         docs, _ = core.term_scores(term, fields, k1=weights.k1, lucene=weights.lucene, cited=weights.cited)
         if not len(docs):
             continue
-        idf = math.log(1 + (core.size - len(docs) + 0.5) / (len(docs) + 0.5))
+        idf = core.idf(len(docs))
         total += idf
         at = int(np.searchsorted(docs, row))
         if at < len(docs) and docs[at] == row:
@@ -706,14 +706,12 @@ def _collect(
             phrases[node.text] = None
     elif isinstance(node, Words):
         if not negated:
-            analysis = analyze_query(node.text)
-            origins = dict(zip(analysis.expansions, analysis.origins))
-            for term, weight, source, matching in _word_terms(node.text, weights):
+            for term, weight, source, matching, origins in _word_terms(node.text, weights):
                 matches[term] = matches.get(term, False) or matching
                 if source == "typed":
                     typed[term] = max(weight, typed.get(term, 0.0))
                 elif weight > extra.get(term, (0.0,))[0]:
-                    extra[term] = (weight, source, origins.get(term, ()))
+                    extra[term] = (weight, source, origins)
     elif isinstance(node, Not):
         _collect(node.child, weights, typed, extra, phrases, matches, negated=not negated)
     elif isinstance(node, (And, Or, Soft)):
@@ -724,17 +722,23 @@ def _collect(
 _SUBWORDS_FROM = 3
 
 
-def _word_terms(text: str, weights: Weights) -> list[tuple[str, float, str, bool]]:
-    """A run of query words → (term, weight, source, matches): typed terms 1; the sub-words inside them; and the
-    synonyms of ``synonyms.txt``. All match by themselves, except the sub-words of keywords (fewer than three
-    terms): those only rank the passages that contain the keywords (法治副校长 still matches only the passages
-    that say 法治副校长, and of those, the ones that also speak of 法治 and 校长 elsewhere first)."""
+def _word_terms(text: str, weights: Weights) -> list[tuple[str, float, str, bool, tuple[str, ...]]]:
+    """A run of query words → (term, weight, source, matches, origins): typed terms 1; the sub-words inside them;
+    and the synonyms of ``synonyms.txt``, with the words each was added for (``QueryAnalysis.origins``). All
+    match by themselves, except the sub-words of keywords (fewer than three terms): those only rank the passages
+    that contain the keywords (法治副校长 still matches only the passages that say 法治副校长, and of those, the
+    ones that also speak of 法治 and 校长 elsewhere first)."""
     analysis = analyze_query(text)
     question = len(analysis.terms) >= _SUBWORDS_FROM
     # in a question, a one-character word (家, 件, 人 in 多少家, 被人) says little: it weighs ``Weights.single``
-    found = [(term, weights.single if question and len(term) == 1 else 1.0, "typed", True) for term in analysis.terms]
-    found.extend((term, weights.subwords, "subword", question) for term in analysis.subwords)
-    found.extend((term, weights.expansion, "expansion", True) for term in analysis.expansions)
+    found: list[tuple[str, float, str, bool, tuple[str, ...]]] = [
+        (term, weights.single if question and len(term) == 1 else 1.0, "typed", True, ()) for term in analysis.terms
+    ]
+    found.extend((term, weights.subwords, "subword", question, ()) for term in analysis.subwords)
+    found.extend(
+        (term, weights.expansion, "expansion", True, words)
+        for term, words in zip(analysis.expansions, analysis.origins)
+    )
     return found
 
 
@@ -787,7 +791,7 @@ def _kind_boosts(core: Core, plan: Plan, weights: Weights) -> list[tuple[int, fl
         number = KINDS.index(kind)
         df = int(np.count_nonzero(core.section_kinds() == number))
         if df:
-            boosts.append((number, weights.kind * math.log(1 + (core.size - df + 0.5) / (df + 0.5))))
+            boosts.append((number, weights.kind * core.idf(df)))
     return boosts
 
 
@@ -810,7 +814,7 @@ def _matching(core: Core, node: Node, weights: Weights) -> npt.NDArray[np.bool_]
     """A boolean mask over the core's passages: those that match ``node``."""
     if isinstance(node, Words):
         mask = np.zeros(core.size, dtype=bool)
-        for term, weight, _, matching in _word_terms(node.text, weights):
+        for term, weight, _, matching, _ in _word_terms(node.text, weights):
             if weight > 0 and matching:
                 mask |= core.term_mask(term, SCORED_FIELDS)
         return mask
