@@ -282,3 +282,49 @@ class AnalyzedToken:
     position: int
     start: int
     end: int
+
+
+# --- trusted constructors: for the objects a search makes by the dozen per query ----------------------------------
+# They run no validator and no converter: their values are valid by construction (0 <= start < end, tuples
+# already), and checking each span took as long as finding it. Each sets the slots directly, field by field.
+_new = object.__new__
+_SPAN = tuple(Span.__dict__[name].__set__ for name in ("start", "end", "term"))
+_FRAGMENT = tuple(Fragment.__dict__[name].__set__ for name in ("start", "end", "spans"))
+_HIT = tuple(Hit.__dict__[field.name].__set__ for field in attrs.fields(Hit))
+_PASSAGE = tuple(Passage.__dict__[field.name].__set__ for field in attrs.fields(Passage))
+
+
+def trusted_span(start: int, end: int, term: str) -> Span:
+    """``Span(start, end, term)``, unchecked."""
+    span = _new(Span)
+    set_start, set_end, set_term = _SPAN
+    set_start(span, start)
+    set_end(span, end)
+    set_term(span, term)
+    return span
+
+
+def trusted_fragment(start: int, end: int, spans: tuple[Span, ...]) -> Fragment:
+    """``Fragment(start, end, spans)``, unchecked: ``spans`` must be a tuple."""
+    fragment = _new(Fragment)
+    set_start, set_end, set_spans = _FRAGMENT
+    set_start(fragment, start)
+    set_end(fragment, end)
+    set_spans(fragment, spans)
+    return fragment
+
+
+def trusted_hit(*values: Any) -> Hit:
+    """``Hit`` from all its fields in order, unchecked: the span and fragment fields must be tuples."""
+    hit = _new(Hit)
+    for set_field, value in zip(_HIT, values, strict=True):
+        set_field(hit, value)
+    return hit
+
+
+def trusted_passage(*values: Any) -> Passage:
+    """``Passage`` from all its fields in order, unchecked (the index's stored passages): ``section`` a tuple."""
+    passage = _new(Passage)
+    for set_field, value in zip(_PASSAGE, values, strict=True):
+        set_field(passage, value)
+    return passage

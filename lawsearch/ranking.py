@@ -31,7 +31,7 @@ import numpy.typing as npt
 
 from lawsearch.analysis import cited_tokens, fold, term_spans, term_spans_and_words
 from lawsearch.citations import extract_citations
-from lawsearch.models import Document, ParsedDocument, Passage
+from lawsearch.models import Document, ParsedDocument, Passage, trusted_passage
 from lawsearch.sections import KINDS, section_kind
 
 __all__ = ["FIELDS", "SCORED_FIELDS", "Core", "Segment", "build_segment"]
@@ -332,6 +332,7 @@ class Core:
     _folded: str | None = None
     _starts: IntArray | None = None
     _word_start_bytes: bytes | None = None
+    _start_list: list[int] = attrs.field(factory=list)  # ``starts()`` as ints, for matching_text
     _document_objects: dict[int, Document] = attrs.field(factory=dict)
     _passage_objects: dict[int, Passage] = attrs.field(factory=dict)
     _annotations: tuple[npt.NDArray[np.int8], list[tuple[str, ...]], list[tuple[str, ...]]] | None = None
@@ -433,13 +434,13 @@ class Core:
         found = self._passage_objects.get(row)
         if found is None:
             meta = self.passages[row]
-            found = self._passage_objects[row] = Passage(
-                id=meta["id"],
-                document_id=self.documents[meta["document"]]["id"],
-                number=meta["number"],
-                text=self.texts[row],
-                section=tuple(meta["section"]),
-                is_heading=meta["is_heading"],
+            found = self._passage_objects[row] = trusted_passage(
+                meta["id"],
+                self.documents[meta["document"]]["id"],
+                meta["number"],
+                self.texts[row],
+                tuple(meta["section"]),
+                meta["is_heading"],
             )
         return found
 
@@ -499,8 +500,9 @@ class Core:
         """
         if self._word_start_bytes is None:
             self._word_start_bytes = self.word_starts.tobytes()
-        folded, starts = self.folded_text()
-        start = int(starts[row])
+            self._start_list = self.starts().tolist()
+        folded = self._folded if self._folded is not None else self.folded_text()[0]
+        start = self._start_list[row]
         end = start + len(self.texts[row])
         return folded[start:end], self._word_start_bytes[start:end]
 

@@ -34,6 +34,7 @@ import functools
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from itertools import count
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -45,7 +46,7 @@ from lawsearch.analysis import analyze_query, query_terms
 from lawsearch.citations import extract_citations
 from lawsearch.errors import InvalidArgumentError
 from lawsearch.highlight import Matcher, best_fragments, matcher, phrase_pattern
-from lawsearch.models import Explanation, Facet, Hit, SearchResults, TermScore
+from lawsearch.models import Explanation, Facet, Hit, SearchResults, TermScore, trusted_hit
 from lawsearch.query import And, Field, Node, Not, Or, Phrase, Soft, Words, filter_nodes, parse_query
 from lawsearch.ranking import SCORED_FIELDS, Core
 from lawsearch.sections import KINDS, QUERY_KIND_WORDS
@@ -262,26 +263,30 @@ class _Highlighter:
     ) -> list[Hit]:
         """Hits for ``rows`` with their ``scores``, ranked from ``first``; ``counts``: matches per document."""
         core, hits = self.core, []
-        for rank, (row, score) in enumerate(zip(rows.tolist(), scores.tolist()), start=first):
+        rows_list = rows.tolist()
+        extras = [self._cited_in(core.texts[row]) for row in rows_list] if self.cited else ()
+        found = self.in_text.spans_of([core.matching_text(row) for row in rows_list], extras)
+        for rank, row, score, spans in zip(count(first), rows_list, scores.tolist(), found):
             passage = core.passage(row)
-            citations = extract_citations(passage.text) if self.cited else ()
-            extra = [(c.start, -c.end, f"cites:{c.canonical}") for c in citations if c.canonical in self.cited]
-            spans = self.in_text.spans_in(*core.matching_text(row), extra=extra)
             document = int(core.passage_document[row])
             hits.append(
-                Hit(
-                    rank=rank,
-                    score=round(score, 6),
-                    passage=passage,
-                    document=core.document(document),
-                    spans=spans,
-                    fragments=best_fragments(passage.text, spans, max_chars=fragment_chars, count=fragments),
-                    section_spans=self.in_section.section_spans(passage.section),
-                    document_matches=0 if counts is None else int(counts[document]),
-                    related=self.related,
+                trusted_hit(
+                    rank,
+                    round(score, 6),
+                    passage,
+                    core.document(document),
+                    spans,
+                    best_fragments(passage.text, spans, max_chars=fragment_chars, count=fragments),
+                    self.in_section.section_spans(passage.section),
+                    0 if counts is None else int(counts[document]),
+                    self.related,
                 )
             )
         return hits
+
+    def _cited_in(self, text: str) -> list[tuple[int, int, str]]:
+        """Occurrences ``(start, -end, "cites:<law>")`` of the citations of the laws a filter names."""
+        return [(c.start, -c.end, f"cites:{c.canonical}") for c in extract_citations(text) if c.canonical in self.cited]
 
 
 def explain(
