@@ -44,6 +44,7 @@ _OPERATORS = ("AND", "OR", "NOT")
 _OPEN_QUOTES = '"“「'
 _CLOSE_QUOTES = {'"': '"“”', "“": '”"“', "「": "」"}
 _STOP_CHARS = set(" \t\n()") | set(_OPEN_QUOTES)
+_WORD_RUN = re.compile("[^" + re.escape("".join(sorted(_STOP_CHARS))) + "]*")  # a word: up to a stop character
 _FIELD = re.compile(r"([A-Za-z_]+):(.*)", re.S)
 _YEAR = re.compile(r"^(\d{4})(?:\.\.(\d{4}))?$")
 
@@ -136,8 +137,7 @@ def _lex(query: str) -> list[_Token]:
             i = end + 1
         else:
             start = i
-            while i < len(text) and text[i] not in _STOP_CHARS:
-                i += 1
+            i = _WORD_RUN.match(text, i).end()  # type: ignore[union-attr]  # * always matches
             word = text[start:i]
             field = _FIELD.fullmatch(word)
             # fold() lower-cases; operators are upper case only, so look at the query as typed (width-folded).

@@ -87,6 +87,32 @@ def test_stored_word_starts_give_exactly_the_spans_of_re_tokenizing(seed_index) 
     assert compared > 1000
 
 
+def test_a_page_of_texts_searched_together_gives_each_text_its_own_spans(seed_index) -> None:  # type: ignore[no-untyped-def]
+    """``spans_of`` joins a page's texts: no match crosses from one text into the next, none merges across."""
+    from lawsearch.analysis import index_terms
+    from lawsearch.highlight import matcher
+
+    core = seed_index.core()
+    compared = 0
+    for first in range(0, core.size - 10, 7):
+        rows = list(range(first, first + 10))
+        # the terms of the rows themselves and of their neighbours, and a phrase: every kind of occurrence
+        terms = frozenset(term for row in (first - 1, first + 3, first + 10) for term in index_terms(core.texts[row]))
+        found = matcher(terms, ("法治副校长",))
+        texts = [core.matching_text(row) for row in rows]
+        # and each text cut at a word start, so that a word ends right where the next text begins
+        texts += [
+            (folded[:cut], starts[:cut])
+            for folded, starts in texts
+            if (cut := starts.rfind(1, 1, len(starts) // 2)) > 0
+        ]
+        together = found.spans_of(texts)
+        assert together == [found.spans_in(*text) for text in texts], rows
+        assert all(span.end <= len(folded) for (folded, _), spans in zip(texts, together) for span in spans)
+        compared += sum(map(len, together))
+    assert compared > 1000
+
+
 def test_section_spans_heading_by_heading_equal_spans_over_the_joined_path(reports_and_laws) -> None:  # type: ignore[no-untyped-def]
     from lawsearch.highlight import matcher
     from lawsearch.models import SECTION_SEPARATOR
