@@ -15,7 +15,9 @@
 
 from __future__ import annotations
 
+import bisect
 import functools
+import operator
 import re
 from collections.abc import Collection, Sequence
 
@@ -263,7 +265,9 @@ def _merged(found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
 
 
 def best_fragments(text: str, spans: Sequence[Span], *, max_chars: int = 160, count: int = 1) -> tuple[Fragment, ...]:
-    """The ``count`` best fragments of ``text`` for these spans, in text order; without spans, the opening."""
+    """The ``count`` best fragments of ``text`` for these spans, in text order; without spans, the opening.
+
+    ``spans`` are in text order and do not overlap, as ``find_spans`` gives them."""
     if count < 1:
         return ()
     if len(text) <= max_chars:  # the whole text fits: that is the one best fragment, whatever the spans
@@ -273,22 +277,28 @@ def best_fragments(text: str, spans: Sequence[Span], *, max_chars: int = 160, co
     if not spans:
         return (_widen(text, sentences, 0, max_chars, spans),)
 
-    # one pass over the spans (both lists are in text order): which sentences each span touches
-    terms: list[set[str]] = [set() for _ in sentences]
-    hits = [0] * len(sentences)
+    # one pass over the spans (both lists are in text order): the sentences each span touches, with how many
+    # spans and which terms touch each
+    terms: dict[int, set[str]] = {}
+    hits: dict[int, int] = {}
+    last = len(sentences)
     first = 0
     for span in spans:
-        while sentences[first][1] <= span.start:
+        start, end, term = span.start, span.end, span.term
+        while sentences[first][1] <= start:
             first += 1
         index = first
-        while index < len(sentences) and sentences[index][0] < span.end:
-            terms[index].add(span.term)
-            hits[index] += 1
+        while index < last and sentences[index][0] < end:
+            if index in hits:
+                terms[index].add(term)
+                hits[index] += 1
+            else:
+                terms[index], hits[index] = {term}, 1
             index += 1
-    ranked = sorted(range(len(sentences)), key=lambda i: (len(terms[i]), hits[i], -i), reverse=True)
+    ranked = sorted(hits, key=lambda i: (len(terms[i]), hits[i], -i), reverse=True)
     chosen: list[Fragment] = []
     for index in ranked:
-        if len(chosen) == count or hits[index] == 0:
+        if len(chosen) == count:
             break
         fragment = _widen(text, sentences, index, max_chars, spans)
         if not any(f.start < fragment.end and fragment.start < f.end for f in chosen):
@@ -296,19 +306,23 @@ def best_fragments(text: str, spans: Sequence[Span], *, max_chars: int = 160, co
     return tuple(sorted(chosen, key=lambda f: f.start))
 
 
-def _sentences(text: str) -> list[tuple[int, int]]:
+@functools.lru_cache(maxsize=4096)
+def _sentences(text: str) -> tuple[tuple[int, int], ...]:
+    """The sentences of a text, ``(start, end)``, covering it whole (kept for the texts seen last: a passage
+    that is a hit once often is again)."""
     out: list[tuple[int, int]] = []
     start = 0
     for match in _SENTENCE_END.finditer(text):
-        if match.end() > start:
-            out.append((start, match.end()))
-            start = match.end()
+        out.append((start, match.end()))  # a match is never empty: each sentence has a character
+        start = match.end()
     if start < len(text):
         out.append((start, len(text)))
-    return out or [(0, len(text))]
+    return tuple(out) or ((0, len(text)),)
 
 
-def _widen(text: str, sentences: list[tuple[int, int]], index: int, max_chars: int, spans: Sequence[Span]) -> Fragment:
+def _widen(
+    text: str, sentences: Sequence[tuple[int, int]], index: int, max_chars: int, spans: Sequence[Span]
+) -> Fragment:
     start, end = sentences[index]
     if end - start > max_chars:
         start, end = _cut_long_sentence(text, start, end, max_chars, spans)
@@ -327,8 +341,13 @@ def _widen(text: str, sentences: list[tuple[int, int]], index: int, max_chars: i
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
-    inside = tuple(s for s in spans if s.start >= start and s.end <= end)
-    return trusted_fragment(start, max(end, start + 1), inside)
+    # the spans inside: spans do not overlap, so both their starts and their ends ascend
+    inside = spans[bisect.bisect_left(spans, start, key=_start_of) : bisect.bisect_right(spans, end, key=_end_of)]
+    return trusted_fragment(start, max(end, start + 1), tuple(inside))
+
+
+_start_of = operator.attrgetter("start")
+_end_of = operator.attrgetter("end")
 
 
 def _cut_long_sentence(text: str, start: int, end: int, max_chars: int, spans: Sequence[Span]) -> tuple[int, int]:
