@@ -156,7 +156,9 @@ class Matcher:
         """``spans_in`` for several texts at once (a page of hits): they are joined by PASSAGE_SEPARATOR (a word
         start, and no word character: no match crosses it, none touches across it) and searched in one pass,
         so each term is looked for once a page, not once a hit."""
-        if len(texts) == 1:
+        if len(texts) <= 1:
+            if not texts:
+                return []
             joined, starts = texts[0]
         else:
             joined = PASSAGE_SEPARATOR.join(folded for folded, _ in texts)
@@ -168,17 +170,7 @@ class Matcher:
             bases.append(bases[-1] + len(folded) + len(PASSAGE_SEPARATOR))
         for base, extra in zip(bases, extras):
             found.extend((base + start, negative_end - base, term) for start, negative_end, term in extra)
-        if len(texts) == 1:
-            return [_merge(found)]
-        out: list[list[Span]] = [[] for _ in texts]
-        text = 0
-        limits = [*bases[1:], len(joined) + 1]
-        for start, end, term in _merged(found):
-            while start >= limits[text]:
-                text += 1
-            base = bases[text]
-            out[text].append(trusted_span(start - base, end - base, term))
-        return [tuple(spans) for spans in out]
+        return _merge_texts(found, bases)
 
     def _phrase_occurrences(self, folded: str) -> list[tuple[int, int, str]]:
         """Occurrences ``(start, -end, phrase)`` of the phrases in a folded text."""
@@ -192,9 +184,9 @@ class Matcher:
         longer word (the sub-words indexing adds); compound terms match their own patterns. A test compares the
         result with re-tokenizing.
         """
-        length = len(folded)
         found: list[tuple[int, int, str]] = []
         append, find, starts_find = found.append, folded.find, starts.find
+        starts += b"\x01"  # the text's end ends a word, like the start of the next word
         for term, size, compound, sub_word in self.rules:
             if compound is not None:
                 found.extend((m.start(), -m.end(), term) for m in compound.finditer(folded))
@@ -203,7 +195,9 @@ class Matcher:
             while at != -1:
                 end = at + size
                 # no word starts inside (it does not straddle two words), and it is a whole word or a sub-word
-                if starts_find(1, at + 1, end) == -1 and (sub_word or (starts[at] and (end >= length or starts[end]))):
+                if (not starts[at + 1] if size == 2 else starts_find(1, at + 1, end) == -1) and (
+                    sub_word or (starts[at] and starts[end])
+                ):
                     append((at, -end, term))
                 at = find(term, at + 1)
         return found
@@ -237,31 +231,39 @@ def phrase_pattern(phrase: str) -> re.Pattern[str] | None:
 
 
 def _merge(found: list[tuple[int, int, str]]) -> tuple[Span, ...]:
-    """Spans from occurrences ``(start, -end, term)`` (see ``_merged``)."""
-    return tuple(trusted_span(start, end, term) for start, end, term in _merged(found))
+    """Spans from the occurrences ``(start, -end, term)`` in one text (see ``_merge_texts``)."""
+    return _merge_texts(found, [0])[0]
 
 
-def _merged(found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """Occurrences ``(start, -end, term)`` merged into ``(start, end, terms)``, in text order: overlapping or
-    touching ones become one (the terms that lengthened it, space-separated); one inside a longer one is dropped.
-    """
+def _merge_texts(found: list[tuple[int, int, str]], bases: Sequence[int]) -> list[tuple[Span, ...]]:
+    """The spans of texts joined into one, where text i begins at ``bases[i]``, from the occurrences
+    ``(start, -end, term)`` in the joined text (no occurrence crosses or touches from one text into the next):
+    overlapping or touching occurrences become one span (the terms that lengthened it, space-separated); one
+    inside a longer one is dropped. Each text's spans are in text order and index that text."""
     found.sort()  # by start, the longer first
-    merged: list[tuple[int, int, str]] = []
+    out: list[list[Span]] = [[] for _ in bases]
+    limits = [*bases[1:], 1 << 62]
+    text, base, limit = 0, 0, limits[0]
     start = end = -1
-    terms: list[str] = []
-    for next_start, negative_end, term in found:
+    term = ""
+    more: list[str] = []  # the terms that lengthened the span after its first
+    for next_start, negative_end, next_term in found:
         next_end = -negative_end
         if next_start <= end:  # overlapping or touching: one span
             if next_end > end:
                 end = next_end
-                terms.append(term)
+                more.append(next_term)
             continue  # inside the longer match: the longest wins
-        if terms:
-            merged.append((start, end, terms[0] if len(terms) == 1 else " ".join(terms)))
-        start, end, terms = next_start, next_end, [term]
-    if terms:
-        merged.append((start, end, terms[0] if len(terms) == 1 else " ".join(terms)))
-    return merged
+        if term:
+            out[text].append(trusted_span(start - base, end - base, " ".join([term, *more]) if more else term))
+            more = []
+        start, end, term = next_start, next_end, next_term
+        while start >= limit:
+            text += 1
+            base, limit = bases[text], limits[text]
+    if term:
+        out[text].append(trusted_span(start - base, end - base, " ".join([term, *more]) if more else term))
+    return [tuple(spans) for spans in out]
 
 
 def best_fragments(text: str, spans: Sequence[Span], *, max_chars: int = 160, count: int = 1) -> tuple[Fragment, ...]:
