@@ -34,7 +34,7 @@ from benchmarks.report import _table  # the suite's table layout (CJK-aware widt
 from lawsearch import Index, parse_query
 from lawsearch import search as engine
 from lawsearch.highlight import best_fragments, matcher
-from lawsearch.models import Hit
+from lawsearch.models import trusted_hit
 
 __all__ = ["STAGES", "StageMismatchError", "run_stages"]
 
@@ -100,15 +100,7 @@ def run_stages(index: Index, query: str, limit: int = 10) -> tuple[list[str], di
         between = clock()
         section_spans = in_section.section_spans(passage.section)
         made = clock()
-        Hit(
-            rank=rank,
-            score=round(score, 6),
-            passage=passage,
-            document=document,
-            spans=spans,
-            fragments=fragments,
-            section_spans=section_spans,
-        )
+        trusted_hit(rank, round(score, 6), passage, document, spans, fragments, section_spans, 0, False)  # as search
         seconds["passages"] += between - started
         seconds["sections"] += made - between
         seconds["hits"] += clock() - made

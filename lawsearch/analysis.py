@@ -251,6 +251,28 @@ class _Lexicon:
     is_word: Callable[[str], bool]
     compounds: re.Pattern[str] | None  # group i matches compound_terms[i - 1], separators and all
     compound_terms: tuple[str, ...]
+    # word → its sub-words (start, end, sub-word) as ``_spans`` adds them: the same words come back all the time
+    inner: dict[str, tuple[tuple[int, int, str], ...]] = attrs.field(factory=dict, eq=False, repr=False)
+
+    def inner_words(self, word: str) -> tuple[tuple[int, int, str], ...]:
+        """The dictionary words of 2 to MAX_SUBWORD characters inside ``word`` (not ``word`` itself) that are
+        word-like, by start, then end."""
+        found = self.inner.get(word)
+        if found is None:
+            length, is_word, wordlike = len(word), self.is_word, _WORDLIKE.search
+            found = tuple(
+                (i, j, sub)
+                for i in range(length - 1)
+                for j in range(i + 2, min(length, i + MAX_SUBWORD) + 1)
+                if j - i < length and is_word(sub := word[i:j]) and wordlike(sub)
+            )
+            if len(self.inner) >= _INNER_WORDS_KEPT:
+                self.inner.clear()
+            self.inner[word] = found
+        return found
+
+
+_INNER_WORDS_KEPT = 1 << 17
 
 
 #: ``LAWSEARCH_SEGMENTER``: ``auto`` (rjieba when installed, else jieba), ``jieba`` or ``rjieba``.
@@ -521,7 +543,6 @@ class JiebaTokenizer(_OffsetTokenizer):
         """
         lexicon = _lexicon(self.dictionary)
         search = (self.query_mode if mode == "query" else self.index_mode) == "search"
-        is_word = lexicon.is_word
         wordlike = _WORDLIKE.search
         spans: list[tuple[int, int, str]] = []
         start = 0
@@ -532,14 +553,10 @@ class JiebaTokenizer(_OffsetTokenizer):
             if word.isalnum() or wordlike(word):  # isalnum: the fast answer for nearly every word
                 spans.append((start, start + length, word))
                 if search and length > 2:
-                    for i in range(length - 1):
-                        for j in range(i + 2, min(length, i + MAX_SUBWORD) + 1):
-                            sub = word[i:j]
-                            # j - i < length: the whole word is already in
-                            if j - i < length and is_word(sub) and wordlike(sub):
-                                spans.append((start + i, start + j, sub))
-                                if subwords is not None:
-                                    subwords.add((start + i, start + j, sub))
+                    for i, j, sub in lexicon.inner_words(word):
+                        spans.append((start + i, start + j, sub))
+                        if subwords is not None:
+                            subwords.add((start + i, start + j, sub))
             start += length
         if lexicon.compounds is not None:
             self._add_compounds(lexicon, folded, spans)
