@@ -93,10 +93,18 @@ class ScoreTable:
     offsets: IntArray
     docs: npt.NDArray[np.int32]
     scores: npt.NDArray[np.float64]
+    # the offsets as Python ints: a query slices a dozen rows, and a numpy scalar slices slower than an int
+    bounds: list[int] = attrs.field(eq=False, repr=False)
+
+    @bounds.default
+    def _bounds(self) -> list[int]:
+        return self.offsets.tolist()  # type: ignore[no-any-return]
 
     def of(self, term_id: int | None) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]:
         """The passages that have term ``term_id`` and its contribution to each (none for None, an unknown id)."""
-        start, end = _row(self.offsets, term_id)
+        if term_id is None or term_id >= len(self.bounds) - 1:
+            return self.docs[:0], self.scores[:0]
+        start, end = self.bounds[term_id], self.bounds[term_id + 1]
         return self.docs[start:end], self.scores[start:end]
 
 
@@ -684,22 +692,25 @@ class Core:
         size = self.size
         if not size or not any(w > 0 for w, _ in fields.values()):
             return np.zeros(size, dtype=np.float64), np.zeros(size, dtype=np.intp)
-        parts = []
+        doc_parts, score_parts, part_weights = [], [], []
         counted = len(terms) if count is None else count
         counted_docs = []
         table, vocabulary = self._table(fields, k1, lucene, cited), self.vocabulary
         for number, term in enumerate(terms):
             docs, contribution = table.of(vocabulary.get(term))
             if len(docs):
-                weight = term_weights[number] if number < len(term_weights) else 1.0
-                parts.append((docs, contribution if weight == 1.0 else contribution * weight))
+                doc_parts.append(docs)
+                score_parts.append(contribution)
+                part_weights.append(term_weights[number] if number < len(term_weights) else 1.0)
                 if number < counted:
                     counted_docs.append(docs)
-        if not parts:
+        if not doc_parts:
             return np.zeros(size, dtype=np.float64), np.zeros(size, dtype=np.intp)
         # one pass of bincount over all postings is about four times faster than a fancy-indexed add per term
-        docs = np.concatenate([docs for docs, _ in parts])
-        weights = np.concatenate([part for _, part in parts])
+        docs = np.concatenate(doc_parts)
+        weights = np.concatenate(score_parts)
+        if any(weight != 1.0 for weight in part_weights):  # each term's weight, entry by entry: two numpy calls
+            weights *= np.repeat(part_weights, [len(part) for part in doc_parts])
         summed = np.bincount(docs, weights=weights, minlength=size).astype(np.float64, copy=False)
         if counted_docs:
             return summed, np.bincount(np.concatenate(counted_docs), minlength=size)

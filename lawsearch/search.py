@@ -653,18 +653,14 @@ def _top(scores: npt.NDArray[np.float64], k: int) -> npt.NDArray[np.intp]:
     """Positions of the ``k`` best scores, best first, ties in reading order (positions ascend with rows).
 
     A long array is first cut down to the scores at or above the k-th best of every 8th score: that bound is
-    never above the true k-th best, so no top score is lost, and the exact partition then runs on few scores.
+    never above the true k-th best, so no top score is lost, and the few scores left (about 8k) are sorted.
     """
-    positions = np.arange(len(scores))
     if len(scores) > _SAMPLE_FROM * k > 0:
         sample = scores[::8]
         positions = np.flatnonzero(scores >= np.partition(sample, len(sample) - k)[len(sample) - k])
         scores = scores[positions]
-    if len(scores) > k > 0:
-        kth = np.partition(scores, len(scores) - k)[len(scores) - k]
-        keep = scores >= kth  # ties at the boundary are all kept, then ordered below
-        positions, scores = positions[keep], scores[keep]
-    return positions[np.lexsort((positions, -scores))][:k]
+        return positions[np.lexsort((positions, -scores))[:k]]
+    return np.lexsort((np.arange(len(scores)), -scores))[:k]
 
 
 _SAMPLE_FROM = 32  # scores per wanted hit above which sampling pays off (measured on the law corpus)
