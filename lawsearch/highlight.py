@@ -96,17 +96,13 @@ class Matcher:
     # (term, its length, its compound pattern if it has one, whether it may match inside a longer word)
     rules: tuple[tuple[str, int, re.Pattern[str] | None, bool], ...]
     phrases: tuple[tuple[re.Pattern[str], str], ...]
-    # the terms that are substrings of the text they match, and the patterns of the others (compound terms)
-    plain: tuple[str, ...] = attrs.field(init=False)
-    compounds: tuple[re.Pattern[str], ...] = attrs.field(init=False)
+    # how the terms' occurrences begin: a term's first two characters (a compound term's first: its text may
+    # hold a separator after it), which a text that contains the term contains
+    openings: frozenset[str] = attrs.field(init=False)
 
-    @plain.default
-    def _plain(self) -> tuple[str, ...]:
-        return tuple(term for term, _, compound, _ in self.rules if compound is None)
-
-    @compounds.default
-    def _compounds(self) -> tuple[re.Pattern[str], ...]:
-        return tuple(compound for _, _, compound, _ in self.rules if compound is not None)
+    @openings.default
+    def _openings(self) -> frozenset[str]:
+        return frozenset(term[: 2 if compound is None else 1] for term, _, compound, _ in self.rules)
 
     def spans(self, text: str, word_starts: npt.NDArray[np.bool_] | None = None) -> tuple[Span, ...]:
         """Merged spans of the terms and phrases in ``text`` (see ``find_spans``)."""
@@ -130,7 +126,7 @@ class Matcher:
         offset = 0
         terms = self.terms
         for heading in section:
-            if self._may_contain(_folded_heading(heading)):
+            if not self.openings.isdisjoint(_heading_grams(heading)):  # else none of the terms is in it
                 for start, negative_end, term in _heading_tokens(heading):
                     if term in terms:
                         found.append((offset + start, negative_end - offset, term))
@@ -138,12 +134,6 @@ class Matcher:
         if self.phrases:
             found.extend(self._phrase_occurrences(fold(SECTION_SEPARATOR.join(section))))
         return _merge(found) if found else ()
-
-    def _may_contain(self, folded: str) -> bool:
-        """Whether some term occurs in a folded text as a substring (a compound term: as a match of its pattern),
-        as every token does: a heading without any is not segmented at all (most of a hit's headings:
-        第一百二十三条, 第三章 合同的履行 …)."""
-        return any(map(folded.__contains__, self.plain)) or any(pattern.search(folded) for pattern in self.compounds)
 
     def spans_in(self, folded: str, starts: bytes, extra: Sequence[tuple[int, int, str]] = ()) -> tuple[Span, ...]:
         """``spans`` for a text already folded, with its word starts as bytes (as ``Core.matching_text`` has them);
@@ -204,8 +194,12 @@ class Matcher:
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _folded_heading(heading: str) -> str:
-    return fold(heading)
+def _heading_grams(heading: str) -> frozenset[str]:
+    """The characters and character pairs of a folded heading: a heading that has none of a query's
+    ``Matcher.openings`` contains none of its terms and is not segmented at all (most of a hit's headings:
+    第一百二十三条, 第三章 合同的履行 …)."""
+    folded = fold(heading)
+    return frozenset(folded[i : i + size] for size in (1, 2) for i in range(len(folded) - size + 1))
 
 
 @functools.lru_cache(maxsize=1 << 16)
