@@ -98,7 +98,7 @@ def run_stages(index: Index, query: str, limit: int = 10) -> tuple[list[str], di
         document = core.document(int(core.passage_document[row]))
         fragments = best_fragments(passage.text, spans)
         between = clock()
-        section_spans = in_section.section_spans(passage.section)
+        section_spans = in_section.section_spans(passage.section, core.headings)
         made = clock()
         trusted_hit(rank, round(score, 6), passage, document, spans, fragments, section_spans, 0, False)  # as search
         seconds["passages"] += between - started

@@ -19,7 +19,8 @@ import bisect
 import functools
 import operator
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from types import MappingProxyType
 
 import attrs
 import numpy as np
@@ -115,11 +116,14 @@ class Matcher:
             found.extend(self._phrase_occurrences(fold(text)))
         return _merge(found)
 
-    def section_spans(self, section: Sequence[str]) -> tuple[Span, ...]:
+    def section_spans(
+        self, section: Sequence[str], known: Mapping[str, tuple[tuple[int, int, str], ...]] = MappingProxyType({})
+    ) -> tuple[Span, ...]:
         """``spans`` over the section path ``SECTION_SEPARATOR.join(section)``, found heading by heading.
 
-        The separator is no word character, so no token crosses it; each heading's tokens are segmented once
-        per process (``_heading_tokens``): a law's chapter and article headings (第一条 …) repeat across hits and
+        The separator is no word character, so no token crosses it. A heading's tokens ``(start, -end, term)``
+        come from ``known`` (the index's ``Core.headings``, found at build time), else it is segmented once per
+        process (``_heading_tokens``): a law's chapter and article headings (第一条 …) repeat across hits and
         queries where whole paths never do.
         """
         found: list[tuple[int, int, str]] = []
@@ -127,7 +131,8 @@ class Matcher:
         terms = self.terms
         for heading in section:
             if not self.openings.isdisjoint(_heading_grams(heading)):  # else none of the terms is in it
-                for start, negative_end, term in _heading_tokens(heading):
+                tokens = known.get(heading)
+                for start, negative_end, term in _heading_tokens(heading) if tokens is None else tokens:
                     if term in terms:
                         found.append((offset + start, negative_end - offset, term))
             offset += len(heading) + len(SECTION_SEPARATOR)

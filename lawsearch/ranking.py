@@ -126,13 +126,21 @@ class Segment:
     passages: list[dict[str, Any]]  # id, document (index into documents), number, section, is_heading
     documents: list[dict[str, Any]]  # Document fields
     word_starts: npt.NDArray[np.bool_]  # over the texts joined by PASSAGE_SEPARATOR: a word starts here
+    # each heading of the section paths → its tokens (start, -end, term), as the highlighter wants them: found
+    # at build time, so a search never segments a heading (segments written before 2026-11-30 have none)
+    headings: dict[str, tuple[tuple[int, int, str], ...]] = attrs.field(factory=dict)
 
     def save(self, path: Path) -> None:
         """Write the segment as one ``.npz`` (text and metadata zlib-compressed, postings delta-coded)."""
         arrays: dict[str, Any] = {
             "terms": _pack("\n".join(self.terms)),
             "texts": _pack(PASSAGE_SEPARATOR.join(self.texts)),
-            "meta": _pack(json.dumps({"passages": self.passages, "documents": self.documents}, ensure_ascii=False)),
+            "meta": _pack(
+                json.dumps(
+                    {"passages": self.passages, "documents": self.documents, "headings": self.headings},
+                    ensure_ascii=False,
+                )
+            ),
             "word_starts": np.packbits(self.word_starts),
         }
         for field, postings in self.postings.items():
@@ -185,7 +193,11 @@ class Segment:
             # a tuple, as built: then a passage's metadata holds nothing the garbage collector must keep
             # tracking (it stops visiting such tuples and dicts), so a full collection does not walk every passage
             passage["section"] = tuple(passage["section"])
-        return cls(terms, postings, texts, meta["passages"], meta["documents"], word_starts)
+        headings = {
+            heading: tuple((start, negative_end, term) for start, negative_end, term in tokens)
+            for heading, tokens in meta.get("headings", {}).items()
+        }
+        return cls(terms, postings, texts, meta["passages"], meta["documents"], word_starts, headings)
 
 
 def _pack(text: str) -> npt.NDArray[np.uint8]:
@@ -290,7 +302,11 @@ def build_segment(documents: Sequence[ParsedDocument]) -> Segment:
     terms_by_id = sorted(vocabulary, key=vocabulary.__getitem__)
     starts_mask = np.zeros(max(offset - len(PASSAGE_SEPARATOR), 0), dtype=bool)
     starts_mask[np.frombuffer(word_starts, dtype=np.int64)] = True
-    return Segment(terms_by_id, postings, texts, passages, docs_meta, starts_mask)
+    headings = {
+        heading: tuple((start, -end, term) for start, end, term in term_spans(heading))
+        for heading in dict.fromkeys(heading for passage in passages for heading in passage["section"])
+    }
+    return Segment(terms_by_id, postings, texts, passages, docs_meta, starts_mask, headings)
 
 
 def _weighting(fields: Mapping[str, tuple[float, float]], k1: float, lucene: bool, cited: float) -> Hashable:
@@ -337,6 +353,8 @@ class Core:
     word_starts: npt.NDArray[np.bool_]
     # the segments joined, in row order: (segment name, its passage count); set by the index that loads them
     segments: tuple[tuple[str, int], ...] = ()
+    # each heading → its tokens (start, -end, term) (``Segment.headings``)
+    headings: dict[str, tuple[tuple[int, int, str], ...]] = attrs.field(factory=dict)
     _folded: str | None = None
     _starts: IntArray | None = None
     _word_start_bytes: bytes | None = None
@@ -398,13 +416,20 @@ class Core:
         separator = np.ones(len(PASSAGE_SEPARATOR), dtype=bool)
         pieces = [piece for seg in segments if seg.texts for piece in (separator, seg.word_starts)][1:]
         word_starts = np.concatenate(pieces) if pieces else np.zeros(0, dtype=bool)
-        return cls._assemble(vocabulary, postings, texts, passages, documents, word_starts)
+        headings = {heading: tokens for seg in segments for heading, tokens in seg.headings.items()}
+        return cls._assemble(vocabulary, postings, texts, passages, documents, word_starts, headings)
 
     @classmethod
     def _from_one(cls, segment: Segment) -> Core:
         vocabulary = {term: i for i, term in enumerate(segment.terms)}
         return cls._assemble(
-            vocabulary, segment.postings, segment.texts, segment.passages, segment.documents, segment.word_starts
+            vocabulary,
+            segment.postings,
+            segment.texts,
+            segment.passages,
+            segment.documents,
+            segment.word_starts,
+            segment.headings,
         )
 
     @classmethod
@@ -416,6 +441,7 @@ class Core:
         passages: list[dict[str, Any]],
         documents: list[dict[str, Any]],
         word_starts: npt.NDArray[np.bool_],
+        headings: dict[str, tuple[tuple[int, int, str], ...]] | None = None,
     ) -> Core:
         passage_document = np.array([p["document"] for p in passages], dtype=np.int32)
         doc_years = np.array([d["year"] or 0 for d in documents] or [0], dtype=np.int32)
@@ -429,6 +455,7 @@ class Core:
             years=doc_years[passage_document] if len(passages) else np.zeros(0, np.int32),
             ids={p["id"]: i for i, p in enumerate(passages)},
             word_starts=word_starts,
+            headings=headings or {},
         )
 
     @classmethod

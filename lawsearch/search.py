@@ -277,7 +277,7 @@ class _Highlighter:
                     core.document(document),
                     spans,
                     best_fragments(passage.text, spans, max_chars=fragment_chars, count=fragments),
-                    self.in_section.section_spans(passage.section),
+                    self.in_section.section_spans(passage.section, core.headings),
                     0 if counts is None else int(counts[document]),
                     self.related,
                 )

@@ -123,8 +123,10 @@ def test_section_spans_heading_by_heading_equal_spans_over_the_joined_path(repor
     found = matcher(terms)
     assert len(sections) > 100
     marked = 0
+    assert {heading for section in sections for heading in section} <= core.headings.keys()  # found at build
     for section in sections:
         path = SECTION_SEPARATOR.join(section)
         assert found.section_spans(section) == found.spans(path), path
+        assert found.section_spans(section, core.headings) == found.spans(path), path  # the index's tokens
         marked += bool(found.spans(path))
     assert marked > 50  # the comparison is not over empty results
