@@ -3,9 +3,10 @@
 * Spans come from the same analysis that indexed the passage, so a highlight is exactly a term that matched:
   each occurrence of a query term in the folded text is a candidate span if it is one of the text's tokens,
   which the index's stored word starts decide without re-segmenting (``Matcher``; without them the text is
-  re-tokenized, with the same result — a test checks it). A ``Matcher`` is built once per query and reused for
-  all its hits. Phrase queries add a span for each occurrence of the phrase (punctuation and spaces between its
-  characters allowed, as the phrase field allows them).
+  re-tokenized, with the same result — a test checks it). A ``Matcher`` is built once per query and searches a
+  page of hits at once (``Matcher.spans_of``). Phrase queries add a span for each occurrence of the phrase
+  (punctuation and spaces between its characters allowed, as the phrase field allows them). A section path's
+  spans come from its headings' tokens, which the index stored at build time (``Matcher.section_spans``).
 * The longest match wins over the sub-words inside it (未成年人保护法, not 未成年 + 保护), and overlapping or
   touching matches merge into one span (法治 + 副校长 → 法治副校长).
 * Fragments are whole sentences (ending in 。；！？), the sentence with the most distinct matched terms first,
