@@ -687,6 +687,13 @@ def _term_spans(text: str, mode: str) -> tuple[tuple[int, int, str], ...]:
     return tuple(span for span in _INDEX_TOKENIZER._spans(fold(text), mode) if span[2] not in stop)
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def heading_tokens(heading: str) -> tuple[tuple[int, int, str], ...]:
+    """A section heading's tokens as the highlighter merges them, ``(start, -end, term)``: found once per heading
+    (the law corpus's 48,000 section paths are made of 2,854 headings) and stored in the index."""
+    return tuple((start, -end, term) for start, end, term in _term_spans(heading, "index"))
+
+
 def term_spans_and_words(text: str) -> tuple[list[tuple[int, int, str]], list[int]]:
     """Like ``term_spans(text)`` (index mode), and also where each word of the accurate cut starts.
 

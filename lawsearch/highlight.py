@@ -27,7 +27,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from lawsearch.analysis import MAX_SUBWORD, fold, make_char_analyzer, term_spans, token_rules
+from lawsearch.analysis import MAX_SUBWORD, fold, heading_tokens, make_char_analyzer, term_spans, token_rules
 from lawsearch.models import SECTION_SEPARATOR, Fragment, Span, trusted_fragment, trusted_span
 from lawsearch.ranking import PASSAGE_SEPARATOR
 
@@ -124,7 +124,7 @@ class Matcher:
 
         The separator is no word character, so no token crosses it. A heading's tokens ``(start, -end, term)``
         come from ``known`` (the index's ``Core.headings``, found at build time), else it is segmented once per
-        process (``_heading_tokens``): a law's chapter and article headings (第一条 …) repeat across hits and
+        process (``analysis.heading_tokens``): a law's chapter and article headings (第一条 …) repeat across hits and
         queries where whole paths never do.
         """
         found: list[tuple[int, int, str]] = []
@@ -133,7 +133,7 @@ class Matcher:
         for heading in section:
             if not self.openings.isdisjoint(_heading_grams(heading)):  # else none of the terms is in it
                 tokens = known.get(heading)
-                for start, negative_end, term in _heading_tokens(heading) if tokens is None else tokens:
+                for start, negative_end, term in heading_tokens(heading) if tokens is None else tokens:
                     if term in terms:
                         found.append((offset + start, negative_end - offset, term))
             offset += len(heading) + len(SECTION_SEPARATOR)
@@ -206,13 +206,6 @@ def _heading_grams(heading: str) -> frozenset[str]:
     第一百二十三条, 第三章 合同的履行 …)."""
     folded = fold(heading)
     return frozenset(folded[i : i + size] for size in (1, 2) for i in range(len(folded) - size + 1))
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _heading_tokens(heading: str) -> tuple[tuple[int, int, str], ...]:
-    """A heading's tokens ``(start, -end, term)``, kept for the process: the law corpus's 48,000 section paths
-    are made of 2,854 headings."""
-    return tuple((start, -end, term) for start, end, term in term_spans(heading))
 
 
 @functools.lru_cache(maxsize=256)

@@ -5,8 +5,8 @@ They hold data only: no I/O, no markup. ``render`` turns them into text, HTML or
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 import attrs
 
@@ -287,44 +287,40 @@ class AnalyzedToken:
 # --- trusted constructors: for the objects a search makes by the dozen per query ----------------------------------
 # They run no validator and no converter: their values are valid by construction (0 <= start < end, tuples
 # already), and checking each span took as long as finding it. Each sets the slots directly, field by field.
-_new = object.__new__
-_SPAN = tuple(Span.__dict__[name].__set__ for name in ("start", "end", "term"))
-_FRAGMENT = tuple(Fragment.__dict__[name].__set__ for name in ("start", "end", "spans"))
-_HIT = tuple(Hit.__dict__[field.name].__set__ for field in attrs.fields(Hit))
-_PASSAGE = tuple(Passage.__dict__[field.name].__set__ for field in attrs.fields(Passage))
+_T = TypeVar("_T")
 
 
-def trusted_span(start: int, end: int, term: str) -> Span:
-    """``Span(start, end, term)``, unchecked."""
-    span = _new(Span)
-    set_start, set_end, set_term = _SPAN
-    set_start(span, start)
-    set_end(span, end)
-    set_term(span, term)
-    return span
+def _trusted(cls: type[_T]) -> Callable[..., _T]:
+    """An unchecked constructor of ``cls`` from all its fields, in order (for three fields, unrolled: a span or a
+    fragment is made per match, and the loop would cost a third of it)."""
+    setters = tuple(cls.__dict__[field.name].__set__ for field in attrs.fields(cls))  # type: ignore[arg-type]
+    new = object.__new__
+    if len(setters) == 3:
+        set_first, set_second, set_third = setters
+
+        def make_three(first: Any, second: Any, third: Any) -> _T:
+            instance = new(cls)
+            set_first(instance, first)
+            set_second(instance, second)
+            set_third(instance, third)
+            return instance
+
+        return make_three
+
+    def make(*values: Any) -> _T:
+        instance = new(cls)
+        for set_field, value in zip(setters, values, strict=True):
+            set_field(instance, value)
+        return instance
+
+    return make
 
 
-def trusted_fragment(start: int, end: int, spans: tuple[Span, ...]) -> Fragment:
-    """``Fragment(start, end, spans)``, unchecked: ``spans`` must be a tuple."""
-    fragment = _new(Fragment)
-    set_start, set_end, set_spans = _FRAGMENT
-    set_start(fragment, start)
-    set_end(fragment, end)
-    set_spans(fragment, spans)
-    return fragment
-
-
-def trusted_hit(*values: Any) -> Hit:
-    """``Hit`` from all its fields in order, unchecked: the span and fragment fields must be tuples."""
-    hit = _new(Hit)
-    for set_field, value in zip(_HIT, values, strict=True):
-        set_field(hit, value)
-    return hit
-
-
-def trusted_passage(*values: Any) -> Passage:
-    """``Passage`` from all its fields in order, unchecked (the index's stored passages): ``section`` a tuple."""
-    passage = _new(Passage)
-    for set_field, value in zip(_PASSAGE, values, strict=True):
-        set_field(passage, value)
-    return passage
+#: ``Span(start, end, term)``, unchecked.
+trusted_span: Callable[[int, int, str], Span] = _trusted(Span)
+#: ``Fragment(start, end, spans)``, unchecked: ``spans`` must be a tuple.
+trusted_fragment: Callable[[int, int, tuple[Span, ...]], Fragment] = _trusted(Fragment)
+#: ``Hit`` from all its fields in order, unchecked: the span and fragment fields must be tuples.
+trusted_hit: Callable[..., Hit] = _trusted(Hit)
+#: ``Passage`` from all its fields in order, unchecked (the index's stored passages): ``section`` a tuple.
+trusted_passage: Callable[..., Passage] = _trusted(Passage)

@@ -29,7 +29,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from lawsearch.analysis import cited_tokens, fold, term_spans, term_spans_and_words
+from lawsearch.analysis import cited_tokens, fold, heading_tokens, term_spans, term_spans_and_words
 from lawsearch.citations import extract_citations
 from lawsearch.models import Document, ParsedDocument, Passage, trusted_passage
 from lawsearch.sections import KINDS, section_kind
@@ -73,7 +73,7 @@ def _counted(tf: Any, only_cited: Any, cited: Any) -> Any:
     return tf - (1 - cited) * only_cited
 
 
-def _row(offsets: IntArray, term_id: int | None) -> tuple[int, int]:
+def _row(offsets: IntArray | list[int], term_id: int | None) -> tuple[int, int]:
     """Where term ``term_id``'s entries are in a CSR's arrays: ``start:end`` (empty for None or an unknown id)."""
     if term_id is None or term_id >= len(offsets) - 1:
         return 0, 0
@@ -102,9 +102,7 @@ class ScoreTable:
 
     def of(self, term_id: int | None) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]:
         """The passages that have term ``term_id`` and its contribution to each (none for None, an unknown id)."""
-        if term_id is None or term_id >= len(self.bounds) - 1:
-            return self.docs[:0], self.scores[:0]
-        start, end = self.bounds[term_id], self.bounds[term_id + 1]
+        start, end = _row(self.bounds, term_id)
         return self.docs[start:end], self.scores[start:end]
 
 
@@ -303,7 +301,7 @@ def build_segment(documents: Sequence[ParsedDocument]) -> Segment:
     starts_mask = np.zeros(max(offset - len(PASSAGE_SEPARATOR), 0), dtype=bool)
     starts_mask[np.frombuffer(word_starts, dtype=np.int64)] = True
     headings = {
-        heading: tuple((start, -end, term) for start, end, term in term_spans(heading))
+        heading: heading_tokens(heading)
         for heading in dict.fromkeys(heading for passage in passages for heading in passage["section"])
     }
     return Segment(terms_by_id, postings, texts, passages, docs_meta, starts_mask, headings)
