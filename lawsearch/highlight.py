@@ -131,14 +131,18 @@ class Matcher:
         offset = 0
         terms = self.terms
         for heading in section:
-            if not self.openings.isdisjoint(_heading_grams(heading)):  # else none of the terms is in it
-                tokens = known.get(heading)
-                for start, negative_end, term in heading_tokens(heading) if tokens is None else tokens:
-                    if term in terms:
-                        found.append((offset + start, negative_end - offset, term))
+            tokens = known.get(heading)
+            if tokens is None:  # not stored: segmented, unless it has none of the terms' openings
+                tokens = () if self.openings.isdisjoint(_heading_grams(heading)) else heading_tokens(heading)
+            for start, negative_end, term in tokens:  # a few words: a loop costs less than ruling it out
+                if term in terms:
+                    found.append((offset + start, negative_end - offset, term))
             offset += len(heading) + len(SECTION_SEPARATOR)
         if self.phrases:
             found.extend(self._phrase_occurrences(fold(SECTION_SEPARATOR.join(section))))
+        if len(found) == 1:
+            start, negative_end, term = found[0]
+            return (trusted_span(start, -negative_end, term),)
         return _merge(found) if found else ()
 
     def spans_in(self, folded: str, starts: bytes, extra: Sequence[tuple[int, int, str]] = ()) -> tuple[Span, ...]:

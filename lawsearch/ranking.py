@@ -734,9 +734,13 @@ class Core:
         # one pass of bincount over all postings is about four times faster than a fancy-indexed add per term
         docs = np.concatenate(doc_parts)
         weights = np.concatenate(score_parts)
-        if any(weight != 1.0 for weight in part_weights):  # each term's weight, entry by entry: two numpy calls
-            weights *= np.repeat(part_weights, [len(part) for part in doc_parts])
-        summed = np.bincount(docs, weights=weights, minlength=size).astype(np.float64, copy=False)
+        end = 0
+        for part, weight in zip(score_parts, part_weights):  # each term's weight, on its slice in place
+            start, end = end, end + len(part)
+            if weight != 1.0:
+                weights[start:end] *= weight
+        # with weights, bincount sums float64 (numpy's stubs say int)
+        summed: npt.NDArray[np.float64] = np.bincount(docs, weights=weights, minlength=size)  # type: ignore[assignment]
         if counted_docs:
             return summed, np.bincount(np.concatenate(counted_docs), minlength=size)
         return summed, _zeros(size)
