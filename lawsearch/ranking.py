@@ -684,13 +684,19 @@ class Core:
                 return True
         return False
 
-    def term_mask(self, term: str, fields: Sequence[str]) -> npt.NDArray[np.bool_]:
-        """Passages that contain ``term`` in any of ``fields``."""
+    def term_mask(self, terms: str | Iterable[str], fields: Sequence[str]) -> npt.NDArray[np.bool_]:
+        """Passages that contain ``terms`` (one term, or any of several) in any of ``fields``: one mask set at once."""
         mask = np.zeros(self.size, dtype=bool)
-        term_id = self.vocabulary.get(term)
-        if term_id is not None:
-            for field in fields:
-                mask[self.postings[field].of(term_id)[0]] = True
+        vocabulary = self.vocabulary
+        found = [
+            docs
+            for term in ((terms,) if isinstance(terms, str) else terms)
+            if (term_id := vocabulary.get(term)) is not None
+            for field in fields
+            if len(docs := self.postings[field].of(term_id)[0])
+        ]
+        if found:
+            mask[found[0] if len(found) == 1 else np.concatenate(found)] = True
         return mask
 
     def bm25f(

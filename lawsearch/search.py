@@ -436,9 +436,7 @@ def _related(
     scope = _open_scope(core, plan.node, weights) if words else None
     if scope is None:
         return _NO_RELATED
-    mask = np.zeros(core.size, dtype=bool)
-    for word in words:
-        mask |= core.term_mask(word, SCORED_FIELDS)
+    mask = core.term_mask(words, SCORED_FIELDS)
     mask &= scope & (inside > 0)  # in a field that scores (not one a Weights turned off)
     mask[rows] = False
     tail = np.flatnonzero(mask)
@@ -814,11 +812,8 @@ def _only_words(node: Node) -> bool:
 def _matching(core: Core, node: Node, weights: Weights) -> npt.NDArray[np.bool_]:
     """A boolean mask over the core's passages: those that match ``node``."""
     if isinstance(node, Words):
-        mask = np.zeros(core.size, dtype=bool)
-        for term, weight, _, matching, _ in _word_terms(node.text, weights):
-            if weight > 0 and matching:
-                mask |= core.term_mask(term, SCORED_FIELDS)
-        return mask
+        terms = [term for term, weight, _, matching, _ in _word_terms(node.text, weights) if weight > 0 and matching]
+        return core.term_mask(terms, SCORED_FIELDS)
     if isinstance(node, Phrase):
         return _phrase_mask(core, node.text)
     if isinstance(node, Field):
