@@ -33,7 +33,10 @@ from lawsearch.ranking import PASSAGE_SEPARATOR
 
 __all__ = ["Matcher", "best_fragments", "find_spans", "highlight", "matcher"]
 
-_SENTENCE_END = re.compile(r"[。；！？!?;]+[”’」』）)]*|\n")
+# A run of sentence enders with the closing quotes after it, or a line break alone. Written with one character
+# class first (the lookbehind tells a line break's match from an ender's) so that re scans for it at C speed:
+# "[。；！？!?;]+[”’」』）)]*|\n", the same matches, takes twice as long.
+_SENTENCE_END = re.compile(r"[\n。；！？!?;](?:(?<=\n)|[。；！？!?;]*[”’」』）)]*)")
 _CLAUSE_END = re.compile(r"[，、：:,]")
 # Between a phrase's characters: anything that is not a letter, digit or ideograph (as analysis.py's word test),
 # except \x00, which separates passages in the text a phrase query scans. Written with \w, not explicit ideograph
