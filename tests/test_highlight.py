@@ -130,3 +130,17 @@ def test_section_spans_heading_by_heading_equal_spans_over_the_joined_path(repor
         assert found.section_spans(section, core.headings) == found.spans(path), path  # the index's tokens
         marked += bool(found.spans(path))
     assert marked > 50  # the comparison is not over empty results
+
+
+def test_sentence_ends_match_the_plain_pattern_on_every_passage(reports_and_laws) -> None:
+    """The sentence pattern is written for speed; it must find what the plain alternation finds."""
+    import re
+
+    from lawsearch.highlight import _SENTENCE_END
+
+    plain = re.compile(r"[。；！？!?;]+[”’」』）)]*|\n")
+    tricky = ["甲。\n乙", "甲\n。乙", "甲\n”乙", "“甲！？”」\n\n乙；；）", "a;\n)b", "。"]
+    texts = [*reports_and_laws.core().texts, *tricky]
+    for text in texts:
+        assert [m.span() for m in _SENTENCE_END.finditer(text)] == [m.span() for m in plain.finditer(text)], text
+    assert len(texts) > 500
