@@ -874,7 +874,10 @@ def _synonyms() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]
 def _colloquial_pattern() -> re.Pattern[str]:
     """Finds every colloquial source word of two or more characters in a text, overlapping ones too."""
     sources = sorted((source for source in _synonyms()[1] if len(source) > 1), key=len, reverse=True)
-    return re.compile("(?=(" + "|".join(map(re.escape, sources)) + "))")
+    # the class of first characters rules out most positions at once, before the alternatives are tried one by
+    # one (three times faster on a question)
+    firsts = "".join(sorted({source[0] for source in sources}))
+    return re.compile(f"(?=[{re.escape(firsts)}])(?=({'|'.join(map(re.escape, sources))}))")
 
 
 def query_terms(text: str) -> list[str]:
