@@ -71,7 +71,7 @@ __all__ = [
 MAX_LIMIT = 1000
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)  # hashed by each search (its fields and score tables are cached by weights)
 class Weights:
     """BM25F parameters: per-field weights and length normalization, k1, and the coordination exponent."""
 
@@ -266,9 +266,9 @@ class _Highlighter:
         rows_list = rows.tolist()
         extras = [self._cited_in(core.texts[row]) for row in rows_list] if self.cited else ()
         found = self.in_text.spans_of([core.matching_text(row) for row in rows_list], extras)
-        for rank, row, score, spans in zip(count(first), rows_list, scores.tolist(), found):
+        documents = core.passage_document[rows].tolist()
+        for rank, row, document, score, spans in zip(count(first), rows_list, documents, scores.tolist(), found):
             passage = core.passage(row)
-            document = int(core.passage_document[row])
             hits.append(
                 trusted_hit(
                     rank,
