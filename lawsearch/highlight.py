@@ -93,6 +93,10 @@ def _matcher(terms: frozenset[str], phrases: tuple[str, ...]) -> Matcher:
     return Matcher(terms, rules, patterns)
 
 
+#: A heading's terms and its tokens ``(start, -end, term)``, as ``Core.headings`` holds them.
+HeadingTokens = tuple[frozenset[str], tuple[tuple[int, int, str], ...]]
+
+
 @attrs.frozen
 class Matcher:
     """A query's terms with what deciding their occurrences needs, and its phrase patterns."""
@@ -121,23 +125,25 @@ class Matcher:
         return _merge(found)
 
     def section_spans(
-        self, section: Sequence[str], known: Mapping[str, tuple[tuple[int, int, str], ...]] = MappingProxyType({})
+        self, section: Sequence[str], known: Mapping[str, HeadingTokens] = MappingProxyType({})
     ) -> tuple[Span, ...]:
         """``spans`` over the section path ``SECTION_SEPARATOR.join(section)``, found heading by heading.
 
         The separator is no word character, so no token crosses it. A heading's tokens ``(start, -end, term)``
-        come from ``known`` (the index's ``Core.headings``, found at build time), else it is segmented once per
-        process (``analysis.heading_tokens``): a law's chapter and article headings (第一条 …) repeat across hits and
-        queries where whole paths never do.
+        come from ``known`` (the index's ``Core.headings``, found at build time, with the set of their terms),
+        else it is segmented once per process (``analysis.heading_tokens``): a law's chapter and article headings
+        (第一条 …) repeat across hits and queries where whole paths never do.
         """
         found: list[tuple[int, int, str]] = []
         offset = 0
         terms = self.terms
         for heading in section:
-            tokens = known.get(heading)
-            if tokens is None:  # not stored: segmented, unless it has none of the terms' openings
+            entry = known.get(heading)
+            if entry is not None:  # stored: its tokens, unless it has none of the terms (most headings)
+                tokens = () if terms.isdisjoint(entry[0]) else entry[1]
+            else:  # segmented, unless it has none of the terms' openings
                 tokens = () if self.openings.isdisjoint(_heading_grams(heading)) else heading_tokens(heading)
-            for start, negative_end, term in tokens:  # a few words: a loop costs less than ruling it out
+            for start, negative_end, term in tokens:
                 if term in terms:
                     found.append((offset + start, negative_end - offset, term))
             offset += len(heading) + len(SECTION_SEPARATOR)

@@ -351,8 +351,8 @@ class Core:
     word_starts: npt.NDArray[np.bool_]
     # the segments joined, in row order: (segment name, its passage count); set by the index that loads them
     segments: tuple[tuple[str, int], ...] = ()
-    # each heading → its tokens (start, -end, term) (``Segment.headings``)
-    headings: dict[str, tuple[tuple[int, int, str], ...]] = attrs.field(factory=dict)
+    # each heading → the terms among its tokens, and its tokens (start, -end, term) (``Segment.headings``)
+    headings: dict[str, tuple[frozenset[str], tuple[tuple[int, int, str], ...]]] = attrs.field(factory=dict)
     _folded: str | None = None
     _starts: IntArray | None = None
     _word_start_bytes: bytes | None = None
@@ -442,6 +442,7 @@ class Core:
         headings: dict[str, tuple[tuple[int, int, str], ...]] | None = None,
     ) -> Core:
         passage_document = np.array([p["document"] for p in passages], dtype=np.int32)
+        headings = headings or {}
         doc_years = np.array([d["year"] or 0 for d in documents] or [0], dtype=np.int32)
         return cls(
             vocabulary=vocabulary,
@@ -453,7 +454,7 @@ class Core:
             years=doc_years[passage_document] if len(passages) else np.zeros(0, np.int32),
             ids={p["id"]: i for i, p in enumerate(passages)},
             word_starts=word_starts,
-            headings=headings or {},
+            headings={heading: (frozenset(t for _, _, t in tokens), tokens) for heading, tokens in headings.items()},
         )
 
     @classmethod
