@@ -92,10 +92,11 @@ def run_stages(index: Index, query: str, limit: int = 10) -> tuple[list[str], di
     started = clock()
     found = in_text.spans_of([core.matching_text(row) for row in top.tolist()])
     seconds["spans"] = clock() - started
-    for rank, (row, score, spans) in enumerate(zip(top.tolist(), top_scores.tolist(), found), start=1):
+    numbers = core.passage_document[top].tolist()
+    for rank, (row, number, score, spans) in enumerate(zip(top.tolist(), numbers, top_scores.tolist(), found), 1):
         started = clock()
         passage = core.passage(row)
-        document = core.document(int(core.passage_document[row]))
+        document = core.document(number)
         fragments = best_fragments(passage.text, spans)
         between = clock()
         section_spans = in_section.section_spans(passage.section, core.headings)
