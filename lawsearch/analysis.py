@@ -236,6 +236,10 @@ def _import_jieba() -> Any:
     return jieba
 
 
+#: (term, its length, its compound pattern or None, whether it may match inside a longer word)
+TokenRule = tuple[str, int, "re.Pattern[str] | None", bool]
+
+
 @attrs.frozen
 class _Lexicon:
     """A private segmenter with the user dictionary, and the compound-term matcher.
@@ -253,6 +257,23 @@ class _Lexicon:
     compound_terms: tuple[str, ...]
     # word → its sub-words (start, end, sub-word) as ``_spans`` adds them: the same words come back all the time
     inner: dict[str, tuple[tuple[int, int, str], ...]] = attrs.field(factory=dict, eq=False, repr=False)
+    # term → its ``token_rule``: the highlighter asks for the same terms query after query
+    rules: dict[str, TokenRule] = attrs.field(factory=dict, eq=False, repr=False)
+
+    def token_rule(self, term: str) -> TokenRule:
+        """How the highlighter tells an occurrence of ``term`` that is one of a text's tokens: the term, its length,
+        its compound pattern (separators and all) if it is a compound term, and whether it may match inside a
+        longer word (a dictionary word of 2 to MAX_SUBWORD characters, as the sub-words indexing adds)."""
+        rule = self.rules.get(term)
+        if rule is None:
+            compound = None
+            if self.compounds is not None and term in self.compound_terms:  # its alternative of the pattern
+                compound = re.compile(dict(zip(self.compound_terms, self.compounds.pattern.split("|")))[term])
+            rule = (term, len(term), compound, 2 <= len(term) <= MAX_SUBWORD and self.is_word(term))
+            if len(self.rules) >= _INNER_WORDS_KEPT:
+                self.rules.clear()
+            self.rules[term] = rule
+        return rule
 
     def inner_words(self, word: str) -> tuple[tuple[int, int, str], ...]:
         """The dictionary words of 2 to MAX_SUBWORD characters inside ``word`` (not ``word`` itself) that are
@@ -732,18 +753,9 @@ def cited_tokens(text: str, spans: Sequence[tuple[int, int, str]]) -> list[bool]
     return cited
 
 
-def token_rules() -> tuple[Callable[[str], bool], dict[str, re.Pattern[str]]]:
-    """What the highlighter's token test needs from the dictionary: ``is_word``, and each compound term's pattern."""
-    lexicon = _lexicon(None)
-    return lexicon.is_word, _compound_patterns(lexicon)
-
-
-@functools.cache
-def _compound_patterns(lexicon: _Lexicon) -> dict[str, re.Pattern[str]]:
-    if lexicon.compounds is None:
-        return {}
-    alternatives = lexicon.compounds.pattern.split("|")
-    return {term: re.compile(alt) for term, alt in zip(lexicon.compound_terms, alternatives)}
+def token_rules() -> Callable[[str], TokenRule]:
+    """What the highlighter's token test needs from the dictionary: each term's ``_Lexicon.token_rule``."""
+    return _lexicon(None).token_rule
 
 
 @attrs.frozen

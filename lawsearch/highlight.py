@@ -27,7 +27,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from lawsearch.analysis import MAX_SUBWORD, fold, heading_tokens, make_char_analyzer, term_spans, token_rules
+from lawsearch.analysis import fold, heading_tokens, make_char_analyzer, term_spans, token_rules
 from lawsearch.models import SECTION_SEPARATOR, Fragment, Span, trusted_fragment, trusted_span
 from lawsearch.ranking import PASSAGE_SEPARATOR
 
@@ -84,11 +84,7 @@ def matcher(terms: frozenset[str], phrases: tuple[str, ...] = ()) -> Matcher:
 
 @functools.lru_cache(maxsize=256)
 def _matcher(terms: frozenset[str], phrases: tuple[str, ...]) -> Matcher:
-    is_word, compounds = token_rules()
-    rules = tuple(
-        (term, len(term), compounds.get(term), 2 <= len(term) <= MAX_SUBWORD and is_word(term))
-        for term in sorted(terms)
-    )
+    rules = tuple(map(token_rules(), sorted(terms)))
     patterns = tuple((pattern, fold(phrase)) for phrase in phrases if (pattern := phrase_pattern(phrase)) is not None)
     return Matcher(terms, rules, patterns)
 
