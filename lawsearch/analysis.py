@@ -270,7 +270,7 @@ class _Lexicon:
             if self.compounds is not None and term in self.compound_terms:  # its alternative of the pattern
                 compound = re.compile(dict(zip(self.compound_terms, self.compounds.pattern.split("|")))[term])
             rule = (term, len(term), compound, 2 <= len(term) <= MAX_SUBWORD and self.is_word(term))
-            if len(self.rules) >= _INNER_WORDS_KEPT:
+            if len(self.rules) >= _WORDS_KEPT:
                 self.rules.clear()
             self.rules[term] = rule
         return rule
@@ -287,13 +287,13 @@ class _Lexicon:
                 for j in range(i + 2, min(length, i + MAX_SUBWORD) + 1)
                 if j - i < length and is_word(sub := word[i:j]) and wordlike(sub)
             )
-            if len(self.inner) >= _INNER_WORDS_KEPT:
+            if len(self.inner) >= _WORDS_KEPT:
                 self.inner.clear()
             self.inner[word] = found
         return found
 
 
-_INNER_WORDS_KEPT = 1 << 17
+_WORDS_KEPT = 1 << 17  # words whose sub-words, and terms whose highlight rules, a lexicon keeps (each)
 
 
 #: ``LAWSEARCH_SEGMENTER``: ``auto`` (rjieba when installed, else jieba), ``jieba`` or ``rjieba``.
