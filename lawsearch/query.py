@@ -46,6 +46,8 @@ _CLOSE_QUOTES = {'"': '"“”', "“": '”"“', "「": "」"}
 _STOP_CHARS = set(" \t\n()") | set(_OPEN_QUOTES)
 _WORD_RUN = re.compile("[^" + re.escape("".join(sorted(_STOP_CHARS))) + "]*")  # a word: up to a stop character
 _FIELD = re.compile(r"([A-Za-z_]+):(.*)", re.S)
+# what may make a folded query more than one run of words: a stop character of _WORD_RUN, or a field's colon
+_SYNTAX = re.compile("[" + re.escape("".join(sorted(_STOP_CHARS | {":"}))) + r"\s]")
 _YEAR = re.compile(r"^(\d{4})(?:\.\.(\d{4}))?$")
 
 
@@ -112,6 +114,15 @@ def parse_query(query: str) -> Node:
     """
     if not query.strip():
         raise QuerySyntaxError("the query is empty; type some words to search for", query=query, position=0)
+    # most queries are one run of words (a question, a keyword): no space, parenthesis, quote or colon, and not an
+    # operator; that is what the lexer and parser would make of it, without them (a test compares the two)
+    if _SYNTAX.search(fold(query)) is None and unicodedata.normalize("NFKC", query) not in _OPERATORS:
+        return Words(query, 0)
+    return _parse(query)
+
+
+def _parse(query: str) -> Node:
+    """``parse_query`` by the lexer and the parser, for any query."""
     parser = _Parser(query, _lex(query))
     node = parser.parse_or()
     if parser.peek() is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from lawsearch.errors import LawsearchError, QuerySyntaxError
@@ -76,6 +76,41 @@ def test_any_string_parses_or_raises_a_query_syntax_error(query: str) -> None:
         parse_query(query)
     except LawsearchError as exc:
         assert isinstance(exc, QuerySyntaxError)
+
+
+def _outcome(parse, query: str) -> object:  # type: ignore[no-untyped-def]
+    try:
+        return parse(query)
+    except QuerySyntaxError as exc:
+        return (str(exc), exc.position)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("法治副校长ANDORNOTＡＮＤｏｒyear:：()（）「」“”\"'\u3000 \t年x2-…")), max_size=12
+    )
+)
+def test_the_one_word_fast_path_parses_as_the_parser_does(query: str) -> None:
+    from lawsearch.query import _parse
+
+    assume(query.strip())  # a blank query is refused before either
+    assert _outcome(parse_query, query) == _outcome(_parse, query)
+
+
+def test_the_one_word_fast_path_on_real_questions_and_operators() -> None:
+    from lawsearch.query import _parse
+
+    for query in [
+        "夫妻一方经营个体工商户所欠债务，谁偿还？",
+        "第15条",
+        "ＡＮＤ",
+        "NOT",
+        "year：2024",
+        "法治（副校长）",
+        "a-b",
+    ]:
+        assert _outcome(parse_query, query) == _outcome(_parse, query)
 
 
 def test_a_stray_closing_quote_is_punctuation() -> None:
