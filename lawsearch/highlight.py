@@ -145,10 +145,7 @@ class Matcher:
             offset += len(heading) + len(SECTION_SEPARATOR)
         if self.phrases:
             found.extend(self._phrase_occurrences(fold(SECTION_SEPARATOR.join(section))))
-        if len(found) == 1:
-            start, negative_end, term = found[0]
-            return (trusted_span(start, -negative_end, term),)
-        return _merge(found) if found else ()
+        return _merge(found)
 
     def spans_in(self, folded: str, starts: bytes, extra: Sequence[tuple[int, int, str]] = ()) -> tuple[Span, ...]:
         """``spans`` for a text already folded, with its word starts as bytes (as ``Core.matching_text`` has them);
@@ -233,7 +230,10 @@ def phrase_pattern(phrase: str) -> re.Pattern[str] | None:
 
 
 def _merge(found: list[tuple[int, int, str]]) -> tuple[Span, ...]:
-    """Spans from the occurrences ``(start, -end, term)`` in one text (see ``_merge_texts``)."""
+    """Spans from the occurrences ``(start, -end, term)`` in one text (see ``_merge_texts``); none or one (most
+    section paths) make their spans directly."""
+    if len(found) <= 1:
+        return tuple(trusted_span(start, -negative_end, term) for start, negative_end, term in found)
     return _merge_texts(found, [0])[0]
 
 

@@ -80,6 +80,12 @@ def _row(offsets: IntArray | list[int], term_id: int | None) -> tuple[int, int]:
     return offsets[term_id], offsets[term_id + 1]
 
 
+def row_entry(docs: npt.NDArray[np.int32], row: int) -> int:
+    """Where passage ``row`` is in a term's ascending ``docs``, or -1 if the term is not in it."""
+    at = int(np.searchsorted(docs, row))
+    return at if at < len(docs) and docs[at] == row else -1
+
+
 _NO_DOCS = np.zeros(0, dtype=np.int32)
 _NO_TF = np.zeros(0, dtype=np.float32)
 
@@ -657,8 +663,9 @@ class Core:
         for field, weight, b in used:
             postings = self.postings[field]
             start, end = _row(postings.offsets, term_id)
-            at = start + int(np.searchsorted(postings.docs[start:end], row))
-            if at < end and postings.docs[at] == row:
+            at = row_entry(postings.docs[start:end], row)
+            if at >= 0:
+                at += start
                 frequencies[field] = int(postings.tf[at])
                 in_titles += int(postings.cited[at])
                 weighted = _counted(postings.tf[at], postings.cited[at], cited)
@@ -667,8 +674,8 @@ class Core:
         docs, scores = self.term_scores(term, fields, k1=k1, lucene=lucene, cited=cited)
         df = len(docs)
         idf = self.idf(df) if df else 0.0
-        at = int(np.searchsorted(docs, row))
-        if at < len(docs) and docs[at] == row:
+        at = row_entry(docs, row)
+        if at >= 0:
             contribution = float(scores[at])
         return frequencies, in_titles, combined, idf, contribution
 

@@ -48,7 +48,7 @@ from lawsearch.errors import InvalidArgumentError
 from lawsearch.highlight import Matcher, best_fragments, matcher, phrase_pattern
 from lawsearch.models import Explanation, Facet, Hit, SearchResults, TermScore, trusted_hit
 from lawsearch.query import And, Field, Node, Not, Or, Phrase, Soft, Words, filter_nodes, parse_query
-from lawsearch.ranking import SCORED_FIELDS, Core
+from lawsearch.ranking import SCORED_FIELDS, Core, row_entry
 from lawsearch.sections import KINDS, QUERY_KIND_WORDS
 from lawsearch.semantic import load_model
 
@@ -548,8 +548,7 @@ def _coverage(core: Core, plan: Plan, row: int, weights: Weights) -> float:
             continue
         idf = core.idf(len(docs))
         total += idf
-        at = int(np.searchsorted(docs, row))
-        if at < len(docs) and docs[at] == row:
+        if row_entry(docs, row) >= 0:
             found += idf
     return found / total if total else 0.0
 
