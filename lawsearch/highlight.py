@@ -21,17 +21,28 @@ import functools
 import operator
 import re
 from collections.abc import Collection, Mapping, Sequence
-from types import MappingProxyType
+from types import MappingProxyType, NotImplementedType
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
-from lawsearch.analysis import fold, heading_tokens, make_char_analyzer, term_spans, token_rules
+from lawsearch.analysis import TokenRule, fold, heading_tokens, make_char_analyzer, term_spans, token_rules
 from lawsearch.models import SECTION_SEPARATOR, Fragment, Span, trusted_fragment, trusted_span
 from lawsearch.ranking import PASSAGE_SEPARATOR
 
-__all__ = ["Matcher", "best_fragments", "find_spans", "highlight", "matcher"]
+try:
+    from lawsearch import _speedups
+except ImportError:  # not compiled (no C compiler when it was installed): the Python below, the same results
+    _speedups = None  # type: ignore[assignment]
+_compiled_page_spans = None if _speedups is None else _speedups.page_spans
+_compiled_fragments = None if _speedups is None else _speedups.best_fragments
+
+__all__ = ["COMPILED", "Matcher", "best_fragments", "find_spans", "highlight", "matcher", "page_spans"]
+
+#: Whether highlighting runs the compiled ``page_spans`` and ``best_fragments`` (``lawsearch/_speedups.c``) or
+#: their Python.
+COMPILED = _compiled_page_spans is not None
 
 # A run of sentence enders with the closing quotes after it, or a line break alone. Written with one character
 # class first (the lookbehind tells a line break's match from an ender's) so that re scans for it at C speed:
@@ -99,15 +110,22 @@ class Matcher:
 
     terms: frozenset[str]
     # (term, its length, its compound pattern if it has one, whether it may match inside a longer word)
-    rules: tuple[tuple[str, int, re.Pattern[str] | None, bool], ...]
+    rules: tuple[TokenRule, ...]
     phrases: tuple[tuple[re.Pattern[str], str], ...]
     # how the terms' occurrences begin: a term's first two characters (a compound term's first: its text may
     # hold a separator after it), which a text that contains the term contains
     openings: frozenset[str] = attrs.field(init=False)
 
+    # the compound terms with their patterns
+    compounds: tuple[tuple[str, re.Pattern[str]], ...] = attrs.field(init=False)
+
     @openings.default
     def _openings(self) -> frozenset[str]:
         return frozenset(term[: 2 if compound is None else 1] for term, _, compound, _ in self.rules)
+
+    @compounds.default
+    def _compounds(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
+        return tuple((term, compound) for term, _, compound, _ in self.rules if compound is not None)
 
     def spans(self, text: str, word_starts: npt.NDArray[np.bool_] | None = None) -> tuple[Span, ...]:
         """Merged spans of the terms and phrases in ``text`` (see ``find_spans``)."""
@@ -165,44 +183,65 @@ class Matcher:
         else:
             joined = PASSAGE_SEPARATOR.join(folded for folded, _ in texts)
             starts = b"\x01".join(word_starts for _, word_starts in texts)
-        found = self._token_occurrences(joined, starts) if self.terms else []
+        found = [(m.start(), -m.end(), term) for term, pattern in self.compounds for m in pattern.finditer(joined)]
         found.extend(self._phrase_occurrences(joined))
         bases = [0]
         for folded, _ in texts[:-1]:
             bases.append(bases[-1] + len(folded) + len(PASSAGE_SEPARATOR))
         for base, extra in zip(bases, extras):
             found.extend((base + start, negative_end - base, term) for start, negative_end, term in extra)
-        return _merge_texts(found, bases)
+        if _compiled_page_spans is not None:
+            return _compiled_page_spans(joined, starts, self.rules, found, bases, Span)
+        return page_spans(joined, starts, self.rules, found, bases)
 
     def _phrase_occurrences(self, folded: str) -> list[tuple[int, int, str]]:
         """Occurrences ``(start, -end, phrase)`` of the phrases in a folded text."""
         return [(m.start(), -m.end(), phrase) for pattern, phrase in self.phrases for m in pattern.finditer(folded)]
 
-    def _token_occurrences(self, folded: str, starts: bytes) -> list[tuple[int, int, str]]:
-        """Occurrences ``(start, -end, term)`` of the terms that are tokens of the text, decided by ``starts``
-        (1 where a word of the accurate cut starts).
 
-        A token is a whole word of the accurate cut, or a dictionary word of 2 to MAX_SUBWORD characters inside a
-        longer word (the sub-words indexing adds); compound terms match their own patterns. A test compares the
-        result with re-tokenizing.
-        """
-        found: list[tuple[int, int, str]] = []
-        append, find, starts_find = found.append, folded.find, starts.find
-        starts += b"\x01"  # the text's end ends a word, like the start of the next word
-        for term, size, compound, sub_word in self.rules:
-            if compound is not None:
-                found.extend((m.start(), -m.end(), term) for m in compound.finditer(folded))
-                continue
-            at = find(term)
-            while at != -1:
-                end = at + size
-                # no word starts inside (it does not straddle two words), and it is a whole word or a sub-word
-                if (not starts[at + 1] if size == 2 else starts_find(1, at + 1, end) == -1) and (
-                    sub_word or (starts[at] and starts[end])
-                ):
-                    append((at, -end, term))
-                at = find(term, at + 1)
-        return found
+def page_spans(
+    text: str,
+    starts: bytes,
+    rules: Sequence[TokenRule],
+    found: list[tuple[int, int, str]],
+    bases: Sequence[int],
+) -> list[tuple[Span, ...]]:
+    """The spans of the texts joined in ``text`` (text i begins at ``bases[i]``): the occurrences of the terms
+    of ``rules`` that are tokens of the text (``starts``: a byte per character, 1 where a word of the accurate
+    cut starts), with the occurrences ``(start, -end, term)`` in ``found`` (compound terms, phrases, citations),
+    merged (``_merge_texts``).
+
+    ``lawsearch._speedups.page_spans`` is this function compiled (and takes the span type as a sixth argument);
+    ``Matcher`` uses it when the build could compile it, and a test checks both give the same spans.
+    """
+    found.extend(_token_occurrences(text, starts, rules))
+    return _merge_texts(found, bases)
+
+
+def _token_occurrences(folded: str, starts: bytes, rules: Sequence[TokenRule]) -> list[tuple[int, int, str]]:
+    """Occurrences ``(start, -end, term)`` of the terms that are tokens of the text, decided by ``starts``
+    (1 where a word of the accurate cut starts).
+
+    A token is a whole word of the accurate cut, or a dictionary word of 2 to MAX_SUBWORD characters inside a
+    longer word (the sub-words indexing adds); compound terms (their rule has a pattern) are left to their
+    patterns. A test compares the result with re-tokenizing.
+    """
+    found: list[tuple[int, int, str]] = []
+    append, find, starts_find = found.append, folded.find, starts.find
+    starts += b"\x01"  # the text's end ends a word, like the start of the next word
+    for term, size, compound, sub_word in rules:
+        if compound is not None or not size:
+            continue
+        at = find(term)
+        while at != -1:
+            end = at + size
+            # no word starts inside (it does not straddle two words), and it is a whole word or a sub-word
+            if (not starts[at + 1] if size == 2 else starts_find(1, at + 1, end) == -1) and (
+                sub_word or (starts[at] and starts[end])
+            ):
+                append((at, -end, term))
+            at = find(term, at + 1)
+    return found
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -271,7 +310,17 @@ def _merge_texts(found: list[tuple[int, int, str]], bases: Sequence[int]) -> lis
 def best_fragments(text: str, spans: Sequence[Span], *, max_chars: int = 160, count: int = 1) -> tuple[Fragment, ...]:
     """The ``count`` best fragments of ``text`` for these spans, in text order; without spans, the opening.
 
-    ``spans`` are in text order and do not overlap, as ``find_spans`` gives them."""
+    ``spans`` are in text order and do not overlap, as ``find_spans`` gives them. Runs compiled when it can
+    (``COMPILED``): the compiled function leaves what it does not handle (spans that are not ``Span``s, or not
+    in the text) to the Python one, ``_best_fragments``, and a test checks the two agree."""
+    if _compiled_fragments is not None:
+        found = _compiled_fragments(text, spans, max_chars, count, Span, Fragment)
+        if not isinstance(found, NotImplementedType):
+            return found
+    return _best_fragments(text, spans, max_chars=max_chars, count=count)
+
+
+def _best_fragments(text: str, spans: Sequence[Span], *, max_chars: int, count: int) -> tuple[Fragment, ...]:
     if count < 1:
         return ()
     if len(text) <= max_chars:  # the whole text fits: that is the one best fragment, whatever the spans

@@ -1,0 +1,554 @@
+/* lawsearch._speedups: highlight.py's per-occurrence loops, compiled.
+ *
+ * page_spans(text, starts, rules, found, bases, span_type) does what highlight.page_spans does in Python
+ * (Matcher._token_occurrences, then _merge_texts) and returns the same spans: a test compares the two on the
+ * corpus and on generated texts. The build compiles this file when it can (hatch_build.py); without a C compiler
+ * lawsearch runs the Python, which gives the same results more slowly.
+ *
+ *   text       the folded texts of a page joined by PASSAGE_SEPARATOR (a word start, no word character)
+ *   starts     one byte per character of text, 1 where a word of the accurate cut starts
+ *   rules      (term, length, compound pattern or None, may match inside a longer word) per query term;
+ *              compound terms are skipped here: their occurrences come in `found`
+ *   found      other occurrences (start, -end, term): compound terms, phrases, citations
+ *   bases      where each joined text begins in text
+ *   span_type  lawsearch.models.Span: each span is made with its three slots set, as models.trusted_span does
+ *
+ * One pass over the text finds every rule's occurrences already in (start, longer first) order, so the merge
+ * needs no sort unless `found` adds occurrences.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    Py_ssize_t start, end;
+    PyObject *term; /* borrowed: owned by rules or found, which outlive the call */
+} Occurrence;
+
+typedef struct {
+    Occurrence *items;
+    Py_ssize_t size, capacity;
+} Occurrences;
+
+typedef struct {
+    PyObject *term;
+    Py_ssize_t length;
+    Py_UCS4 first;
+    int inside; /* may match inside a longer word (a sub-word) */
+} Rule;
+
+static int push(Occurrences *list, Py_ssize_t start, Py_ssize_t end, PyObject *term) {
+    if (list->size == list->capacity) {
+        Py_ssize_t capacity = list->capacity ? list->capacity * 2 : 256;
+        Occurrence *items = PyMem_Realloc(list->items, (size_t)capacity * sizeof(Occurrence));
+        if (items == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        list->items = items;
+        list->capacity = capacity;
+    }
+    list->items[list->size++] = (Occurrence){start, end, term};
+    return 0;
+}
+
+/* (start, -end, term) order, as Python sorts the tuples */
+static int by_start_longer_first(const void *a, const void *b) {
+    const Occurrence *x = a, *y = b;
+    if (x->start != y->start) return x->start < y->start ? -1 : 1;
+    if (x->end != y->end) return x->end > y->end ? -1 : 1;
+    return PyUnicode_Compare(x->term, y->term);
+}
+
+static int longer_first(const void *a, const void *b) {
+    const Rule *x = a, *y = b;
+    return (x->length < y->length) - (x->length > y->length);
+}
+
+static Py_ssize_t slot_offset(PyTypeObject *type, const char *name) {
+    for (PyMemberDef *member = type->tp_members; member != NULL && member->name != NULL; member++) {
+        if (strcmp(member->name, name) == 0 && member->type == T_OBJECT_EX) return member->offset;
+    }
+    PyErr_Format(PyExc_TypeError, "page_spans: %s has no slot %s", type->tp_name, name);
+    return -1;
+}
+
+/* Is the occurrence of rule at `at` one of the text's tokens? No word starts inside it (it does not straddle two
+ * words), and it is a whole word or may be a sub-word. The text's end ends a word. */
+static inline int is_token(const char *starts, Py_ssize_t n, Py_ssize_t at, const Rule *rule) {
+    Py_ssize_t end = at + rule->length;
+    for (Py_ssize_t i = at + 1; i < end; i++) {
+        if (starts[i]) return 0;
+    }
+    return rule->inside || (starts[at] && (end == n || starts[end]));
+}
+
+#define SCAN(T)                                                                                          \
+    {                                                                                                    \
+        const T *chars = (const T *)data;                                                                \
+        for (Py_ssize_t at = 0; at < n; at++) {                                                          \
+            Py_UCS4 c = chars[at];                                                                       \
+            if (!((bloom >> (c & 63)) & 1)) continue;                                                    \
+            for (Rule *rule = rules; rule < rules + count; rule++) {                                     \
+                if (rule->first != c || at + rule->length > n) continue;                                 \
+                Py_ssize_t j = 1;                                                                        \
+                while (j < rule->length && chars[at + j] == PyUnicode_READ_CHAR(rule->term, j)) j++;     \
+                if (j == rule->length && is_token(starts, n, at, rule) && push(out, at, at + j, rule->term) < 0) \
+                    return -1;                                                                           \
+            }                                                                                            \
+        }                                                                                                \
+    }
+
+/* Occurrences of the rules that are tokens of the text, in (start, longer first) order. */
+static int token_occurrences(PyObject *text, const char *starts, Rule *rules, Py_ssize_t count, Occurrences *out) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    uint64_t bloom = 0;
+    for (Py_ssize_t r = 0; r < count; r++) bloom |= (uint64_t)1 << (rules[r].first & 63);
+    qsort(rules, (size_t)count, sizeof(Rule), longer_first);
+    if (kind == PyUnicode_1BYTE_KIND) SCAN(Py_UCS1)
+    else if (kind == PyUnicode_2BYTE_KIND) SCAN(Py_UCS2)
+    else SCAN(Py_UCS4)
+    return 0;
+}
+
+/* A span from start to end labelled by term and the terms that lengthened it, space-separated. */
+static PyObject *make_span(PyTypeObject *type, const Py_ssize_t *slots, Py_ssize_t start, Py_ssize_t end,
+                           PyObject *term, PyObject *more) {
+    PyObject *label;
+    if (PyList_GET_SIZE(more) == 0) {
+        label = Py_NewRef(term);
+    } else {
+        if (PyList_Insert(more, 0, term) < 0) return NULL;
+        PyObject *space = PyUnicode_FromOrdinal(' ');
+        if (space == NULL) return NULL;
+        label = PyUnicode_Join(space, more);
+        Py_DECREF(space);
+        if (label == NULL || PyList_SetSlice(more, 0, PY_SSIZE_T_MAX, NULL) < 0) {
+            Py_XDECREF(label);
+            return NULL;
+        }
+    }
+    PyObject *first = PyLong_FromSsize_t(start), *last = PyLong_FromSsize_t(end);
+    PyObject *span = first != NULL && last != NULL ? type->tp_alloc(type, 0) : NULL;
+    if (span == NULL) {
+        Py_XDECREF(first);
+        Py_XDECREF(last);
+        Py_DECREF(label);
+        return NULL;
+    }
+    *(PyObject **)((char *)span + slots[0]) = first;
+    *(PyObject **)((char *)span + slots[1]) = last;
+    *(PyObject **)((char *)span + slots[2]) = label;
+    return span;
+}
+
+/* Each text's spans: overlapping or touching occurrences become one span, one inside a longer one is dropped. */
+static PyObject *merge(Occurrences *found, PyObject *bases, PyTypeObject *type, const Py_ssize_t *slots) {
+    Py_ssize_t texts = PyList_GET_SIZE(bases);
+    if (texts == 0) return PyList_New(0);
+    Py_ssize_t *begins = PyMem_Malloc((size_t)(texts + 1) * sizeof(Py_ssize_t));
+    PyObject *lists = PyList_New(texts), *more = PyList_New(0), *result = NULL;
+    if (begins == NULL || lists == NULL || more == NULL) {
+        if (begins == NULL) PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < texts; i++) {
+        begins[i] = PyLong_AsSsize_t(PyList_GET_ITEM(bases, i));
+        PyObject *list = PyList_New(0);
+        if (list == NULL || (begins[i] == -1 && PyErr_Occurred())) {
+            Py_XDECREF(list);
+            goto done;
+        }
+        PyList_SET_ITEM(lists, i, list);
+    }
+    begins[texts] = PY_SSIZE_T_MAX;
+    Py_ssize_t text = 0, start = -1, end = -1;
+    PyObject *term = NULL;
+    for (Py_ssize_t k = 0; k <= found->size; k++) {
+        Occurrence *next = k < found->size ? &found->items[k] : NULL;
+        if (next != NULL && next->start <= end) { /* overlapping or touching: one span */
+            if (next->end > end) {
+                end = next->end;
+                if (PyList_Append(more, next->term) < 0) goto done;
+            }
+            continue; /* inside the longer match: the longest wins */
+        }
+        if (term != NULL) {
+            PyObject *span = make_span(type, slots, start - begins[text], end - begins[text], term, more);
+            if (span == NULL) goto done;
+            int failed = PyList_Append(PyList_GET_ITEM(lists, text), span);
+            Py_DECREF(span);
+            if (failed) goto done;
+        }
+        if (next == NULL) break;
+        start = next->start;
+        end = next->end;
+        term = next->term;
+        while (start >= begins[text + 1] && text + 1 < texts) text++;
+    }
+    for (Py_ssize_t i = 0; i < texts; i++) {
+        PyObject *spans = PyList_AsTuple(PyList_GET_ITEM(lists, i));
+        if (spans == NULL) goto done;
+        PyList_SetItem(lists, i, spans);
+    }
+    result = Py_NewRef(lists);
+done:
+    PyMem_Free(begins);
+    Py_XDECREF(lists);
+    Py_XDECREF(more);
+    return result;
+}
+
+static PyObject *page_spans(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 6) {
+        PyErr_Format(PyExc_TypeError, "page_spans takes 6 arguments, got %zd", nargs);
+        return NULL;
+    }
+    PyObject *text = args[0], *starts = args[1], *rule_items = args[2], *found = args[3], *bases = args[4];
+    if (!PyUnicode_Check(text) || !PyBytes_Check(starts) || !PyTuple_Check(rule_items) || !PyList_Check(found) ||
+        !PyList_Check(bases) || !PyType_Check(args[5])) {
+        PyErr_SetString(PyExc_TypeError, "page_spans(str, bytes, tuple, list, list, type)");
+        return NULL;
+    }
+    if (PyBytes_GET_SIZE(starts) != PyUnicode_GET_LENGTH(text)) {
+        PyErr_SetString(PyExc_ValueError, "page_spans: one start byte per character of the text is needed");
+        return NULL;
+    }
+    PyTypeObject *type = (PyTypeObject *)args[5];
+    Py_ssize_t slots[3] = {slot_offset(type, "start"), slot_offset(type, "end"), slot_offset(type, "term")};
+    if (slots[0] < 0 || slots[1] < 0 || slots[2] < 0) return NULL;
+
+    Py_ssize_t count = 0, size = PyTuple_GET_SIZE(rule_items);
+    Rule *rules = PyMem_Malloc((size_t)(size ? size : 1) * sizeof(Rule));
+    Occurrences occurrences = {NULL, 0, 0};
+    PyObject *result = NULL;
+    if (rules == NULL) return PyErr_NoMemory();
+    for (Py_ssize_t r = 0; r < size; r++) {
+        PyObject *rule = PyTuple_GET_ITEM(rule_items, r);
+        if (!PyTuple_Check(rule) || PyTuple_GET_SIZE(rule) != 4 || !PyUnicode_Check(PyTuple_GET_ITEM(rule, 0))) {
+            PyErr_SetString(PyExc_TypeError, "page_spans: a rule is (term, length, compound, inside)");
+            goto done;
+        }
+        PyObject *term = PyTuple_GET_ITEM(rule, 0);
+        int inside = PyObject_IsTrue(PyTuple_GET_ITEM(rule, 3));
+        if (inside < 0) goto done;
+        if (PyTuple_GET_ITEM(rule, 2) != Py_None || PyUnicode_GET_LENGTH(term) == 0) continue;
+        rules[count++] = (Rule){term, PyUnicode_GET_LENGTH(term), PyUnicode_READ_CHAR(term, 0), inside};
+    }
+    if (token_occurrences(text, PyBytes_AS_STRING(starts), rules, count, &occurrences) < 0) goto done;
+    Py_ssize_t extra = PyList_GET_SIZE(found);
+    for (Py_ssize_t i = 0; i < extra; i++) {
+        PyObject *item = PyList_GET_ITEM(found, i);
+        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 3 || !PyUnicode_Check(PyTuple_GET_ITEM(item, 2))) {
+            PyErr_SetString(PyExc_TypeError, "page_spans: an occurrence is (start, -end, term)");
+            goto done;
+        }
+        Py_ssize_t start = PyLong_AsSsize_t(PyTuple_GET_ITEM(item, 0));
+        Py_ssize_t end = -PyLong_AsSsize_t(PyTuple_GET_ITEM(item, 1));
+        if (PyErr_Occurred() || push(&occurrences, start, end, PyTuple_GET_ITEM(item, 2)) < 0) goto done;
+    }
+    if (extra) qsort(occurrences.items, (size_t)occurrences.size, sizeof(Occurrence), by_start_longer_first);
+    result = merge(&occurrences, bases, type, slots);
+done:
+    PyMem_Free(rules);
+    PyMem_Free(occurrences.items);
+    return result;
+}
+
+
+/* --- fragments ------------------------------------------------------------------------------------------------ */
+
+typedef struct {
+    Py_ssize_t start, end;
+} Range;
+
+typedef struct {
+    Py_ssize_t start, end;
+    PyObject *term;
+} SpanView;
+
+/* highlight._SENTENCE_END: [\n。；！？!?;], then (unless a line break) more enders and closing quotes */
+static inline int is_ender(Py_UCS4 c) {
+    return c == '\n' || c == 0x3002 || c == 0xFF1B || c == 0xFF01 || c == 0xFF1F || c == '!' || c == '?' || c == ';';
+}
+static inline int is_closer(Py_UCS4 c) {
+    return c == 0x201D || c == 0x2019 || c == 0x300D || c == 0x300F || c == 0xFF09 || c == ')';
+}
+/* highlight._CLAUSE_END: [，、：:,] */
+static inline int is_clause_end(Py_UCS4 c) {
+    return c == 0xFF0C || c == 0x3001 || c == 0xFF1A || c == ':' || c == ',';
+}
+
+/* The sentences of the text, covering it whole (highlight._sentences). */
+static Py_ssize_t sentences_of(int kind, const void *data, Py_ssize_t n, Range *out) {
+    Py_ssize_t count = 0, start = 0, at = 0;
+    while (at < n) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, at);
+        at++;
+        if (!is_ender(c)) continue;
+        if (c != '\n') {
+            while (at < n && is_ender(PyUnicode_READ(kind, data, at)) && PyUnicode_READ(kind, data, at) != '\n') at++;
+            while (at < n && is_closer(PyUnicode_READ(kind, data, at))) at++;
+        }
+        out[count++] = (Range){start, at};
+        start = at;
+    }
+    if (start < n || count == 0) out[count++] = (Range){start, n};
+    return count;
+}
+
+typedef struct {
+    int kind;
+    const void *data;
+    Py_ssize_t n, max_chars;
+    const Range *sentences;
+    Py_ssize_t sentence_count;
+    const SpanView *spans;
+    Py_ssize_t span_count;
+    PyObject *span_items; /* the spans as a tuple */
+    PyTypeObject *fragment_type;
+    const Py_ssize_t *fragment_slots;
+} Text;
+
+/* highlight._cut_long_sentence */
+static Range cut_long_sentence(const Text *t, Py_ssize_t start, Py_ssize_t end) {
+    Py_ssize_t anchor = start;
+    for (Py_ssize_t i = 0; i < t->span_count; i++) {
+        if (t->spans[i].start >= start && t->spans[i].end <= end) {
+            anchor = t->spans[i].start;
+            break;
+        }
+    }
+    Py_ssize_t begin = start;
+    for (Py_ssize_t at = start; at < anchor; at++) {
+        if (is_clause_end(PyUnicode_READ(t->kind, t->data, at)) && anchor - (at + 1) < t->max_chars / 2) {
+            begin = at + 1;
+            break;
+        }
+    }
+    Py_ssize_t stop = end < begin + t->max_chars ? end : begin + t->max_chars;
+    if (stop < end) {
+        for (Py_ssize_t at = stop - 1; at >= begin; at--) {
+            if (is_clause_end(PyUnicode_READ(t->kind, t->data, at))) {
+                if (at + 1 > anchor) stop = at + 1;
+                break;
+            }
+        }
+    }
+    return (Range){begin, stop};
+}
+
+static PyObject *make_fragment(const Text *t, Py_ssize_t start, Py_ssize_t end, PyObject *spans) {
+    PyObject *first = PyLong_FromSsize_t(start), *last = PyLong_FromSsize_t(end > start + 1 ? end : start + 1);
+    PyObject *fragment = first != NULL && last != NULL ? t->fragment_type->tp_alloc(t->fragment_type, 0) : NULL;
+    if (fragment == NULL) {
+        Py_XDECREF(first);
+        Py_XDECREF(last);
+        Py_DECREF(spans);
+        return NULL;
+    }
+    *(PyObject **)((char *)fragment + t->fragment_slots[0]) = first;
+    *(PyObject **)((char *)fragment + t->fragment_slots[1]) = last;
+    *(PyObject **)((char *)fragment + t->fragment_slots[2]) = spans;
+    return fragment;
+}
+
+/* highlight._widen: the sentence, widened by its neighbours within max_chars (or cut), without outer spaces. */
+static Range widen(const Text *t, Py_ssize_t index) {
+    Py_ssize_t start = t->sentences[index].start, end = t->sentences[index].end;
+    if (end - start > t->max_chars) {
+        Range cut = cut_long_sentence(t, start, end);
+        start = cut.start;
+        end = cut.end;
+    } else {
+        Py_ssize_t before = index - 1, after = index + 1;
+        for (;;) {
+            if (after < t->sentence_count && t->sentences[after].end - start <= t->max_chars) {
+                end = t->sentences[after++].end;
+            } else if (before >= 0 && end - t->sentences[before].start <= t->max_chars) {
+                start = t->sentences[before--].start;
+            } else {
+                break;
+            }
+        }
+    }
+    while (start < end && Py_UNICODE_ISSPACE(PyUnicode_READ(t->kind, t->data, start))) start++;
+    while (end > start && Py_UNICODE_ISSPACE(PyUnicode_READ(t->kind, t->data, end - 1))) end--;
+    return (Range){start, end};
+}
+
+/* The fragment of a widened range, with the spans inside it (spans do not overlap: starts and ends ascend). */
+static PyObject *fragment_of(const Text *t, Range range) {
+    Py_ssize_t low = 0, high = 0;
+    while (low < t->span_count && t->spans[low].start < range.start) low++;
+    high = low;
+    while (high < t->span_count && t->spans[high].end <= range.end) high++;
+    PyObject *inside = PyTuple_GetSlice(t->span_items, low, high);
+    return inside == NULL ? NULL : make_fragment(t, range.start, range.end, inside);
+}
+
+/* Is sentence a better than b: more distinct terms, then more spans, then earlier. */
+typedef struct {
+    Py_ssize_t index, hits, terms;
+} Tally;
+
+static int better_first(const void *a, const void *b) {
+    const Tally *x = a, *y = b;
+    if (x->terms != y->terms) return x->terms > y->terms ? -1 : 1;
+    if (x->hits != y->hits) return x->hits > y->hits ? -1 : 1;
+    return x->index < y->index ? -1 : (x->index > y->index);
+}
+
+static int by_fragment_start(const void *a, const void *b) {
+    const Range *x = a, *y = b;
+    return (x->start > y->start) - (x->start < y->start);
+}
+
+/* best_fragments(text, spans, max_chars, count, span_type, fragment_type): highlight.best_fragments, compiled;
+ * NotImplemented for what only the Python handles (spans that are not exactly span_type, or out of the text). */
+static PyObject *best_fragments(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 6) {
+        PyErr_Format(PyExc_TypeError, "best_fragments takes 6 arguments, got %zd", nargs);
+        return NULL;
+    }
+    PyObject *text = args[0];
+    if (!PyUnicode_Check(text) || !PyType_Check(args[4]) || !PyType_Check(args[5])) Py_RETURN_NOTIMPLEMENTED;
+    Py_ssize_t max_chars = PyLong_AsSsize_t(args[2]), count = PyLong_AsSsize_t(args[3]);
+    if ((max_chars == -1 || count == -1) && PyErr_Occurred()) {
+        PyErr_Clear();
+        Py_RETURN_NOTIMPLEMENTED;
+    }
+    if (count < 1) return PyTuple_New(0);
+    if (max_chars < 1) Py_RETURN_NOTIMPLEMENTED;
+    PyTypeObject *span_type = (PyTypeObject *)args[4], *fragment_type = (PyTypeObject *)args[5];
+    Py_ssize_t span_slots[3] = {slot_offset(span_type, "start"), slot_offset(span_type, "end"),
+                                slot_offset(span_type, "term")};
+    Py_ssize_t fragment_slots[3] = {slot_offset(fragment_type, "start"), slot_offset(fragment_type, "end"),
+                                    slot_offset(fragment_type, "spans")};
+    for (int i = 0; i < 3; i++) {
+        if (span_slots[i] < 0 || fragment_slots[i] < 0) return NULL;
+    }
+    PyObject *items = PySequence_Tuple(args[1]);
+    if (items == NULL) return NULL;
+    Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text), max_chars, NULL, 0, NULL,
+              PyTuple_GET_SIZE(items), items, fragment_type, fragment_slots};
+    PyObject *result = NULL;
+    Range *sentences = NULL, *chosen = NULL;
+    SpanView *spans = NULL;
+    Tally *tallies = NULL;
+    if (t.n <= max_chars) { /* the whole text fits: that is the one best fragment */
+        Range whole = {0, t.n};
+        while (whole.start < t.n && Py_UNICODE_ISSPACE(PyUnicode_READ(t.kind, t.data, whole.start))) whole.start++;
+        while (whole.end > 0 && Py_UNICODE_ISSPACE(PyUnicode_READ(t.kind, t.data, whole.end - 1))) whole.end--;
+        PyObject *fragment = make_fragment(&t, whole.start, whole.end, Py_NewRef(items));
+        result = fragment == NULL ? NULL : PyTuple_Pack(1, fragment);
+        Py_XDECREF(fragment);
+        goto done;
+    }
+    spans = PyMem_Malloc((size_t)(t.span_count + 1) * sizeof(SpanView));
+    sentences = PyMem_Malloc((size_t)(t.n + 1) * sizeof(Range));
+    tallies = PyMem_Malloc((size_t)(t.n + 1) * sizeof(Tally));
+    chosen = PyMem_Malloc((size_t)((count < t.n ? count : t.n) + 1) * sizeof(Range));
+    if (spans == NULL || sentences == NULL || tallies == NULL || chosen == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < t.span_count; i++) {
+        PyObject *span = PyTuple_GET_ITEM(items, i);
+        PyObject *start = *(PyObject **)((char *)span + span_slots[0]), *end = *(PyObject **)((char *)span + span_slots[1]);
+        PyObject *term = *(PyObject **)((char *)span + span_slots[2]);
+        if (Py_TYPE(span) != span_type || start == NULL || end == NULL || term == NULL || !PyLong_CheckExact(start) ||
+            !PyLong_CheckExact(end)) {
+            result = Py_NewRef(Py_NotImplemented);
+            goto done;
+        }
+        spans[i] = (SpanView){PyLong_AsSsize_t(start), PyLong_AsSsize_t(end), term};
+        if (PyErr_Occurred() || spans[i].start < 0 || spans[i].end > t.n || spans[i].start >= spans[i].end ||
+            (i && spans[i].start < spans[i - 1].end)) {
+            PyErr_Clear();
+            result = Py_NewRef(Py_NotImplemented);
+            goto done;
+        }
+    }
+    t.spans = spans;
+    t.sentences = sentences;
+    t.sentence_count = sentences_of(t.kind, t.data, t.n, sentences);
+    if (t.span_count == 0) {
+        PyObject *fragment = fragment_of(&t, widen(&t, 0));
+        result = fragment == NULL ? NULL : PyTuple_Pack(1, fragment);
+        Py_XDECREF(fragment);
+        goto done;
+    }
+    /* the sentences each span touches; a sentence's spans are consecutive, so its distinct terms are counted
+     * over that run */
+    Py_ssize_t touched = 0, first = 0;
+    Py_ssize_t *from = PyMem_Malloc((size_t)(t.sentence_count + 1) * sizeof(Py_ssize_t));
+    if (from == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t s = 0; s < t.span_count; s++) {
+        while (sentences[first].end <= spans[s].start) first++;
+        for (Py_ssize_t index = first; index < t.sentence_count && sentences[index].start < spans[s].end; index++) {
+            if (touched && tallies[touched - 1].index == index) {
+                Tally *tally = &tallies[touched - 1];
+                tally->hits++;
+                int seen = 0;
+                for (Py_ssize_t k = from[touched - 1]; k < s && !seen; k++) {
+                    seen = spans[k].term == spans[s].term || PyUnicode_Compare(spans[k].term, spans[s].term) == 0;
+                }
+                tally->terms += !seen;
+            } else {
+                from[touched] = s;
+                tallies[touched++] = (Tally){index, 1, 1};
+            }
+        }
+    }
+    PyMem_Free(from);
+    if (PyErr_Occurred()) goto done;
+    qsort(tallies, (size_t)touched, sizeof(Tally), better_first);
+    Py_ssize_t picked = 0;
+    for (Py_ssize_t r = 0; r < touched && picked < count; r++) {
+        Range range = widen(&t, tallies[r].index);
+        Py_ssize_t end = range.end > range.start + 1 ? range.end : range.start + 1;
+        int overlaps = 0;
+        for (Py_ssize_t k = 0; k < picked && !overlaps; k++) {
+            Py_ssize_t other_end = chosen[k].end > chosen[k].start + 1 ? chosen[k].end : chosen[k].start + 1;
+            overlaps = chosen[k].start < end && range.start < other_end;
+        }
+        if (!overlaps) chosen[picked++] = range;
+    }
+    qsort(chosen, (size_t)picked, sizeof(Range), by_fragment_start);
+    result = PyTuple_New(picked);
+    for (Py_ssize_t k = 0; result != NULL && k < picked; k++) {
+        PyObject *fragment = fragment_of(&t, chosen[k]);
+        if (fragment == NULL) Py_CLEAR(result);
+        else PyTuple_SET_ITEM(result, k, fragment);
+    }
+done:
+    Py_DECREF(items);
+    PyMem_Free(spans);
+    PyMem_Free(sentences);
+    PyMem_Free(tallies);
+    PyMem_Free(chosen);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"page_spans", (PyCFunction)(void (*)(void))page_spans, METH_FASTCALL,
+     "page_spans(text, starts, rules, found, bases, span_type): highlight.page_spans, compiled."},
+    {"best_fragments", (PyCFunction)(void (*)(void))best_fragments, METH_FASTCALL,
+     "best_fragments(text, spans, max_chars, count, span_type, fragment_type): highlight.best_fragments, compiled."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "lawsearch._speedups",
+                                    "highlight.py's per-occurrence loops, compiled (see _speedups.c).", -1, methods,
+                                    NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit__speedups(void) { return PyModule_Create(&module); }

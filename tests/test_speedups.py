@@ -1,0 +1,148 @@
+"""The compiled highlighter (lawsearch/_speedups.c) gives exactly what its Python gives.
+
+``lawsearch.highlight`` runs the compiled ``page_spans`` and ``best_fragments`` when the build could compile
+them. Here both run on the same inputs: the seed reports and the laws with real queries, and generated texts
+full of the characters the algorithms branch on (sentence enders, closing quotes, clause marks, spaces).
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lawsearch import highlight
+from lawsearch.analysis import index_terms, query_terms
+from lawsearch.models import Fragment, Span
+
+compiled = pytest.importorskip("lawsearch._speedups", reason="the C extension was not built (no compiler?)")
+
+QUERIES = [
+    "法治副校长",
+    "查处了多少家违规培训机构",
+    "双随机一公开 学宪法讲宪法",
+    "行政复议 决定",
+    "依法治校 法治 治校 校长 家 法",
+]
+
+
+def python_spans(texts: list[tuple[str, bytes]], terms: frozenset[str], phrases: tuple[str, ...] = ()) -> object:
+    matcher = highlight.matcher(terms, phrases)
+    saved = highlight._compiled_page_spans
+    highlight._compiled_page_spans = None
+    try:
+        return matcher.spans_of(texts)
+    finally:
+        highlight._compiled_page_spans = saved
+
+
+def test_the_index_uses_the_compiled_highlighter() -> None:
+    assert highlight.COMPILED
+
+
+def test_page_spans_equal_the_python_on_the_reports_and_laws(reports_and_laws) -> None:  # type: ignore[no-untyped-def]
+    core = reports_and_laws.core()
+    compared = 0
+    for first in range(0, core.size - 10, 5):
+        texts = [core.matching_text(row) for row in range(first, first + 10)]
+        # the query terms, and every term of a neighbouring passage: sub-words, near misses, straddling words
+        for terms in [
+            *(frozenset(query_terms(q)) for q in QUERIES),
+            frozenset(index_terms(core.texts[(first + 11) % core.size])),
+        ]:
+            for phrases in [(), ("法治副校长", "双随机一公开")]:
+                fast = highlight.matcher(terms, phrases).spans_of(texts)
+                assert fast == python_spans(texts, terms, phrases), (first, sorted(terms)[:5])
+                compared += sum(map(len, fast))
+    assert compared > 10_000
+
+
+def test_fragments_equal_the_python_on_the_reports_and_laws(reports_and_laws) -> None:  # type: ignore[no-untyped-def]
+    core = reports_and_laws.core()
+    compared = 0
+    for row in range(0, core.size, 3):
+        folded, starts = core.matching_text(row)
+        text = core.texts[row]
+        for query in QUERIES[:3]:
+            (spans,) = highlight.matcher(frozenset(query_terms(query))).spans_of([(folded, starts)])
+            for max_chars, count in [(160, 1), (40, 3), (12, 2)]:
+                fast = highlight.best_fragments(text, spans, max_chars=max_chars, count=count)
+                assert fast == highlight._best_fragments(text, spans, max_chars=max_chars, count=count), (row, query)
+                compared += len(fast)
+    assert compared > 1000
+
+
+# texts of words and of the characters the algorithms look at: sentence enders, closing quotes, clause marks, spaces
+_PIECES = [
+    *"法治副校长。；！？!?;\n”’」』）)，、：:, 　\t",
+    "法治副校长",
+    "开展调研",
+    "a1",
+    "。)",
+    "？”",
+    "；」",
+    "!’",
+    "。』）",
+]
+_texts = st.lists(st.sampled_from(_PIECES), max_size=60).map("".join)
+
+
+@st.composite
+def _page(
+    draw: st.DrawFn,
+) -> tuple[list[tuple[str, bytes]], tuple[highlight.TokenRule, ...], list[tuple[int, int, str]]]:
+    texts = draw(st.lists(st.text(alphabet="法治副校长a1。，", max_size=40), min_size=1, max_size=4))
+    page = [(text, bytes(draw(st.lists(st.integers(0, 1), min_size=len(text), max_size=len(text))))) for text in texts]
+    terms = draw(st.lists(st.text(alphabet="法治副校长a1", min_size=1, max_size=4), max_size=6, unique=True))
+    rules = tuple((term, len(term), None, draw(st.booleans())) for term in sorted(terms))
+    joined = len("\x00".join(texts))
+    found = []
+    for _ in range(draw(st.integers(0, 3))):  # occurrences of phrases and citations, as Matcher adds them
+        start = draw(st.integers(0, max(joined - 1, 0)))
+        end = draw(st.integers(start + 1, start + 5))
+        found.append((start, -end, draw(st.sampled_from(["cites:民法典", "法治副校长", "法治"]))))
+    return page, rules, found
+
+
+@settings(max_examples=400, deadline=None)
+@given(_page())
+def test_page_spans_equal_the_python_on_generated_pages(
+    case: tuple[list[tuple[str, bytes]], tuple[highlight.TokenRule, ...], list[tuple[int, int, str]]],
+) -> None:
+    page, rules, found = case
+    text = "\x00".join(folded for folded, _ in page)
+    starts = b"\x01".join(word_starts for _, word_starts in page)
+    bases = [0]
+    for folded, _ in page[:-1]:
+        bases.append(bases[-1] + len(folded) + 1)
+    python = highlight.page_spans(text, starts, rules, list(found), bases)
+    assert compiled.page_spans(text, starts, rules, list(found), bases, Span) == python
+
+
+@settings(max_examples=600, deadline=None)
+@given(_texts, st.data(), st.integers(1, 60), st.integers(0, 3))
+def test_fragments_equal_the_python_on_generated_texts(
+    text: str, data: st.DataObject, max_chars: int, count: int
+) -> None:
+    cuts = sorted(data.draw(st.sets(st.integers(0, len(text)), max_size=12)))
+    # non-overlapping spans between the cuts, some of them left out
+    spans = [
+        Span(start, end, data.draw(st.sampled_from(["法治", "校长", "法治 校长"])))
+        for start, end in zip(cuts, cuts[1:])
+        if end > start and data.draw(st.booleans())
+    ]
+    python = highlight._best_fragments(text, spans, max_chars=max_chars, count=count)
+    assert compiled.best_fragments(text, spans, max_chars, count, Span, Fragment) == python
+
+
+def test_what_the_compiled_fragments_do_not_handle_goes_to_the_python() -> None:
+    text = "会同区司法局，开展法治副校长调研。" * 12
+    overlapping = [Span(9, 14, "法治副校长"), Span(12, 14, "校长")]
+    assert compiled.best_fragments(text, overlapping, 40, 1, Span, Fragment) is NotImplemented
+    assert highlight.best_fragments(text, overlapping, max_chars=40) == highlight._best_fragments(
+        text, overlapping, max_chars=40, count=1
+    )
+    with pytest.raises(TypeError, match="6 arguments"):
+        compiled.best_fragments(text, [])
+    with pytest.raises(ValueError, match="one start byte per character"):
+        compiled.page_spans("法治", b"\x01", (), [], [0], Span)
