@@ -147,26 +147,17 @@ static PyObject *make_span(PyTypeObject *type, const Py_ssize_t *slots, Py_ssize
     return span;
 }
 
-/* Each text's spans: overlapping or touching occurrences become one span, one inside a longer one is dropped. */
-static PyObject *merge(Occurrences *found, PyObject *bases, PyTypeObject *type, const Py_ssize_t *slots) {
-    Py_ssize_t texts = PyList_GET_SIZE(bases);
-    if (texts == 0) return PyList_New(0);
-    Py_ssize_t *begins = PyMem_Malloc((size_t)(texts + 1) * sizeof(Py_ssize_t));
+/* Each text's spans: overlapping or touching occurrences become one span, one inside a longer one is dropped.
+ * Text i begins at begins[i]; begins[texts] is past every occurrence. */
+static PyObject *merge(const Occurrences *found, const Py_ssize_t *begins, Py_ssize_t texts, PyTypeObject *type,
+                       const Py_ssize_t *slots) {
     PyObject *lists = PyList_New(texts), *more = PyList_New(0), *result = NULL;
-    if (begins == NULL || lists == NULL || more == NULL) {
-        if (begins == NULL) PyErr_NoMemory();
-        goto done;
-    }
+    if (lists == NULL || more == NULL) goto done;
     for (Py_ssize_t i = 0; i < texts; i++) {
-        begins[i] = PyLong_AsSsize_t(PyList_GET_ITEM(bases, i));
         PyObject *list = PyList_New(0);
-        if (list == NULL || (begins[i] == -1 && PyErr_Occurred())) {
-            Py_XDECREF(list);
-            goto done;
-        }
+        if (list == NULL) goto done;
         PyList_SET_ITEM(lists, i, list);
     }
-    begins[texts] = PY_SSIZE_T_MAX;
     Py_ssize_t text = 0, start = -1, end = -1;
     PyObject *term = NULL;
     for (Py_ssize_t k = 0; k <= found->size; k++) {
@@ -189,7 +180,7 @@ static PyObject *merge(Occurrences *found, PyObject *bases, PyTypeObject *type, 
         start = next->start;
         end = next->end;
         term = next->term;
-        while (start >= begins[text + 1] && text + 1 < texts) text++;
+        while (text + 1 < texts && start >= begins[text + 1]) text++;
     }
     for (Py_ssize_t i = 0; i < texts; i++) {
         PyObject *spans = PyList_AsTuple(PyList_GET_ITEM(lists, i));
@@ -198,7 +189,6 @@ static PyObject *merge(Occurrences *found, PyObject *bases, PyTypeObject *type, 
     }
     result = Py_NewRef(lists);
 done:
-    PyMem_Free(begins);
     Py_XDECREF(lists);
     Py_XDECREF(more);
     return result;
@@ -226,6 +216,7 @@ static PyObject *page_spans(PyObject *module, PyObject *const *args, Py_ssize_t 
     Py_ssize_t count = 0, size = PyTuple_GET_SIZE(rule_items);
     Rule *rules = PyMem_Malloc((size_t)(size ? size : 1) * sizeof(Rule));
     Occurrences occurrences = {NULL, 0, 0};
+    Py_ssize_t *begins = NULL;
     PyObject *result = NULL;
     if (rules == NULL) return PyErr_NoMemory();
     for (Py_ssize_t r = 0; r < size; r++) {
@@ -253,8 +244,20 @@ static PyObject *page_spans(PyObject *module, PyObject *const *args, Py_ssize_t 
         if (PyErr_Occurred() || push(&occurrences, start, end, PyTuple_GET_ITEM(item, 2)) < 0) goto done;
     }
     if (extra) qsort(occurrences.items, (size_t)occurrences.size, sizeof(Occurrence), by_start_longer_first);
-    result = merge(&occurrences, bases, type, slots);
+    Py_ssize_t texts = PyList_GET_SIZE(bases);
+    begins = PyMem_Malloc((size_t)(texts + 1) * sizeof(Py_ssize_t));
+    if (begins == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < texts; i++) {
+        begins[i] = PyLong_AsSsize_t(PyList_GET_ITEM(bases, i));
+        if (begins[i] == -1 && PyErr_Occurred()) goto done;
+    }
+    begins[texts] = PY_SSIZE_T_MAX;
+    result = merge(&occurrences, begins, texts, type, slots);
 done:
+    PyMem_Free(begins);
     PyMem_Free(rules);
     PyMem_Free(occurrences.items);
     return result;
@@ -539,11 +542,96 @@ done:
     return result;
 }
 
+/* --- section paths -------------------------------------------------------------------------------------------- */
+
+/* section_spans(sections, known, terms, separator, span_type): Matcher.section_spans for each section path of a
+ * page, from the headings' stored tokens: known maps a heading to (its terms, its tokens (start, -end, term)).
+ * NotImplemented when a heading is not in known (the Python segments it). */
+static PyObject *section_spans(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 5) {
+        PyErr_Format(PyExc_TypeError, "section_spans takes 5 arguments, got %zd", nargs);
+        return NULL;
+    }
+    PyObject *sections = args[0], *known = args[1], *terms = args[2];
+    Py_ssize_t separator = PyLong_AsSsize_t(args[3]);
+    if (!PyList_Check(sections) || !PyDict_Check(known) || !PyAnySet_Check(terms) || !PyType_Check(args[4]) ||
+        (separator == -1 && PyErr_Occurred())) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_TypeError, "section_spans(list, dict, frozenset, int, type)");
+        return NULL;
+    }
+    PyTypeObject *type = (PyTypeObject *)args[4];
+    Py_ssize_t slots[3] = {slot_offset(type, "start"), slot_offset(type, "end"), slot_offset(type, "term")};
+    if (slots[0] < 0 || slots[1] < 0 || slots[2] < 0) return NULL;
+    Py_ssize_t count = PyList_GET_SIZE(sections);
+    static const Py_ssize_t whole[2] = {0, PY_SSIZE_T_MAX};
+    Occurrences found = {NULL, 0, 0};
+    PyObject *result = PyList_New(count);
+    for (Py_ssize_t i = 0; result != NULL && i < count; i++) {
+        PyObject *section = PyList_GET_ITEM(sections, i);
+        if (!PyTuple_Check(section)) goto unhandled;
+        found.size = 0;
+        Py_ssize_t offset = 0;
+        for (Py_ssize_t h = 0; h < PyTuple_GET_SIZE(section); h++) {
+            PyObject *heading = PyTuple_GET_ITEM(section, h);
+            PyObject *entry = PyDict_GetItemWithError(known, heading);
+            if (entry == NULL) {
+                if (PyErr_Occurred()) goto fail;
+                goto unhandled;
+            }
+            if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 2 || !PyAnySet_Check(PyTuple_GET_ITEM(entry, 0)) ||
+                !PyTuple_Check(PyTuple_GET_ITEM(entry, 1)) || !PyUnicode_Check(heading))
+                goto unhandled;
+            /* its tokens, unless it has none of the terms (most headings) */
+            PyObject *iterator = PyObject_GetIter(PyTuple_GET_ITEM(entry, 0)), *item;
+            int any = 0;
+            if (iterator == NULL) goto fail;
+            while (!any && (item = PyIter_Next(iterator)) != NULL) {
+                any = PySet_Contains(terms, item);
+                Py_DECREF(item);
+            }
+            Py_DECREF(iterator);
+            if (any < 0 || PyErr_Occurred()) goto fail;
+            PyObject *tokens = PyTuple_GET_ITEM(entry, 1);
+            for (Py_ssize_t k = 0; any && k < PyTuple_GET_SIZE(tokens); k++) {
+                PyObject *token = PyTuple_GET_ITEM(tokens, k);
+                if (!PyTuple_Check(token) || PyTuple_GET_SIZE(token) != 3) goto unhandled;
+                PyObject *term = PyTuple_GET_ITEM(token, 2);
+                int wanted = PySet_Contains(terms, term);
+                if (wanted < 0) goto fail;
+                if (!wanted) continue;
+                Py_ssize_t start = PyLong_AsSsize_t(PyTuple_GET_ITEM(token, 0));
+                Py_ssize_t end = -PyLong_AsSsize_t(PyTuple_GET_ITEM(token, 1));
+                if (PyErr_Occurred() || !PyUnicode_Check(term)) goto fail;
+                if (push(&found, offset + start, offset + end, term) < 0) goto fail;
+            }
+            offset += PyUnicode_GET_LENGTH(heading) + separator;
+        }
+        if (found.size > 1) qsort(found.items, (size_t)found.size, sizeof(Occurrence), by_start_longer_first);
+        PyObject *spans = merge(&found, whole, 1, type, slots);
+        if (spans == NULL) goto fail;
+        PyList_SET_ITEM(result, i, Py_NewRef(PyList_GET_ITEM(spans, 0)));
+        Py_DECREF(spans);
+    }
+    goto done;
+unhandled:
+    Py_SETREF(result, Py_NewRef(Py_NotImplemented));
+    goto done;
+fail:
+    if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "section_spans: a token is (start, -end, term)");
+    Py_CLEAR(result);
+done:
+    PyMem_Free(found.items);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"page_spans", (PyCFunction)(void (*)(void))page_spans, METH_FASTCALL,
      "page_spans(text, starts, rules, found, bases, span_type): highlight.page_spans, compiled."},
     {"best_fragments", (PyCFunction)(void (*)(void))best_fragments, METH_FASTCALL,
      "best_fragments(text, spans, max_chars, count, span_type, fragment_type): highlight.best_fragments, compiled."},
+    {"section_spans", (PyCFunction)(void (*)(void))section_spans, METH_FASTCALL,
+     "section_spans(sections, known, terms, separator, span_type): Matcher.section_spans for a page, compiled."},
     {NULL, NULL, 0, NULL},
 };
 

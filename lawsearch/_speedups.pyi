@@ -24,3 +24,11 @@ def best_fragments(
     fragment_type: type[Fragment],
     /,
 ) -> tuple[Fragment, ...] | NotImplementedType: ...
+def section_spans(
+    sections: list[tuple[str, ...]],
+    known: dict[str, tuple[frozenset[str], tuple[tuple[int, int, str], ...]]],
+    terms: frozenset[str],
+    separator: int,
+    span_type: type[Span],
+    /,
+) -> list[tuple[Span, ...]] | NotImplementedType: ...

@@ -37,11 +37,12 @@ except ImportError:  # not compiled (no C compiler when it was installed): the P
     _speedups = None  # type: ignore[assignment]
 _compiled_page_spans = None if _speedups is None else _speedups.page_spans
 _compiled_fragments = None if _speedups is None else _speedups.best_fragments
+_compiled_sections = None if _speedups is None else _speedups.section_spans
 
 __all__ = ["COMPILED", "Matcher", "best_fragments", "find_spans", "highlight", "matcher", "page_spans"]
 
-#: Whether highlighting runs the compiled ``page_spans`` and ``best_fragments`` (``lawsearch/_speedups.c``) or
-#: their Python.
+#: Whether highlighting runs compiled (``lawsearch/_speedups.c``: ``page_spans``, ``best_fragments`` and a page's
+#: section spans) or in Python.
 COMPILED = _compiled_page_spans is not None
 
 # A run of sentence enders with the closing quotes after it, or a line break alone. Written with one character
@@ -164,6 +165,17 @@ class Matcher:
         if self.phrases:
             found.extend(self._phrase_occurrences(fold(SECTION_SEPARATOR.join(section))))
         return _merge(found)
+
+    def sections_spans(
+        self, sections: Sequence[tuple[str, ...]], known: Mapping[str, HeadingTokens]
+    ) -> list[tuple[Span, ...]]:
+        """``section_spans(section, known)`` for each section path of a page: compiled (``COMPILED``) when the
+        query has no phrases and ``known`` has every heading, else heading by heading in Python."""
+        if _compiled_sections is not None and not self.phrases and isinstance(known, dict):
+            found = _compiled_sections(list(sections), known, self.terms, len(SECTION_SEPARATOR), Span)
+            if not isinstance(found, NotImplementedType):
+                return found
+        return [self.section_spans(section, known) for section in sections]
 
     def spans_in(self, folded: str, starts: bytes, extra: Sequence[tuple[int, int, str]] = ()) -> tuple[Span, ...]:
         """``spans`` for a text already folded, with its word starts as bytes (as ``Core.matching_text`` has them);

@@ -267,8 +267,11 @@ class _Highlighter:
         extras = [self._cited_in(core.texts[row]) for row in rows_list] if self.cited else ()
         found = self.in_text.spans_of([core.matching_text(row) for row in rows_list], extras)
         documents = core.passage_document[rows].tolist()
-        for rank, row, document, score, spans in zip(count(first), rows_list, documents, scores.tolist(), found):
-            passage = core.passage(row)
+        passages = [core.passage(row) for row in rows_list]
+        sections = self.in_section.sections_spans([passage.section for passage in passages], core.headings)
+        for rank, passage, document, score, spans, section_spans in zip(
+            count(first), passages, documents, scores.tolist(), found, sections
+        ):
             hits.append(
                 trusted_hit(
                     rank,
@@ -277,7 +280,7 @@ class _Highlighter:
                     core.document(document),
                     spans,
                     best_fragments(passage.text, spans, max_chars=fragment_chars, count=fragments),
-                    self.in_section.section_spans(passage.section, core.headings),
+                    section_spans,
                     0 if counts is None else int(counts[document]),
                     self.related,
                 )

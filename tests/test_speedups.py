@@ -72,6 +72,43 @@ def test_fragments_equal_the_python_on_the_reports_and_laws(reports_and_laws) ->
     assert compared > 1000
 
 
+def test_section_spans_equal_the_python_on_the_reports_and_laws(reports_and_laws) -> None:  # type: ignore[no-untyped-def]
+    core = reports_and_laws.core()
+    sections = sorted({tuple(meta["section"]) for meta in core.passages})
+    marked = 0
+    for query in [*QUERIES, "第一条 总则 义务教育 工作 主要 问题 教育"]:
+        found = highlight.matcher(frozenset(query_terms(query)))
+        fast = found.sections_spans(sections, core.headings)
+        assert fast == [found.section_spans(section, core.headings) for section in sections], query
+        assert fast == compiled.section_spans(sections, core.headings, found.terms, 3, Span)
+        marked += sum(map(len, fast))
+    assert marked > 300
+    # a heading the index does not know is segmented, by the Python
+    unknown = [("第一章 法治副校长",)]
+    assert compiled.section_spans(unknown, core.headings, found.terms, 3, Span) is NotImplemented
+    assert found.sections_spans(unknown, core.headings) == [found.spans("第一章 法治副校长")]
+
+
+_HEADINGS = ["第一章 未成年人保护法总则", "第二节 法治副校长聘任与管理", "一、中华人民共和国行政复议法", "附则"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_section_spans_equal_the_python_on_generated_paths(data: st.DataObject) -> None:
+    from lawsearch.analysis import heading_tokens
+
+    known = {
+        heading: (frozenset(t for _, _, t in heading_tokens(heading)), heading_tokens(heading)) for heading in _HEADINGS
+    }
+    every = sorted({term for entry in known.values() for term in entry[0]})
+    terms = frozenset(data.draw(st.sets(st.sampled_from(every), max_size=8)))  # sub-words without their word too
+    sections = data.draw(st.lists(st.lists(st.sampled_from(_HEADINGS), max_size=3).map(tuple), max_size=4))
+    found = highlight.matcher(terms)
+    assert compiled.section_spans(sections, known, terms, 3, Span) == [
+        found.section_spans(section, known) for section in sections
+    ]
+
+
 # texts of words and of the characters the algorithms look at: sentence enders, closing quotes, clause marks, spaces
 _PIECES = [
     *"法治副校长。；！？!?;\n”’」』）)，、：:, 　\t",
