@@ -1,9 +1,9 @@
 """Build hook: compile ``lawsearch/_speedups.c`` when this machine can, else build the pure-Python package.
 
-The extension is an accelerator, not a requirement: ``lawsearch.highlight`` runs the same algorithm in Python
-when it is missing (``lawsearch.highlight.COMPILED`` says which runs). A wheel with it is tagged for this
-interpreter and platform; an editable install gets it beside the sources. ``LAWSEARCH_NO_EXTENSION=1`` skips
-the compiler.
+The extension is an accelerator, not a requirement: ``lawsearch.highlight`` and ``lawsearch.ranking`` run the
+same algorithms in Python when it is missing (``lawsearch.compiled.COMPILED`` says which runs). A wheel with it
+is tagged for this interpreter and platform; an editable install gets it beside the sources.
+``LAWSEARCH_NO_EXTENSION=1`` skips the compiler.
 """
 
 from __future__ import annotations
@@ -67,4 +67,5 @@ def _compile(root: Path, out: Path) -> bool:
 
 
 def _flags() -> list[str]:
-    return [] if sys.platform == "win32" else ["-O2"]
+    # no fused multiply-add: add_postings must round each product as numpy does, to give the same floats
+    return [] if sys.platform == "win32" else ["-O2", "-ffp-contract=off"]

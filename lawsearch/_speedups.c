@@ -625,6 +625,97 @@ done:
     return result;
 }
 
+/* --- scoring -------------------------------------------------------------------------------------------------- */
+
+static int get_buffer(PyObject *object, Py_buffer *view, int writable, const char *formats, Py_ssize_t itemsize,
+                      const char *name) {
+    if (object == Py_None) {
+        view->obj = NULL;
+        view->buf = NULL;
+        view->len = 0;
+        return 0;
+    }
+    if (PyObject_GetBuffer(object, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0)) < 0)
+        return -1;
+    const char *format = view->format != NULL ? view->format : "B";
+    if (format[0] == '<' || format[0] == '=' || format[0] == '@') format++;
+    if (view->ndim != 1 || view->itemsize != itemsize || strlen(format) != 1 || strchr(formats, format[0]) == NULL) {
+        PyErr_Format(PyExc_TypeError, "add_postings: %s must be a 1-d array of %zd-byte items of format %s", name,
+                     itemsize, formats);
+        PyBuffer_Release(view);
+        view->obj = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* add_postings(scores, counts, docs, values, parts, counted): ranking.Core.bm25f's sum, compiled. For each part
+ * (start, end, weight) in order, scores[docs[i]] += values[i] * weight for i in start:end, as numpy's bincount
+ * sums the parts concatenated (the same additions in the same order: the same floats); counts[docs[i]] += 1 over
+ * the first `counted` parts (counts may be None when counted is 0). */
+static PyObject *add_postings(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 6) {
+        PyErr_Format(PyExc_TypeError, "add_postings takes 6 arguments, got %zd", nargs);
+        return NULL;
+    }
+    PyObject *parts = args[4];
+    Py_ssize_t counted = PyLong_AsSsize_t(args[5]);
+    if (counted == -1 && PyErr_Occurred()) return NULL;
+    if (!PyList_Check(parts)) {
+        PyErr_SetString(PyExc_TypeError, "add_postings: parts must be a list of (start, end, weight)");
+        return NULL;
+    }
+    Py_buffer scores = {0}, counts = {0}, docs = {0}, values = {0};
+    PyObject *result = NULL;
+    if (get_buffer(args[0], &scores, 1, "d", sizeof(double), "scores") < 0 ||
+        get_buffer(args[1], &counts, 1, "lqn", sizeof(Py_ssize_t), "counts") < 0 ||
+        get_buffer(args[2], &docs, 0, "i", sizeof(int32_t), "docs") < 0 ||
+        get_buffer(args[3], &values, 0, "d", sizeof(double), "values") < 0)
+        goto done;
+    Py_ssize_t size = scores.len / (Py_ssize_t)sizeof(double), entries = docs.len / (Py_ssize_t)sizeof(int32_t);
+    if (values.len / (Py_ssize_t)sizeof(double) != entries ||
+        (counts.obj != NULL && counts.len / (Py_ssize_t)sizeof(Py_ssize_t) != size) ||
+        (counts.obj == NULL && counted > 0)) {
+        PyErr_SetString(PyExc_ValueError, "add_postings: docs and values differ in length, or counts in size");
+        goto done;
+    }
+    double *sums = scores.buf;
+    Py_ssize_t *numbers = counts.buf;
+    const int32_t *doc = docs.buf;
+    const double *value = values.buf;
+    for (Py_ssize_t p = 0; p < PyList_GET_SIZE(parts); p++) {
+        PyObject *part = PyList_GET_ITEM(parts, p);
+        if (!PyTuple_Check(part) || PyTuple_GET_SIZE(part) != 3) {
+            PyErr_SetString(PyExc_TypeError, "add_postings: a part is (start, end, weight)");
+            goto done;
+        }
+        Py_ssize_t start = PyLong_AsSsize_t(PyTuple_GET_ITEM(part, 0)), end = PyLong_AsSsize_t(PyTuple_GET_ITEM(part, 1));
+        double weight = PyFloat_AsDouble(PyTuple_GET_ITEM(part, 2));
+        if (PyErr_Occurred()) goto done;
+        if (start < 0 || end < start || end > entries) {
+            PyErr_Format(PyExc_ValueError, "add_postings: part %zd:%zd is outside the %zd entries", start, end, entries);
+            goto done;
+        }
+        for (Py_ssize_t i = start; i < end; i++) {
+            if (doc[i] < 0 || doc[i] >= size) {
+                PyErr_Format(PyExc_ValueError, "add_postings: passage %d is outside the %zd scores", doc[i], size);
+                goto done;
+            }
+            sums[doc[i]] += value[i] * weight;
+        }
+        if (p < counted) {
+            for (Py_ssize_t i = start; i < end; i++) numbers[doc[i]]++;
+        }
+    }
+    result = Py_NewRef(Py_None);
+done:
+    if (scores.obj != NULL) PyBuffer_Release(&scores);
+    if (counts.obj != NULL) PyBuffer_Release(&counts);
+    if (docs.obj != NULL) PyBuffer_Release(&docs);
+    if (values.obj != NULL) PyBuffer_Release(&values);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"page_spans", (PyCFunction)(void (*)(void))page_spans, METH_FASTCALL,
      "page_spans(text, starts, rules, found, bases, span_type): highlight.page_spans, compiled."},
@@ -632,6 +723,8 @@ static PyMethodDef methods[] = {
      "best_fragments(text, spans, max_chars, count, span_type, fragment_type): highlight.best_fragments, compiled."},
     {"section_spans", (PyCFunction)(void (*)(void))section_spans, METH_FASTCALL,
      "section_spans(sections, known, terms, separator, span_type): Matcher.section_spans for a page, compiled."},
+    {"add_postings", (PyCFunction)(void (*)(void))add_postings, METH_FASTCALL,
+     "add_postings(scores, counts, docs, values, parts, counted): Core.bm25f's sum, compiled."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -1,7 +1,11 @@
-"""Types of the compiled highlighter (``_speedups.c``); ``lawsearch.highlight`` has its Python."""
+"""Types of the compiled loops (``_speedups.c``); ``lawsearch.highlight`` and ``lawsearch.ranking`` have their
+Python."""
 
 from collections.abc import Sequence
 from types import NotImplementedType
+
+import numpy as np
+import numpy.typing as npt
 
 from lawsearch.analysis import TokenRule
 from lawsearch.models import Fragment, Span
@@ -32,3 +36,12 @@ def section_spans(
     span_type: type[Span],
     /,
 ) -> list[tuple[Span, ...]] | NotImplementedType: ...
+def add_postings(
+    scores: npt.NDArray[np.float64],
+    counts: npt.NDArray[np.intp] | None,
+    docs: npt.NDArray[np.int32],
+    values: npt.NDArray[np.float64],
+    parts: list[tuple[int, int, float]],
+    counted: int,
+    /,
+) -> None: ...

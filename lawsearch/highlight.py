@@ -28,22 +28,17 @@ import numpy as np
 import numpy.typing as npt
 
 from lawsearch.analysis import TokenRule, fold, heading_tokens, make_char_analyzer, term_spans, token_rules
+from lawsearch.compiled import speedups
 from lawsearch.models import SECTION_SEPARATOR, Fragment, Span, trusted_fragment, trusted_span
 from lawsearch.ranking import PASSAGE_SEPARATOR
 
-try:
-    from lawsearch import _speedups
-except ImportError:  # not compiled (no C compiler when it was installed): the Python below, the same results
-    _speedups = None  # type: ignore[assignment]
-_compiled_page_spans = None if _speedups is None else _speedups.page_spans
-_compiled_fragments = None if _speedups is None else _speedups.best_fragments
-_compiled_sections = None if _speedups is None else _speedups.section_spans
+__all__ = ["Matcher", "best_fragments", "find_spans", "highlight", "matcher", "page_spans"]
 
-__all__ = ["COMPILED", "Matcher", "best_fragments", "find_spans", "highlight", "matcher", "page_spans"]
+# the compiled loops, when the build could compile them (else None: the Python below, the same results)
+_compiled_page_spans = None if speedups is None else speedups.page_spans
+_compiled_fragments = None if speedups is None else speedups.best_fragments
+_compiled_sections = None if speedups is None else speedups.section_spans
 
-#: Whether highlighting runs compiled (``lawsearch/_speedups.c``: ``page_spans``, ``best_fragments`` and a page's
-#: section spans) or in Python.
-COMPILED = _compiled_page_spans is not None
 
 # A run of sentence enders with the closing quotes after it, or a line break alone. Written with one character
 # class first (the lookbehind tells a line break's match from an ender's) so that re scans for it at C speed:
@@ -169,7 +164,7 @@ class Matcher:
     def sections_spans(
         self, sections: Sequence[tuple[str, ...]], known: Mapping[str, HeadingTokens]
     ) -> list[tuple[Span, ...]]:
-        """``section_spans(section, known)`` for each section path of a page: compiled (``COMPILED``) when the
+        """``section_spans(section, known)`` for each section path of a page: compiled (``compiled.COMPILED``) when the
         query has no phrases and ``known`` has every heading, else heading by heading in Python."""
         if _compiled_sections is not None and not self.phrases and isinstance(known, dict):
             found = _compiled_sections(list(sections), known, self.terms, len(SECTION_SEPARATOR), Span)
@@ -323,7 +318,7 @@ def best_fragments(text: str, spans: Sequence[Span], *, max_chars: int = 160, co
     """The ``count`` best fragments of ``text`` for these spans, in text order; without spans, the opening.
 
     ``spans`` are in text order and do not overlap, as ``find_spans`` gives them. Runs compiled when it can
-    (``COMPILED``): the compiled function leaves what it does not handle (spans that are not ``Span``s, or not
+    (``compiled.COMPILED``): the compiled function leaves what it does not handle (spans that are not ``Span``s, or not
     in the text) to the Python one, ``_best_fragments``, and a test checks the two agree."""
     if _compiled_fragments is not None:
         found = _compiled_fragments(text, spans, max_chars, count, Span, Fragment)

@@ -1,8 +1,8 @@
-"""The compiled highlighter (lawsearch/_speedups.c) gives exactly what its Python gives.
+"""The compiled loops (lawsearch/_speedups.c) give exactly what their Python gives.
 
-``lawsearch.highlight`` runs the compiled ``page_spans`` and ``best_fragments`` when the build could compile
-them. Here both run on the same inputs: the seed reports and the laws with real queries, and generated texts
-full of the characters the algorithms branch on (sentence enders, closing quotes, clause marks, spaces).
+``lawsearch.highlight`` and ``lawsearch.ranking`` run them when the build could compile them. Here both run on
+the same inputs: the seed reports and the laws with real queries, and generated texts full of the characters
+the algorithms branch on (sentence enders, closing quotes, clause marks, spaces).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from lawsearch import highlight
 from lawsearch.analysis import index_terms, query_terms
+from lawsearch.compiled import COMPILED
 from lawsearch.models import Fragment, Span
 
 compiled = pytest.importorskip("lawsearch._speedups", reason="the C extension was not built (no compiler?)")
@@ -36,8 +37,8 @@ def python_spans(texts: list[tuple[str, bytes]], terms: frozenset[str], phrases:
         highlight._compiled_page_spans = saved
 
 
-def test_the_index_uses_the_compiled_highlighter() -> None:
-    assert highlight.COMPILED
+def test_the_compiled_loops_are_the_ones_that_run() -> None:
+    assert COMPILED
 
 
 def test_page_spans_equal_the_python_on_the_reports_and_laws(reports_and_laws) -> None:  # type: ignore[no-untyped-def]
@@ -87,6 +88,32 @@ def test_section_spans_equal_the_python_on_the_reports_and_laws(reports_and_laws
     unknown = [("第一章 法治副校长",)]
     assert compiled.section_spans(unknown, core.headings, found.terms, 3, Span) is NotImplemented
     assert found.sections_spans(unknown, core.headings) == [found.spans("第一章 法治副校长")]
+
+
+def test_postings_add_up_to_the_same_floats_as_numpy(reports_and_laws) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    from lawsearch.ranking import _add_postings, _row
+
+    core = reports_and_laws.core()
+    fields = {"body": (1.0, 0.75), "title": (2.0, 0.5), "section": (1.5, 0.6)}
+    table = core._table(fields, 1.2, False)
+    vocabulary = sorted(core.vocabulary)
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        terms = rng.choice(vocabulary, size=int(rng.integers(1, 25)), replace=False)
+        weights = rng.choice([1.0, 0.5, 0.35, 1.7], size=len(terms))
+        parts = [(*_row(table.bounds, core.vocabulary[t]), float(w)) for t, w in zip(terms, weights)]
+        counted = int(rng.integers(0, len(parts) + 1))
+        expected, expected_counts = np.zeros(core.size), np.zeros(core.size, dtype=np.intp)
+        _add_postings(expected, expected_counts, table, parts, counted)
+        summed, counts = np.zeros(core.size), np.zeros(core.size, dtype=np.intp)
+        compiled.add_postings(summed, counts, table.docs, table.scores, parts, counted)
+        assert np.array_equal(summed, expected) and np.array_equal(counts, expected_counts)  # equal, not close
+    with pytest.raises(ValueError, match="outside the"):
+        compiled.add_postings(np.zeros(3), None, table.docs, table.scores, [(0, len(table.docs), 1.0)], 0)
+    with pytest.raises(TypeError, match="docs must be"):
+        compiled.add_postings(np.zeros(3), None, table.docs.astype(np.int64), table.scores, [], 0)
 
 
 _HEADINGS = ["第一章 未成年人保护法总则", "第二节 法治副校长聘任与管理", "一、中华人民共和国行政复议法", "附则"]
