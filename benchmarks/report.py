@@ -140,6 +140,7 @@ def _build_rows(results: Sequence[Result], systems: list[str], raw: int) -> list
                 "size_ratio": built["index_bytes"] / raw if raw else None,
                 "peak_mb": built["peak_rss_mb"],
                 "segmenter": built.get("segmenter"),
+                "compiled": built.get("compiled"),
             }
         )
     return rows
@@ -361,6 +362,15 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) 
     return [line(header), line(["-" * w for w in widths]), *(line(row) for row in rows)]
 
 
+def _lawsearch_setup(build_rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """How the lawsearch that was measured ran: its segmenter, and its compiled loops or their Python."""
+    row = next((row for row in build_rows if row["system"] == "lawsearch"), None)
+    if row is None or row.get("compiled") is None:
+        return []
+    loops = "compiled (lawsearch/_speedups.c)" if row["compiled"] else "Python (the C extension was not built)"
+    return [f"lawsearch: segmenter {row.get('segmenter') or '?'}, highlighting and scoring loops {loops}"]
+
+
 def render(summary: Mapping[str, Any], meta: Mapping[str, Any]) -> str:
     """The tables as text, with a header naming the date, machine, versions, corpus and queries."""
     out = [
@@ -371,6 +381,7 @@ def render(summary: Mapping[str, Any], meta: Mapping[str, Any]) -> str:
         f"corpus: {meta['corpus']['label']} — {meta['corpus']['records']:,} articles, "
         f"{meta['corpus']['text_bytes'] / 1e6:.2f} MB raw UTF-8 text",
         f"queries: {meta['queries']['label']}",
+        *_lawsearch_setup(summary["build"]),
         "",
         "Build (corpus file → index on disk)",
     ]

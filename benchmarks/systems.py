@@ -118,7 +118,17 @@ def build_lawsearch(corpus: Path, index_dir: Path) -> dict[str, Any]:
         "index_s": build.seconds,
         "passages": report.passages,
         "segmenter": _lawsearch_segmenter(),
+        "compiled": _lawsearch_compiled(),
     }
+
+
+def _lawsearch_compiled() -> bool | None:
+    """Whether lawsearch runs its compiled loops (``lawsearch/_speedups.c``); None for a version without them."""
+    try:
+        from lawsearch.compiled import COMPILED
+    except ImportError:
+        return None
+    return COMPILED
 
 
 def _lawsearch_segmenter() -> str:
@@ -145,7 +155,7 @@ def serve_lawsearch(index_dir: Path) -> Serving:
         {"highlights": highlights, "fragments=0": no_highlights},
         highlighting=("highlights",),
         unsupported=(TypeError, lawsearch.InvalidArgumentError),
-        info={"segmenter": _lawsearch_segmenter(), "passages": len(index)},
+        info={"segmenter": _lawsearch_segmenter(), "compiled": _lawsearch_compiled(), "passages": len(index)},
     )
 
 

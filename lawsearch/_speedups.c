@@ -463,10 +463,13 @@ static PyObject *best_fragments(PyObject *module, PyObject *const *args, Py_ssiz
     }
     for (Py_ssize_t i = 0; i < t.span_count; i++) {
         PyObject *span = PyTuple_GET_ITEM(items, i);
+        if (Py_TYPE(span) != span_type) { /* its slots are only where span_type has them */
+            result = Py_NewRef(Py_NotImplemented);
+            goto done;
+        }
         PyObject *start = *(PyObject **)((char *)span + span_slots[0]), *end = *(PyObject **)((char *)span + span_slots[1]);
         PyObject *term = *(PyObject **)((char *)span + span_slots[2]);
-        if (Py_TYPE(span) != span_type || start == NULL || end == NULL || term == NULL || !PyLong_CheckExact(start) ||
-            !PyLong_CheckExact(end)) {
+        if (start == NULL || end == NULL || term == NULL || !PyLong_CheckExact(start) || !PyLong_CheckExact(end)) {
             result = Py_NewRef(Py_NotImplemented);
             goto done;
         }

@@ -206,6 +206,7 @@ def test_what_the_compiled_fragments_do_not_handle_goes_to_the_python() -> None:
     assert highlight.best_fragments(text, overlapping, max_chars=40) == highlight._best_fragments(
         text, overlapping, max_chars=40, count=1
     )
+    assert compiled.best_fragments(text, [(9, 14, "法治副校长")], 40, 1, Span, Fragment) is NotImplemented
     with pytest.raises(TypeError, match="6 arguments"):
         compiled.best_fragments(text, [])
     with pytest.raises(ValueError, match="one start byte per character"):
