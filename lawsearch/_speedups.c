@@ -1,18 +1,26 @@
-/* lawsearch._speedups: highlight.py's per-occurrence loops, compiled.
+/* lawsearch._speedups: the per-occurrence and per-posting loops of highlight.py and ranking.py, compiled.
  *
- * page_spans(text, starts, rules, found, bases, span_type) does what highlight.page_spans does in Python
- * (Matcher._token_occurrences, then _merge_texts) and returns the same spans: a test compares the two on the
- * corpus and on generated texts. The build compiles this file when it can (hatch_build.py); without a C compiler
- * lawsearch runs the Python, which gives the same results more slowly.
+ * Each function does what a Python function does and returns the same results (tests/test_speedups.py compares
+ * them on the reports and laws and on generated inputs); lawsearch.compiled imports this module when the build
+ * could compile it (hatch_build.py), and without it lawsearch runs the Python, more slowly.
  *
+ *   page_spans      highlight.page_spans: a page's term occurrences that are tokens, merged into spans
+ *   best_fragments  highlight._best_fragments: the best sentences of a passage for its spans
+ *   section_spans   Matcher.section_spans for each section path of a page, from the headings' stored tokens
+ *   add_postings    ranking._add_postings: BM25F's sum of the terms' table entries (the same floats)
+ *
+ * Spans and fragments are made as models.trusted_span and trusted_fragment make them: the object, with its
+ * slots set. Whatever a function does not handle it leaves to the Python (NotImplemented) or refuses with
+ * TypeError/ValueError; it never reads memory its arguments do not own.
+ *
+ * page_spans(text, starts, rules, found, bases, span_type):
  *   text       the folded texts of a page joined by PASSAGE_SEPARATOR (a word start, no word character)
  *   starts     one byte per character of text, 1 where a word of the accurate cut starts
  *   rules      (term, length, compound pattern or None, may match inside a longer word) per query term;
  *              compound terms are skipped here: their occurrences come in `found`
  *   found      other occurrences (start, -end, term): compound terms, phrases, citations
  *   bases      where each joined text begins in text
- *   span_type  lawsearch.models.Span: each span is made with its three slots set, as models.trusted_span does
- *
+ *   span_type  lawsearch.models.Span
  * One pass over the text finds every rule's occurrences already in (start, longer first) order, so the merge
  * needs no sort unless `found` adds occurrences.
  */
@@ -72,7 +80,7 @@ static Py_ssize_t slot_offset(PyTypeObject *type, const char *name) {
     for (PyMemberDef *member = type->tp_members; member != NULL && member->name != NULL; member++) {
         if (strcmp(member->name, name) == 0 && member->type == T_OBJECT_EX) return member->offset;
     }
-    PyErr_Format(PyExc_TypeError, "page_spans: %s has no slot %s", type->tp_name, name);
+    PyErr_Format(PyExc_TypeError, "lawsearch._speedups: %s has no slot %s", type->tp_name, name);
     return -1;
 }
 
@@ -467,7 +475,8 @@ static PyObject *best_fragments(PyObject *module, PyObject *const *args, Py_ssiz
             result = Py_NewRef(Py_NotImplemented);
             goto done;
         }
-        PyObject *start = *(PyObject **)((char *)span + span_slots[0]), *end = *(PyObject **)((char *)span + span_slots[1]);
+        PyObject *start = *(PyObject **)((char *)span + span_slots[0]);
+        PyObject *end = *(PyObject **)((char *)span + span_slots[1]);
         PyObject *term = *(PyObject **)((char *)span + span_slots[2]);
         if (start == NULL || end == NULL || term == NULL || !PyLong_CheckExact(start) || !PyLong_CheckExact(end)) {
             result = Py_NewRef(Py_NotImplemented);
@@ -692,11 +701,13 @@ static PyObject *add_postings(PyObject *module, PyObject *const *args, Py_ssize_
             PyErr_SetString(PyExc_TypeError, "add_postings: a part is (start, end, weight)");
             goto done;
         }
-        Py_ssize_t start = PyLong_AsSsize_t(PyTuple_GET_ITEM(part, 0)), end = PyLong_AsSsize_t(PyTuple_GET_ITEM(part, 1));
+        Py_ssize_t start = PyLong_AsSsize_t(PyTuple_GET_ITEM(part, 0));
+        Py_ssize_t end = PyLong_AsSsize_t(PyTuple_GET_ITEM(part, 1));
         double weight = PyFloat_AsDouble(PyTuple_GET_ITEM(part, 2));
         if (PyErr_Occurred()) goto done;
         if (start < 0 || end < start || end > entries) {
-            PyErr_Format(PyExc_ValueError, "add_postings: part %zd:%zd is outside the %zd entries", start, end, entries);
+            PyErr_Format(PyExc_ValueError, "add_postings: part %zd:%zd is outside the %zd entries", start, end,
+                         entries);
             goto done;
         }
         for (Py_ssize_t i = start; i < end; i++) {
@@ -731,8 +742,10 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "lawsearch._speedups",
-                                    "highlight.py's per-occurrence loops, compiled (see _speedups.c).", -1, methods,
-                                    NULL, NULL, NULL, NULL};
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "lawsearch._speedups",
+    "The per-occurrence and per-posting loops of highlight.py and ranking.py, compiled.", -1, methods,
+    NULL, NULL, NULL, NULL,
+};
 
 PyMODINIT_FUNC PyInit__speedups(void) { return PyModule_Create(&module); }
