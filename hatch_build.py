@@ -61,7 +61,7 @@ def _compile(root: Path, out: Path) -> bool:
             finally:
                 os.chdir(cwd)
     except Exception as exc:  # no compiler, no headers, …: the Python fallback runs instead
-        print(f"lawsearch: not compiling {SOURCE} ({exc}); highlighting runs in Python", file=sys.stderr)
+        print(f"lawsearch: not compiling {SOURCE} ({exc}); its loops run in Python", file=sys.stderr)
         return False
     return True
 
