@@ -159,6 +159,10 @@ static PyObject *make_span(PyTypeObject *type, const Py_ssize_t *slots, Py_ssize
  * Text i begins at begins[i]; begins[texts] is past every occurrence. */
 static PyObject *merge(const Occurrences *found, const Py_ssize_t *begins, Py_ssize_t texts, PyTypeObject *type,
                        const Py_ssize_t *slots) {
+    if (texts == 0 && found->size) { /* occurrences, but no text to give them to */
+        PyErr_SetString(PyExc_ValueError, "page_spans: bases must name where each text begins");
+        return NULL;
+    }
     PyObject *lists = PyList_New(texts), *more = PyList_New(0), *result = NULL;
     if (lists == NULL || more == NULL) goto done;
     for (Py_ssize_t i = 0; i < texts; i++) {

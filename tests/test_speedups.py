@@ -7,6 +7,8 @@ the algorithms branch on (sentence enders, closing quotes, clause marks, spaces)
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -211,3 +213,19 @@ def test_what_the_compiled_fragments_do_not_handle_goes_to_the_python() -> None:
         compiled.best_fragments(text, [])
     with pytest.raises(ValueError, match="one start byte per character"):
         compiled.page_spans("法治", b"\x01", (), [], [0], Span)
+    with pytest.raises(ValueError, match="bases must name where each text begins"):  # once a crash, found by fuzzing
+        compiled.page_spans("法治副校长", b"\x01\x00\x01\x00\x00", (("法治", 2, None, True),), [], [], Span)
+    assert compiled.page_spans("", b"", (), [], [], Span) == []
+
+
+_JUNK = st.sampled_from(
+    [None, 1, -5, 2**70, "法治", b"\x01", (), [], {}, 1.5, Span, Fragment, ("法治", 2, None, True), (1, -2, "法治")]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["page_spans", "best_fragments", "section_spans", "add_postings"]), st.lists(_JUNK, max_size=7))
+def test_the_compiled_functions_refuse_bad_arguments_with_an_error(name: str, arguments: list[object]) -> None:
+    """Whatever they are given, they return or raise a Python error: never a crash (which would end this run)."""
+    with contextlib.suppress(TypeError, ValueError, OverflowError, BufferError):
+        getattr(compiled, name)(*arguments)
