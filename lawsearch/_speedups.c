@@ -76,12 +76,53 @@ static int longer_first(const void *a, const void *b) {
     return (x->length < y->length) - (x->length > y->length);
 }
 
-static Py_ssize_t slot_offset(PyTypeObject *type, const char *name) {
-    for (PyMemberDef *member = type->tp_members; member != NULL && member->name != NULL; member++) {
-        if (strcmp(member->name, name) == 0 && member->type == T_OBJECT_EX) return member->offset;
+/* A value type of three slots (Span: start, end, term; Fragment: start, end, spans) with where its slots are. */
+typedef struct {
+    PyTypeObject *type;
+    Py_ssize_t slots[3];
+} Slotted;
+
+/* The slots of `type` named `names`; -1 with TypeError when it lacks one. */
+static int slotted(PyObject *type, const char *const names[3], Slotted *out) {
+    if (!PyType_Check(type)) {
+        PyErr_SetString(PyExc_TypeError, "lawsearch._speedups: a value type is needed");
+        return -1;
     }
-    PyErr_Format(PyExc_TypeError, "lawsearch._speedups: %s has no slot %s", type->tp_name, name);
-    return -1;
+    out->type = (PyTypeObject *)type;
+    for (int i = 0; i < 3; i++) {
+        out->slots[i] = -1;
+        for (PyMemberDef *member = out->type->tp_members; member != NULL && member->name != NULL; member++) {
+            if (strcmp(member->name, names[i]) == 0 && member->type == T_OBJECT_EX) out->slots[i] = member->offset;
+        }
+        if (out->slots[i] < 0) {
+            PyErr_Format(PyExc_TypeError, "lawsearch._speedups: %s has no slot %s", out->type->tp_name, names[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static const char *const SPAN_SLOTS[3] = {"start", "end", "term"};
+static const char *const FRAGMENT_SLOTS[3] = {"start", "end", "spans"};
+
+/* A slot of an object of the value type. */
+#define SLOT(object, value_type, i) (*(PyObject **)((char *)(object) + (value_type)->slots[i]))
+
+/* An object of the value type with start, end and `last` (a reference it takes) in its slots, as
+ * models.trusted_span and trusted_fragment make them. */
+static PyObject *make(const Slotted *value_type, Py_ssize_t start, Py_ssize_t end, PyObject *last) {
+    PyObject *first = PyLong_FromSsize_t(start), *second = PyLong_FromSsize_t(end);
+    PyObject *made = first != NULL && second != NULL ? value_type->type->tp_alloc(value_type->type, 0) : NULL;
+    if (made == NULL) {
+        Py_XDECREF(first);
+        Py_XDECREF(second);
+        Py_DECREF(last);
+        return NULL;
+    }
+    SLOT(made, value_type, 0) = first;
+    SLOT(made, value_type, 1) = second;
+    SLOT(made, value_type, 2) = last;
+    return made;
 }
 
 /* Is the occurrence of rule at `at` one of the text's tokens? No word starts inside it (it does not straddle two
@@ -125,8 +166,8 @@ static int token_occurrences(PyObject *text, const char *starts, Rule *rules, Py
 }
 
 /* A span from start to end labelled by term and the terms that lengthened it, space-separated. */
-static PyObject *make_span(PyTypeObject *type, const Py_ssize_t *slots, Py_ssize_t start, Py_ssize_t end,
-                           PyObject *term, PyObject *more) {
+static PyObject *make_span(const Slotted *span_type, Py_ssize_t start, Py_ssize_t end, PyObject *term,
+                           PyObject *more) {
     PyObject *label;
     if (PyList_GET_SIZE(more) == 0) {
         label = Py_NewRef(term);
@@ -141,24 +182,13 @@ static PyObject *make_span(PyTypeObject *type, const Py_ssize_t *slots, Py_ssize
             return NULL;
         }
     }
-    PyObject *first = PyLong_FromSsize_t(start), *last = PyLong_FromSsize_t(end);
-    PyObject *span = first != NULL && last != NULL ? type->tp_alloc(type, 0) : NULL;
-    if (span == NULL) {
-        Py_XDECREF(first);
-        Py_XDECREF(last);
-        Py_DECREF(label);
-        return NULL;
-    }
-    *(PyObject **)((char *)span + slots[0]) = first;
-    *(PyObject **)((char *)span + slots[1]) = last;
-    *(PyObject **)((char *)span + slots[2]) = label;
-    return span;
+    return make(span_type, start, end, label);
 }
 
 /* Each text's spans: overlapping or touching occurrences become one span, one inside a longer one is dropped.
  * Text i begins at begins[i]; begins[texts] is past every occurrence. */
-static PyObject *merge(const Occurrences *found, const Py_ssize_t *begins, Py_ssize_t texts, PyTypeObject *type,
-                       const Py_ssize_t *slots) {
+static PyObject *merge(const Occurrences *found, const Py_ssize_t *begins, Py_ssize_t texts,
+                       const Slotted *span_type) {
     if (texts == 0 && found->size) { /* occurrences, but no text to give them to */
         PyErr_SetString(PyExc_ValueError, "page_spans: bases must name where each text begins");
         return NULL;
@@ -182,7 +212,7 @@ static PyObject *merge(const Occurrences *found, const Py_ssize_t *begins, Py_ss
             continue; /* inside the longer match: the longest wins */
         }
         if (term != NULL) {
-            PyObject *span = make_span(type, slots, start - begins[text], end - begins[text], term, more);
+            PyObject *span = make_span(span_type, start - begins[text], end - begins[text], term, more);
             if (span == NULL) goto done;
             int failed = PyList_Append(PyList_GET_ITEM(lists, text), span);
             Py_DECREF(span);
@@ -213,7 +243,7 @@ static PyObject *page_spans(PyObject *module, PyObject *const *args, Py_ssize_t 
     }
     PyObject *text = args[0], *starts = args[1], *rule_items = args[2], *found = args[3], *bases = args[4];
     if (!PyUnicode_Check(text) || !PyBytes_Check(starts) || !PyTuple_Check(rule_items) || !PyList_Check(found) ||
-        !PyList_Check(bases) || !PyType_Check(args[5])) {
+        !PyList_Check(bases)) {
         PyErr_SetString(PyExc_TypeError, "page_spans(str, bytes, tuple, list, list, type)");
         return NULL;
     }
@@ -221,9 +251,8 @@ static PyObject *page_spans(PyObject *module, PyObject *const *args, Py_ssize_t 
         PyErr_SetString(PyExc_ValueError, "page_spans: one start byte per character of the text is needed");
         return NULL;
     }
-    PyTypeObject *type = (PyTypeObject *)args[5];
-    Py_ssize_t slots[3] = {slot_offset(type, "start"), slot_offset(type, "end"), slot_offset(type, "term")};
-    if (slots[0] < 0 || slots[1] < 0 || slots[2] < 0) return NULL;
+    Slotted span_type;
+    if (slotted(args[5], SPAN_SLOTS, &span_type) < 0) return NULL;
 
     Py_ssize_t count = 0, size = PyTuple_GET_SIZE(rule_items);
     Rule *rules = PyMem_Malloc((size_t)(size ? size : 1) * sizeof(Rule));
@@ -267,7 +296,7 @@ static PyObject *page_spans(PyObject *module, PyObject *const *args, Py_ssize_t 
         if (begins[i] == -1 && PyErr_Occurred()) goto done;
     }
     begins[texts] = PY_SSIZE_T_MAX;
-    result = merge(&occurrences, begins, texts, type, slots);
+    result = merge(&occurrences, begins, texts, &span_type);
 done:
     PyMem_Free(begins);
     PyMem_Free(rules);
@@ -326,8 +355,7 @@ typedef struct {
     const SpanView *spans;
     Py_ssize_t span_count;
     PyObject *span_items; /* the spans as a tuple */
-    PyTypeObject *fragment_type;
-    const Py_ssize_t *fragment_slots;
+    const Slotted *fragment_type;
 } Text;
 
 /* highlight._cut_long_sentence */
@@ -358,19 +386,9 @@ static Range cut_long_sentence(const Text *t, Py_ssize_t start, Py_ssize_t end) 
     return (Range){begin, stop};
 }
 
+/* A fragment from start to end (at least one character), with the spans inside it (a reference it takes). */
 static PyObject *make_fragment(const Text *t, Py_ssize_t start, Py_ssize_t end, PyObject *spans) {
-    PyObject *first = PyLong_FromSsize_t(start), *last = PyLong_FromSsize_t(end > start + 1 ? end : start + 1);
-    PyObject *fragment = first != NULL && last != NULL ? t->fragment_type->tp_alloc(t->fragment_type, 0) : NULL;
-    if (fragment == NULL) {
-        Py_XDECREF(first);
-        Py_XDECREF(last);
-        Py_DECREF(spans);
-        return NULL;
-    }
-    *(PyObject **)((char *)fragment + t->fragment_slots[0]) = first;
-    *(PyObject **)((char *)fragment + t->fragment_slots[1]) = last;
-    *(PyObject **)((char *)fragment + t->fragment_slots[2]) = spans;
-    return fragment;
+    return make(t->fragment_type, start, end > start + 1 ? end : start + 1, spans);
 }
 
 /* highlight._widen: the sentence, widened by its neighbours within max_chars (or cut), without outer spaces. */
@@ -440,18 +458,13 @@ static PyObject *best_fragments(PyObject *module, PyObject *const *args, Py_ssiz
     }
     if (count < 1) return PyTuple_New(0);
     if (max_chars < 1) Py_RETURN_NOTIMPLEMENTED;
-    PyTypeObject *span_type = (PyTypeObject *)args[4], *fragment_type = (PyTypeObject *)args[5];
-    Py_ssize_t span_slots[3] = {slot_offset(span_type, "start"), slot_offset(span_type, "end"),
-                                slot_offset(span_type, "term")};
-    Py_ssize_t fragment_slots[3] = {slot_offset(fragment_type, "start"), slot_offset(fragment_type, "end"),
-                                    slot_offset(fragment_type, "spans")};
-    for (int i = 0; i < 3; i++) {
-        if (span_slots[i] < 0 || fragment_slots[i] < 0) return NULL;
-    }
+    Slotted span_type, fragment_type;
+    if (slotted(args[4], SPAN_SLOTS, &span_type) < 0 || slotted(args[5], FRAGMENT_SLOTS, &fragment_type) < 0)
+        return NULL;
     PyObject *items = PySequence_Tuple(args[1]);
     if (items == NULL) return NULL;
     Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text), max_chars, NULL, 0, NULL,
-              PyTuple_GET_SIZE(items), items, fragment_type, fragment_slots};
+              PyTuple_GET_SIZE(items), items, &fragment_type};
     PyObject *result = NULL;
     Range *sentences = NULL, *chosen = NULL;
     SpanView *spans = NULL;
@@ -475,13 +488,12 @@ static PyObject *best_fragments(PyObject *module, PyObject *const *args, Py_ssiz
     }
     for (Py_ssize_t i = 0; i < t.span_count; i++) {
         PyObject *span = PyTuple_GET_ITEM(items, i);
-        if (Py_TYPE(span) != span_type) { /* its slots are only where span_type has them */
+        if (Py_TYPE(span) != span_type.type) { /* its slots are only where span_type has them */
             result = Py_NewRef(Py_NotImplemented);
             goto done;
         }
-        PyObject *start = *(PyObject **)((char *)span + span_slots[0]);
-        PyObject *end = *(PyObject **)((char *)span + span_slots[1]);
-        PyObject *term = *(PyObject **)((char *)span + span_slots[2]);
+        PyObject *start = SLOT(span, &span_type, 0), *end = SLOT(span, &span_type, 1);
+        PyObject *term = SLOT(span, &span_type, 2);
         if (start == NULL || end == NULL || term == NULL || !PyLong_CheckExact(start) || !PyLong_CheckExact(end)) {
             result = Py_NewRef(Py_NotImplemented);
             goto done;
@@ -570,15 +582,14 @@ static PyObject *section_spans(PyObject *module, PyObject *const *args, Py_ssize
     }
     PyObject *sections = args[0], *known = args[1], *terms = args[2];
     Py_ssize_t separator = PyLong_AsSsize_t(args[3]);
-    if (!PyList_Check(sections) || !PyDict_Check(known) || !PyAnySet_Check(terms) || !PyType_Check(args[4]) ||
+    if (!PyList_Check(sections) || !PyDict_Check(known) || !PyAnySet_Check(terms) ||
         (separator == -1 && PyErr_Occurred())) {
         PyErr_Clear();
         PyErr_SetString(PyExc_TypeError, "section_spans(list, dict, frozenset, int, type)");
         return NULL;
     }
-    PyTypeObject *type = (PyTypeObject *)args[4];
-    Py_ssize_t slots[3] = {slot_offset(type, "start"), slot_offset(type, "end"), slot_offset(type, "term")};
-    if (slots[0] < 0 || slots[1] < 0 || slots[2] < 0) return NULL;
+    Slotted span_type;
+    if (slotted(args[4], SPAN_SLOTS, &span_type) < 0) return NULL;
     Py_ssize_t count = PyList_GET_SIZE(sections);
     static const Py_ssize_t whole[2] = {0, PY_SSIZE_T_MAX};
     Occurrences found = {NULL, 0, 0};
@@ -624,7 +635,7 @@ static PyObject *section_spans(PyObject *module, PyObject *const *args, Py_ssize
             offset += PyUnicode_GET_LENGTH(heading) + separator;
         }
         if (found.size > 1) qsort(found.items, (size_t)found.size, sizeof(Occurrence), by_start_longer_first);
-        PyObject *spans = merge(&found, whole, 1, type, slots);
+        PyObject *spans = merge(&found, whole, 1, &span_type);
         if (spans == NULL) goto fail;
         PyList_SET_ITEM(result, i, Py_NewRef(PyList_GET_ITEM(spans, 0)));
         Py_DECREF(spans);
