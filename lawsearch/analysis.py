@@ -30,12 +30,14 @@ from __future__ import annotations
 import bisect
 import functools
 import hashlib
+import importlib.machinery
 import importlib.metadata
 import importlib.resources
 import importlib.util
 import logging
 import os
 import re
+import sys
 import threading
 import unicodedata
 import warnings
@@ -321,7 +323,7 @@ def _backend(setting: str) -> str:
     if wanted == "jieba":
         return "jieba"
     try:
-        import rjieba  # noqa: F401
+        _rjieba_class()
     except ImportError:
         if wanted == "rjieba":
             raise InvalidArgumentError(
@@ -329,6 +331,41 @@ def _backend(setting: str) -> str:
             ) from None
         return "jieba"
     return "rjieba"
+
+
+_RJIEBA_LOCK = threading.Lock()
+
+
+def _rjieba_class() -> Any:
+    """rjieba's ``Jieba`` class, without the dictionary its package loads when imported.
+
+    ``import rjieba`` builds a segmenter for its module-level functions (``rjieba.cut`` …: 0.2 s, the dictionary
+    read and its trie made), which lawsearch never uses: it makes its own, to which it adds its words. So unless
+    the package is already imported, the extension module is loaded by itself, under its own name: a later
+    ``import rjieba`` finds it in ``sys.modules`` and works as usual.
+
+    Raises:
+        ImportError: rjieba is not installed, or has no extension module.
+    """
+    package = sys.modules.get("rjieba")
+    if package is not None:
+        return package.Jieba
+    with _RJIEBA_LOCK:
+        module = sys.modules.get("rjieba.rjieba")
+        if module is None:
+            found = importlib.util.find_spec("rjieba")  # finds the package without running it
+            where = found.submodule_search_locations if found else None
+            spec = importlib.machinery.PathFinder.find_spec("rjieba.rjieba", list(where)) if where else None
+            if spec is None or spec.loader is None:
+                raise ImportError("rjieba is not installed, or has no extension module")
+            module = importlib.util.module_from_spec(spec)
+            sys.modules["rjieba.rjieba"] = module
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                del sys.modules["rjieba.rjieba"]
+                raise
+    return module.Jieba
 
 
 def _lexicon(dictionary: str | None) -> _Lexicon:
@@ -391,13 +428,12 @@ _ASCII_ALNUM = re.compile("[a-zA-Z0-9]")
 def _load_rjieba(
     path: str | None, entries: list[tuple[str, int | None, str | None]]
 ) -> tuple[Callable[[str, bool], list[str]], Callable[[str], bool]]:
-    import rjieba
-
+    jieba_rs = _rjieba_class()
     if path is None:
         # jieba-rs ships jieba's dict.txt (built in, so it loads in 0.09 s instead of 0.35 s from the file)
-        segmenter = rjieba.Jieba()
+        segmenter = jieba_rs()
     else:
-        segmenter = rjieba.Jieba.empty()  # type: ignore[no-untyped-call]
+        segmenter = jieba_rs.empty()
         with open(path, encoding="utf-8") as lines:
             for line in lines:
                 fields = line.split()

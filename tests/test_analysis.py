@@ -517,6 +517,22 @@ def test_rjieba_s_built_in_dictionary_is_jieba_s() -> None:
     assert len(words) > 6000 and all(segmenter.has_word(word) for word in words)
 
 
+def test_rjieba_s_own_segmenter_is_not_built_and_importing_rjieba_later_still_works() -> None:
+    pytest.importorskip("rjieba")
+    # a fresh process: lawsearch loads jieba-rs's extension module alone, so ``import rjieba`` (which builds a
+    # second segmenter, 0.2 s, for rjieba.cut) has not run; a user who imports rjieba afterwards gets it whole
+    code = (
+        "import sys, os; os.environ['LAWSEARCH_SEGMENTER'] = 'rjieba'\n"
+        "from lawsearch import analysis\n"
+        "terms = [t.term for t in analysis.analyze('法治副校长')]\n"
+        "before = 'rjieba' in sys.modules\n"
+        "import rjieba\n"
+        "print(terms, before, rjieba.cut('法治副校长'), rjieba.Jieba is sys.modules['rjieba.rjieba'].Jieba)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split("\n")[0] == "['法治副校长', '法治', '副校长', '校长'] False ['法治', '副校长'] True"
+
+
 def test_every_synonym_target_is_one_query_term() -> None:
     variants, colloquial = analysis._synonyms()
     targets = {t for table in (variants, colloquial) for found in table.values() for t in found}
