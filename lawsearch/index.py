@@ -164,6 +164,8 @@ class Index:
             IndexMismatchError: it was built with another schema version or analyzer.
         """
         path = Path(path).expanduser()
+        if path.exists() and not path.is_dir():
+            raise IndexNotFoundError(f"{path} is a file, not an index folder; pass the folder of an index", path=path)
         if not path.is_dir():
             raise IndexNotFoundError(
                 f"no index at {path}; create one with: lawsearch index PATH --index {path}", path=path

@@ -577,6 +577,9 @@ def test_missing_and_foreign_index_folders(tmp_path: Path, capsys: pytest.Captur
     assert _fail(["index", str(CORPUS), "--index", str(tmp_path / "file")], capsys) == (
         f"{tmp_path / 'file'} is a file, not an index folder; choose another --index path"
     )
+    assert _fail(["search", "法治", "--index", str(tmp_path / "file")], capsys) == (
+        f"{tmp_path / 'file'} is a file, not an index folder; pass the folder of an index"
+    )
 
 
 @pytest.mark.parametrize("key", ["schema_version", "analyzer"])
