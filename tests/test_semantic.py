@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lawsearch import Index
+from lawsearch import Index, semantic
 from lawsearch.cli import main
 from lawsearch.index import VECTORS
 from lawsearch.render import render_explanation
@@ -53,6 +53,13 @@ def test_encoder_equals_torch_on_the_reference_sentences() -> None:
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
     # and the model says what it is for: the question is closer to the article that answers it
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+
+
+@needs_model
+def test_encoder_equals_torch_without_the_compiled_gelu_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(semantic, "_compiled_gelu", None)  # as where lawsearch was installed without a compiler
+    vectors = load_model().encode(REFERENCE["texts"])
+    assert np.abs(vectors - np.array(REFERENCE["vectors"], dtype=np.float32)).max() < 2e-5
 
 
 @needs_model

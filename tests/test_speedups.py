@@ -1,6 +1,6 @@
 """The compiled loops (lawsearch/_speedups.c) give exactly what their Python gives.
 
-``lawsearch.highlight`` and ``lawsearch.ranking`` run them when the build could compile them. Here both run on
+``lawsearch.highlight``, ``lawsearch.ranking`` and ``lawsearch.semantic`` run them when the build could compile them. Here both run on
 the same inputs: the seed reports and the laws with real queries, and generated texts full of the characters
 the algorithms branch on (sentence enders, closing quotes, clause marks, spaces).
 """
@@ -8,6 +8,7 @@ the algorithms branch on (sentence enders, closing quotes, clause marks, spaces)
 from __future__ import annotations
 
 import contextlib
+import math
 
 import pytest
 from hypothesis import given, settings
@@ -118,6 +119,31 @@ def test_postings_add_up_to_the_same_floats_as_numpy(reports_and_laws) -> None: 
         compiled.add_postings(np.zeros(3), None, table.docs.astype(np.int64), table.scores, [], 0)
 
 
+def test_gelu_gives_the_same_floats_as_numpy() -> None:
+    import numpy as np
+
+    from lawsearch.semantic import _gelu
+
+    rng = np.random.default_rng(11)
+    special = [0.0, -0.0, 1e-30, -1e-30, 1e-7, 5.9, 6.0, -6.0, 40.0, -40.0, 3e38, -3e38, np.inf, -np.inf, np.nan]
+    x = np.concatenate([rng.normal(0, 3, 40_000), rng.uniform(-1e4, 1e4, 1_000), special]).astype(np.float32)
+    x = np.resize(x, (len(x) // 64 + 1, 64))  # 2-d, as the model's activations are
+    fast, slow = x.copy(), x.copy()
+    compiled.gelu(fast)
+    _gelu(slow, *(np.empty_like(slow) for _ in range(3)))
+    assert np.array_equal(fast.view(np.int32), slow.view(np.int32))  # bit for bit, NaN included
+    finite = np.abs(x) < 1e4
+    exact = np.array([0.5 * v * (1 + math.erf(v / math.sqrt(2))) for v in x[finite].astype(np.float64)])
+    assert np.abs(fast[finite] - exact).max() < 1e-6
+    for bad in (np.zeros(4), np.zeros(8, dtype=np.float32)[::2], "法治"):
+        with pytest.raises((TypeError, ValueError)):
+            compiled.gelu(bad)
+    frozen = np.zeros(4, dtype=np.float32)
+    frozen.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        compiled.gelu(frozen)
+
+
 _HEADINGS = ["第一章 未成年人保护法总则", "第二节 法治副校长聘任与管理", "一、中华人民共和国行政复议法", "附则"]
 
 
@@ -224,7 +250,10 @@ _JUNK = st.sampled_from(
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.sampled_from(["page_spans", "best_fragments", "section_spans", "add_postings"]), st.lists(_JUNK, max_size=7))
+@given(
+    st.sampled_from(["page_spans", "best_fragments", "section_spans", "add_postings", "gelu"]),
+    st.lists(_JUNK, max_size=7),
+)
 def test_the_compiled_functions_refuse_bad_arguments_with_an_error(name: str, arguments: list[object]) -> None:
     """Whatever they are given, they return or raise a Python error: never a crash (which would end this run)."""
     with contextlib.suppress(TypeError, ValueError, OverflowError, BufferError):
