@@ -407,7 +407,8 @@ def _feed_forward(x: FloatArray, block: dict[str, FloatArray]) -> FloatArray:
     rows = min(_ROWS, len(x))
     width = block["up"].shape[1]
     hidden = np.empty((rows, width), dtype=np.float32)
-    buffers = [] if _compiled_gelu is not None else [np.empty((rows, width), dtype=np.float32) for _ in range(3)]
+    scratch = 0 if _compiled_gelu is not None else 3  # the numpy GELU's
+    buffers = [np.empty((rows, width), dtype=np.float32) for _ in range(scratch)]
     for start in range(0, len(x), rows):
         part = x[start : start + rows]
         size = len(part)
