@@ -758,7 +758,7 @@ done:
 #if defined(__GNUC__) && !defined(__clang__)
 __attribute__((optimize("tree-vectorize")))  /* gcc before 12 vectorizes only at -O3 */
 #endif
-static void gelu_floats(float *restrict x, Py_ssize_t n) {
+static void gelu_floats(float *x, Py_ssize_t n) {
     const float a1 = 0.0705230784f, a2 = 0.0422820123f, a3 = 0.0092705272f, a4 = 0.0001520143f,
                 a5 = 0.0002765672f, a6 = 0.0000430638f;
     for (Py_ssize_t i = 0; i < n; i++) {
