@@ -239,7 +239,7 @@ done:
     return result;
 }
 
-static PyObject *page_spans(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+static PyObject *page_spans(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 6) {
         PyErr_Format(PyExc_TypeError, "page_spans takes 6 arguments, got %zd", nargs);
         return NULL;
@@ -447,7 +447,7 @@ static int by_fragment_start(const void *a, const void *b) {
 
 /* best_fragments(text, spans, max_chars, count, span_type, fragment_type): highlight.best_fragments, compiled;
  * NotImplemented for what only the Python handles (spans that are not exactly span_type, or out of the text). */
-static PyObject *best_fragments(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+static PyObject *best_fragments(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 6) {
         PyErr_Format(PyExc_TypeError, "best_fragments takes 6 arguments, got %zd", nargs);
         return NULL;
@@ -578,7 +578,7 @@ done:
 /* section_spans(sections, known, terms, separator, span_type): Matcher.section_spans for each section path of a
  * page, from the headings' stored tokens: known maps a heading to (its terms, its tokens (start, -end, term)).
  * NotImplemented when a heading is not in known (the Python segments it). */
-static PyObject *section_spans(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+static PyObject *section_spans(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 5) {
         PyErr_Format(PyExc_TypeError, "section_spans takes 5 arguments, got %zd", nargs);
         return NULL;
@@ -684,7 +684,7 @@ static int get_buffer(PyObject *object, Py_buffer *view, int writable, const cha
  * (start, end, weight) in order, scores[docs[i]] += values[i] * weight for i in start:end, as numpy's bincount
  * sums the parts concatenated (the same additions in the same order: the same floats); counts[docs[i]] += 1 over
  * the first `counted` parts (counts may be None when counted is 0). */
-static PyObject *add_postings(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+static PyObject *add_postings(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 6) {
         PyErr_Format(PyExc_TypeError, "add_postings takes 6 arguments, got %zd", nargs);
         return NULL;
@@ -787,7 +787,7 @@ static void gelu_floats(float *x, Py_ssize_t n) {
 }
 
 /* gelu(x): semantic._gelu, compiled: GELU of every item of a writable, contiguous float32 array, in place. */
-static PyObject *gelu(PyObject *module, PyObject *x) {
+static PyObject *gelu(PyObject *Py_UNUSED(module), PyObject *x) {
     Py_buffer view = {0};
     if (get_buffer(x, &view, 1, "f", sizeof(float), "gelu", "x", 0) < 0) return NULL;
     Py_BEGIN_ALLOW_THREADS
