@@ -347,8 +347,10 @@ def _rjieba_class() -> Any:
     Raises:
         ImportError: rjieba is not installed, or has no extension module.
     """
-    package = sys.modules.get("rjieba")
-    if package is not None:
+    if "rjieba" in sys.modules:  # imported, or None: an import blocked on purpose (as if not installed)
+        package = sys.modules["rjieba"]
+        if package is None:
+            raise ImportError("import of rjieba halted; None in sys.modules")
         return package.Jieba
     with _RJIEBA_LOCK:
         module = sys.modules.get("rjieba.rjieba")

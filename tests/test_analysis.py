@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import doctest
 import pickle
 import re
@@ -531,6 +532,23 @@ def test_rjieba_s_own_segmenter_is_not_built_and_importing_rjieba_later_still_wo
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split("\n")[0] == "['法治副校长', '法治', '副校长', '校长'] False ['法治', '副校长'] True"
+
+
+def test_without_rjieba_auto_is_jieba_and_asking_for_rjieba_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with contextlib.suppress(ImportError):
+        analysis._rjieba_class()  # its extension module loaded already, as after any search with rjieba
+    monkeypatch.setitem(sys.modules, "rjieba", None)  # as if it were not installed
+    analysis._backend.cache_clear()
+    try:
+        monkeypatch.setenv(analysis.SEGMENTER_ENV, "auto")
+        assert analysis.segmenter_backend() == "jieba"
+        monkeypatch.setenv(analysis.SEGMENTER_ENV, "rjieba")
+        with pytest.raises(InvalidArgumentError, match=r"rjieba is not installed; pip install 'lawsearch\[fast\]'"):
+            analysis.segmenter_backend()
+    finally:
+        analysis._backend.cache_clear()
 
 
 def test_every_synonym_target_is_one_query_term() -> None:
