@@ -66,6 +66,13 @@ static int push(Occurrences *list, Py_ssize_t start, Py_ssize_t end, PyObject *t
     return 0;
 }
 
+/* Was the function `name` called with `expected` arguments? If not, a TypeError saying so. */
+static int has_arguments(const char *name, Py_ssize_t nargs, Py_ssize_t expected) {
+    if (nargs == expected) return 1;
+    PyErr_Format(PyExc_TypeError, "%s takes %zd arguments, got %zd", name, expected, nargs);
+    return 0;
+}
+
 /* (start, -end, term) order, as Python sorts the tuples */
 static int by_start_longer_first(const void *a, const void *b) {
     const Occurrence *x = a, *y = b;
@@ -240,10 +247,7 @@ done:
 }
 
 static PyObject *page_spans(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 6) {
-        PyErr_Format(PyExc_TypeError, "page_spans takes 6 arguments, got %zd", nargs);
-        return NULL;
-    }
+    if (!has_arguments("page_spans", nargs, 6)) return NULL;
     PyObject *text = args[0], *starts = args[1], *rule_items = args[2], *found = args[3], *bases = args[4];
     if (!PyUnicode_Check(text) || !PyBytes_Check(starts) || !PyTuple_Check(rule_items) || !PyList_Check(found) ||
         !PyList_Check(bases)) {
@@ -448,10 +452,7 @@ static int by_fragment_start(const void *a, const void *b) {
 /* best_fragments(text, spans, max_chars, count, span_type, fragment_type): highlight.best_fragments, compiled;
  * NotImplemented for what only the Python handles (spans that are not exactly span_type, or out of the text). */
 static PyObject *best_fragments(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 6) {
-        PyErr_Format(PyExc_TypeError, "best_fragments takes 6 arguments, got %zd", nargs);
-        return NULL;
-    }
+    if (!has_arguments("best_fragments", nargs, 6)) return NULL;
     PyObject *text = args[0];
     if (!PyUnicode_Check(text) || !PyType_Check(args[4]) || !PyType_Check(args[5])) Py_RETURN_NOTIMPLEMENTED;
     Py_ssize_t max_chars = PyLong_AsSsize_t(args[2]), count = PyLong_AsSsize_t(args[3]);
@@ -579,10 +580,7 @@ done:
  * page, from the headings' stored tokens: known maps a heading to (its terms, its tokens (start, -end, term)).
  * NotImplemented when a heading is not in known (the Python segments it). */
 static PyObject *section_spans(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 5) {
-        PyErr_Format(PyExc_TypeError, "section_spans takes 5 arguments, got %zd", nargs);
-        return NULL;
-    }
+    if (!has_arguments("section_spans", nargs, 5)) return NULL;
     PyObject *sections = args[0], *known = args[1], *terms = args[2];
     Py_ssize_t separator = PyLong_AsSsize_t(args[3]);
     if (!PyList_Check(sections) || !PyDict_Check(known) || !PyAnySet_Check(terms) ||
@@ -685,10 +683,7 @@ static int get_buffer(PyObject *object, Py_buffer *view, int writable, const cha
  * sums the parts concatenated (the same additions in the same order: the same floats); counts[docs[i]] += 1 over
  * the first `counted` parts (counts may be None when counted is 0). */
 static PyObject *add_postings(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 6) {
-        PyErr_Format(PyExc_TypeError, "add_postings takes 6 arguments, got %zd", nargs);
-        return NULL;
-    }
+    if (!has_arguments("add_postings", nargs, 6)) return NULL;
     PyObject *parts = args[4];
     Py_ssize_t counted = PyLong_AsSsize_t(args[5]);
     if (counted == -1 && PyErr_Occurred()) return NULL;
