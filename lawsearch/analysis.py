@@ -69,6 +69,7 @@ __all__ = [
     "cited_tokens",
     "fold",
     "index_terms",
+    "lone_surrogate",
     "make_analyzer",
     "make_char_analyzer",
     "query_terms",
@@ -165,6 +166,32 @@ def fold(text: str) -> str:
         if char in text:
             text = text.replace(char, target)
     return _FOLDABLE.sub(lambda match: _fold_one(match.group()), text) if _FOLDABLE.search(text) else text
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_NOT_UTF8 = "text in another encoding, such as GB18030?"
+
+
+def lone_surrogate(text: str) -> tuple[int, str] | None:
+    r"""The position of the first code point in ``text`` that is no character, and a description of it for a
+    message (``f"the query has {description}"``); None if there is none.
+
+    A lone surrogate cannot be encoded, stored or segmented. Python makes one from each byte that is not UTF-8
+    in a command-line argument, a file name or piped input (``surrogateescape``: U+DC80–U+DCFF), most often
+    text in GB18030 read as UTF-8; JSON's ``\ud800`` escapes make the others.
+
+    >>> lone_surrogate("法治\udcb7")
+    (2, 'byte 0xb7, which is not UTF-8 (text in another encoding, such as GB18030?)')
+    >>> lone_surrogate("法治") is None
+    True
+    """
+    match = _LONE_SURROGATE.search(text)
+    if match is None:
+        return None
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:
+        return match.start(), f"byte 0x{code - 0xDC00:02x}, which is not UTF-8 ({_NOT_UTF8})"
+    return match.start(), f"{match.group()!r}, a lone surrogate, which is no character"
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -711,7 +738,7 @@ def analyze(text: str, mode: str = "index") -> list[AnalyzedToken]:
     Stop words are left out, as they are from the index.
 
     Raises:
-        InvalidArgumentError: ``mode`` is not one of ``ANALYZE_MODES``.
+        InvalidArgumentError: ``mode`` is not one of ``ANALYZE_MODES``, or ``text`` has a lone surrogate.
     """
     if mode == "chars":
         analyzer, whoosh_mode = make_char_analyzer(), "index"
@@ -719,6 +746,9 @@ def analyze(text: str, mode: str = "index") -> list[AnalyzedToken]:
         analyzer, whoosh_mode = make_analyzer(), mode
     else:
         raise InvalidArgumentError(f"unknown analysis mode {mode!r}; expected one of {ANALYZE_MODES!r}")
+    bad = lone_surrogate(text)
+    if bad is not None:
+        raise InvalidArgumentError(f"the text has {bad[1]} at character {bad[0] + 1}; give it as UTF-8")
     return [
         AnalyzedToken(term=t.text, text=text[t.startchar : t.endchar], position=t.pos, start=t.startchar, end=t.endchar)
         for t in analyzer(text, positions=True, chars=True, mode=whoosh_mode)

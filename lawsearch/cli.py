@@ -16,6 +16,7 @@ and a closed pipe (``| head``) quietly; anything else is a bug and keeps its tra
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import os
 import shutil
@@ -86,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors: return the status instead of exiting
         return exc.code if isinstance(exc.code, int) else _EXIT_ERROR
+    _fit_streams()
     try:
         status: int = args.run(args)
         sys.stdout.flush()  # surface a closed pipe here, not at interpreter exit
@@ -99,6 +101,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return _EXIT_BROKEN_PIPE
+
+
+def _fit_streams() -> None:
+    """Make the standard streams take any text, whatever the locale says they are.
+
+    stdout in GBK (a pipe on Chinese Windows, a zh_CN.GBK locale) becomes GB18030, the superset of GBK that
+    encodes every character (› in section paths is not in GBK); a stdout that still cannot (ASCII, Latin-1)
+    writes ``\\u203a`` for what it cannot encode, and JSON goes out with ``\\u`` escapes (``_to_json``). stdin keeps
+    its encoding and hands on bytes it cannot decode as lone surrogates, which the query parser reports.
+    """
+    out = sys.stdout
+    if out is not None and not _encodes_everything(out) and hasattr(out, "reconfigure"):
+        if codecs.lookup(out.encoding).name in ("gbk", "gb2312"):
+            out.reconfigure(encoding="gb18030")
+        else:
+            out.reconfigure(errors="backslashreplace")
+    stdin = sys.stdin
+    if stdin is not None and getattr(stdin, "errors", None) == "strict" and hasattr(stdin, "reconfigure"):
+        stdin.reconfigure(errors="surrogateescape")
+
+
+def _encodes_everything(stream: TextIO) -> bool:
+    encoding = getattr(stream, "encoding", None)
+    if not encoding:  # io.StringIO: text in, text out
+        return True
+    name = codecs.lookup(encoding).name
+    return name.startswith("utf") or name == "gb18030"
+
+
+def _to_json(value: Any, *, indent: int | None = None) -> str:
+    """``value`` as JSON for stdout: characters as they are, or ``\\u`` escapes where stdout cannot encode them."""
+    return json.dumps(value, ensure_ascii=not _encodes_everything(sys.stdout), indent=indent)
 
 
 # --- arguments -------------------------------------------------------------------------------------------------
@@ -281,7 +315,7 @@ def _run_search(args: argparse.Namespace) -> int:
             record = results_to_dict(results)
             for hit, explanation in zip(record["hits"], explained):
                 hit["explain"] = explanation_to_dict(explanation)
-            print(json.dumps(record, ensure_ascii=False, indent=2))
+            print(_to_json(record, indent=2))
         else:
             style = "ansi" if _use_color(args.color, sys.stdout) else "plain"
             print(render_results(results, style, width=_width(sys.stdout), next_hint=f"--page {args.page + 1}"))
@@ -320,8 +354,9 @@ def _search_batch(index: Index, args: argparse.Namespace) -> int:
             record = results_to_dict(index.search(query, **_search_options(args)))
         except QuerySyntaxError as exc:
             failed = True
-            record = {"query": query, "error": str(exc)}
-        print(json.dumps(record, ensure_ascii=False), flush=True)  # flushed per line so a pipe sees it at once
+            # a line that is not UTF-8 is echoed with U+FFFD for its bytes: the output stays UTF-8 JSON
+            record = {"query": query.encode("utf-8", "surrogateescape").decode("utf-8", "replace"), "error": str(exc)}
+        print(_to_json(record), flush=True)  # flushed per line so a pipe sees it at once
     return _EXIT_ERROR if failed else _EXIT_OK
 
 
@@ -338,7 +373,7 @@ def _run_analyze(args: argparse.Namespace) -> int:
         rows = [
             {"position": t.position, "start": t.start, "end": t.end, "text": t.text, "term": t.term} for t in tokens
         ]
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        print(_to_json(rows, indent=2))
     else:
         print(render_tokens(tokens, "ansi" if _use_color("auto", sys.stdout) else "plain"))
     return _EXIT_OK

@@ -49,7 +49,7 @@ import whoosh.index
 from whoosh.util.filelock import try_for
 
 from lawsearch import __version__
-from lawsearch.analysis import analyzer_fingerprint
+from lawsearch.analysis import analyzer_fingerprint, lone_surrogate
 from lawsearch.errors import (
     IndexLockedError,
     IndexMismatchError,
@@ -57,7 +57,7 @@ from lawsearch.errors import (
     IngestError,
     InvalidArgumentError,
 )
-from lawsearch.ingest import content_hash, discover, parse_bytes, read_bytes
+from lawsearch.ingest import content_hash, discover, parse_bytes, path_text, read_bytes
 from lawsearch.models import Document, Explanation, ParsedDocument, Passage, SearchResults
 from lawsearch.ranking import Core, Segment, build_segment
 from lawsearch.schema import SCHEMA_VERSION, build_schema
@@ -232,11 +232,11 @@ class Index:
         files = discover(roots, on_error=errors.append)
         skipped = len(errors)
         indexed = self.sources()
-        wanted = {str(f.path) for f in files}
+        wanted = {path_text(f.path) for f in files}
         gone = [
             source
             for source in indexed
-            if source not in wanted and any(_is_within(Path(source), root) for root in roots)
+            if source not in wanted and any(_is_within(Path(source), Path(path_text(root))) for root in roots)
         ]
         unchanged = skipped_records = 0
         bad_records: dict[str, int] = {}  # source → bad records left out of it
@@ -246,7 +246,7 @@ class Index:
             try:
                 data = read_bytes(source.path)
                 digest = content_hash(data)
-                previous = indexed.get(str(source.path))
+                previous = indexed.get(path_text(source.path))
                 parsed: list[ParsedDocument] = []
                 if previous != digest:  # new or changed; or indexed without its bad records: read them again
                     parsed = parse_bytes(data, path=source.path, doc_id=source.doc_id, on_error=file_errors.append)
@@ -258,8 +258,8 @@ class Index:
                 elif not parsed:
                     skipped += 1  # a JSONL file of bad records only
                 else:
-                    batches.append((str(source.path), digest, parsed))
-                    bad_records[str(source.path)] = len(file_errors)
+                    batches.append((path_text(source.path), digest, parsed))
+                    bad_records[path_text(source.path)] = len(file_errors)
             except IngestError as exc:
                 file_errors.append(exc)
                 skipped += 1
@@ -291,8 +291,14 @@ class Index:
         """Add parsed documents, replacing any earlier version of the same document ids. Returns passages written.
 
         Without ``source`` each document is its own source (``api:<doc id>``).
+
+        Raises:
+            IngestError: a passage id that another source's document already uses, or text with a lone surrogate
+                (bytes that were not UTF-8, decoded with ``surrogateescape``); nothing is written then.
         """
         documents = list(documents)
+        for parsed in documents:
+            _check_text(parsed)
         core = self.core()
         stale = {core.documents[i]["id"] for i in range(len(core.documents))} & {d.document.id for d in documents}
         batches = (
@@ -779,6 +785,24 @@ def _read_meta(path: Path) -> dict[str, Any] | None:
     return meta if isinstance(meta, dict) else None
 
 
+def _check_text(parsed: ParsedDocument) -> None:
+    """Raise ``IngestError`` for the first string of ``parsed`` that has a lone surrogate (which cannot be stored)."""
+    document = parsed.document
+    named = [("document id", document.id), ("title", document.title), ("path", document.path), ("org", document.org)]
+    named += [("region", document.region), ("publisher", document.publisher), ("published", document.published)]
+    named += [("collection", document.collection), *((f"metadata {k!r}", f"{k}{v}") for k, v in document.metadata)]
+    for passage in parsed.passages:
+        named += [(f"passage {passage.id!r}", passage.id), (f"passage {passage.id!r}", passage.text)]
+        named += [(f"section of passage {passage.id!r}", heading) for heading in passage.section]
+    for what, text in named:
+        bad = lone_surrogate(text)
+        if bad is not None:
+            raise IngestError(
+                f"document {document.id!r}: the {what} has {bad[1]} at character {bad[0] + 1}; decode the text "
+                "with its own encoding (lawsearch.read_file does) or remove that character"
+            )
+
+
 def _is_within(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
@@ -802,7 +826,7 @@ def default_index_path(corpus: str | Path) -> Path:
     (``$XDG_CACHE_HOME`` or ``~/.cache`` on Linux, ``~/Library/Caches`` on macOS, ``%LOCALAPPDATA%`` on Windows).
     """
     corpus = Path(corpus).expanduser().resolve()
-    key = hashlib.sha256(str(corpus).encode("utf-8")).hexdigest()[:12]
+    key = hashlib.sha256(path_text(corpus).encode("utf-8")).hexdigest()[:12]
     return _cache_root() / "indexes" / f"{corpus.name or 'root'}-{key}"
 
 

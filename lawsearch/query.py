@@ -20,7 +20,7 @@ from typing import Union
 
 import attrs
 
-from lawsearch.analysis import fold
+from lawsearch.analysis import fold, lone_surrogate
 from lawsearch.citations import canonical_law_name
 from lawsearch.errors import InvalidArgumentError, QuerySyntaxError
 from lawsearch.sections import parse_kind
@@ -110,10 +110,18 @@ def parse_query(query: str) -> Node:
                    Field(name='year', value='2024', position=6, years=(2024, 2024))))
 
     Raises:
-        QuerySyntaxError: unbalanced quotes or parentheses, a dangling operator, an unknown field or a bad value.
+        QuerySyntaxError: unbalanced quotes or parentheses, a dangling operator, an unknown field or a bad value;
+            a lone surrogate (a byte that is not UTF-8).
     """
     if not query.strip():
         raise QuerySyntaxError("the query is empty; type some words to search for", query=query, position=0)
+    bad = lone_surrogate(query)
+    if bad is not None:
+        raise QuerySyntaxError(
+            f"the query has {bad[1]}; give it as UTF-8 (a GB18030 file converts with: iconv -f GB18030 -t UTF-8)",
+            query=query,
+            position=bad[0],
+        )
     # most queries are one run of words (a question, a keyword): no space, parenthesis, quote or colon, and not an
     # operator; that is what the lexer and parser would make of it, without them (a test compares the two)
     if _SYNTAX.search(fold(query)) is None and unicodedata.normalize("NFKC", query) not in _OPERATORS:
@@ -284,7 +292,7 @@ def filter_nodes(filters: Mapping[str, object]) -> tuple[Field, ...]:
     [('year', '2023..2024', (2023, 2024)), ('kind', 'problems', None)]
 
     Raises:
-        InvalidArgumentError: an unknown field, or a value of the wrong kind or form.
+        InvalidArgumentError: an unknown field, or a value of the wrong kind or form (or with a lone surrogate).
     """
     nodes = []
     for name, value in filters.items():
@@ -294,6 +302,9 @@ def filter_nodes(filters: Mapping[str, object]) -> tuple[Field, ...]:
             value = f"{value[0]}..{value[1]}"
         if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
             raise InvalidArgumentError(f"filter {name!r} needs a string or an integer value, got {value!r}")
+        bad = lone_surrogate(str(value))
+        if bad is not None:
+            raise InvalidArgumentError(f"filter {name}={value!r}: the value has {bad[1]}; give it as UTF-8")
         text = f"{name}:{value}"
         try:
             nodes.append(_field(name, str(value).strip(), 0, text))

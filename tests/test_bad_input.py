@@ -31,10 +31,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_faults import DAMAGES, _damage
 
+import lawsearch
 import lawsearch.index
 from lawsearch.analysis import fold, term_spans, term_spans_and_words
 from lawsearch.cli import main
-from lawsearch.errors import IndexMismatchError, IngestError, LawsearchError, QuerySyntaxError
+from lawsearch.errors import IndexMismatchError, IngestError, InvalidArgumentError, LawsearchError, QuerySyntaxError
 from lawsearch.index import Index
 from lawsearch.ingest import discover, parse_bytes, parse_jsonl, read_file
 from lawsearch.ingest.report import MAX_PASSAGE_CHARS
@@ -535,6 +536,71 @@ def test_an_id_that_another_file_uses_skips_that_file(tmp_path: Path) -> None:
         )
 
 
+# --- text that is not UTF-8: file names, API text (queries: QUERIES below; stdin and argv: test_cli.py) -----------
+
+NEIGHBOUR = "heping-edu-2024"
+
+
+def _name(raw: bytes) -> str:
+    """A file name of these bytes, as Python's os functions give it (a byte that is not UTF-8: a lone surrogate)."""
+    return os.fsdecode(raw)
+
+
+def test_a_file_name_that_is_not_utf8_is_indexed_updated_and_removed(
+    corpus_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a GBK name, as unzipping an archive made on Chinese Windows leaves it on Linux; and one of Latin-1
+    gbk, latin = corpus_copy / _name("报告".encode("gbk") + b"2024.txt"), corpus_copy / _name(b"caf\xe9.txt")
+    try:
+        shutil.copy(CORPUS / f"{NEIGHBOUR}.txt", gbk)
+        shutil.copy(CORPUS / f"{NEIGHBOUR}.txt", latin)
+    except (OSError, UnicodeError):
+        pytest.skip("this file system takes only UTF-8 names")
+    total = sum(len(read_file(path)[0].passages) for path in corpus_copy.iterdir())
+    target = tmp_path / "index"
+    assert main(["index", str(corpus_copy), "--index", str(target)]) == 0
+    assert capsys.readouterr().out.startswith(f"indexed {total} passages from 4 files")
+    with Index.open(target) as index:
+        # the id reads the GBK bytes as GB18030; bytes that are neither become U+FFFD; the path keeps every byte
+        documents = {d.id: d for d in index.documents()}
+        assert {"报告2024", "caf\ufffd"} <= set(documents)
+        assert documents["报告2024"].path == str(corpus_copy.resolve()) + "/\\xb1\\xa8\\xb8\\xe62024.txt"
+        assert _texts(index, "报告2024") == [p.text for p in read_file(CORPUS / f"{NEIGHBOUR}.txt")[0].passages]
+    assert main(["search", "法治副校长", "--index", str(target), "--json"]) == 0
+    hits = json.loads(capsys.readouterr().out)["hits"]
+    assert "报告2024" in {hit["document"]["id"] for hit in hits}
+    assert main(["index", str(corpus_copy), "--index", str(target)]) == 0
+    assert f"(0 added, 0 changed, 0 removed, 4 unchanged; {total} passages)" in capsys.readouterr().out
+    gbk.unlink()
+    assert main(["index", str(corpus_copy), "--index", str(target)]) == 0
+    assert "0 added, 0 changed, 1 removed, 3 unchanged" in capsys.readouterr().out
+    with Index.open(target) as index:
+        assert "报告2024" not in {d.id for d in index.documents()}
+        assert len(index) == total - len(_texts(index, "caf\ufffd"))  # the same text under the other id
+
+
+def test_add_refuses_a_document_with_a_lone_surrogate_and_writes_nothing(corpus_copy: Path, tmp_path: Path) -> None:
+    with Index.create(tmp_path / "index") as index:
+        index.update([corpus_copy])
+        before = len(index)
+        text = "关于2024年法治政府建设情况的报告\n一、主要做法\n依法行政\udcb7的要求。"
+        with pytest.raises(IngestError) as caught:
+            index.add([lawsearch.parse_report(text, doc_id="s1")])
+        assert str(caught.value) == (
+            "document 's1': the passage 's1#1' has byte 0xb7, which is not UTF-8 (text in another encoding, such as "
+            "GB18030?) at character 5; decode the text with its own encoding (lawsearch.read_file does) or remove "
+            "that character"
+        )
+        assert len(index) == before and "s1" not in {d.id for d in index.documents()}
+
+
+def test_analyze_and_filters_refuse_a_lone_surrogate(seed_index: Index) -> None:
+    with pytest.raises(InvalidArgumentError, match=r"^the text has '\\ud800', a lone surrogate, .* at character 3;"):
+        lawsearch.analyze("法治\ud800")
+    with pytest.raises(InvalidArgumentError, match=r"^filter org='\\udcb7': the value has byte 0xb7, which is not"):
+        seed_index.search("", filters={"org": "\udcb7"})
+
+
 # --- index states, through the command line ----------------------------------------------------------------------
 
 
@@ -675,6 +741,8 @@ QUERIES = [  # query, exit status, the start of its one line on stderr (status 2
     ("", 2, "the query is empty; type some words to search for"),
     ("()", 2, "empty parentheses"),
     ('""', 2, "empty quotes; put a phrase between them"),
+    ("\udcff法治", 2, "the query has byte 0xff, which is not UTF-8"),  # how Python passes on a byte that is not UTF-8
+    ("法治\ud800", 2, "the query has '\\ud800', a lone surrogate, which is no character; give it as UTF-8"),
     ("😀🎉", 0, "no passages match '😀🎉'"),
     ("法治\x01\x02副校长\x7f", 0, "108 passages match"),  # control characters separate words
     ("的 了", 0, "no passages match '的 了'"),
@@ -751,8 +819,14 @@ def test_parse_bytes_gives_documents_or_an_ingest_error(data: bytes, suffix: str
         assert suffix == ".jsonl" or len(passage.text) <= MAX_PASSAGE_CHARS  # a JSONL record is one passage
 
 
+# st.text() has no lone surrogates, which Python makes of bytes that are not UTF-8 (in argv, file names, stdin)
+_WITH_SURROGATES = st.lists(
+    st.one_of(st.text(max_size=10), st.sampled_from(["\ud800", "\udcb7", "\udfff"])), max_size=6
+).map("".join)
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.text())
+@given(st.one_of(st.text(), _WITH_SURROGATES))
 def test_parse_query_gives_a_tree_or_a_query_syntax_error(query: str) -> None:
     try:
         parse_query(query)
@@ -764,8 +838,11 @@ def test_parse_query_gives_a_tree_or_a_query_syntax_error(query: str) -> None:
 @given(
     st.one_of(
         st.text(),
+        _WITH_SURROGATES,
         st.lists(
-            st.sampled_from(["法治", "执法证", " ", '"', "(", ")", "AND", "NOT", "OR", "year:", "org:", "：", "的"]),
+            st.sampled_from(
+                ["法治", "执法证", " ", '"', "(", ")", "AND", "NOT", "OR", "year:", "org:", "：", "的", "\udcb7"]
+            ),
             max_size=8,
         ).map("".join),
     )

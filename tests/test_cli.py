@@ -284,6 +284,56 @@ def test_closed_pipe_ends_quietly(index_dir: str, tmp_path: Path) -> None:
     assert "Traceback" not in err and "BrokenPipe" not in err
 
 
+def test_a_query_line_that_is_not_utf8_is_reported_on_its_line_and_the_others_go_on(
+    index_dir: str, tmp_path: Path
+) -> None:
+    # a GB18030 line piped in with a strict UTF-8 stdin (what a UTF-8 locale gives): no UnicodeDecodeError
+    env = {**os.environ, "LAWSEARCH_CACHE": str(tmp_path), "PYTHONIOENCODING": "utf-8:strict"}
+    stdin = "法治副校长\n".encode("gb18030") + "执法证\n".encode()
+    done = subprocess.run(
+        [sys.executable, "-m", "lawsearch", "search", "-", "--index", index_dir, "--limit", "1"],
+        input=stdin, capture_output=True, cwd=ROOT, env=env, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2 and done.stderr == b""
+    bad, good = (json.loads(line) for line in done.stdout.decode("utf-8").splitlines())  # the output stays UTF-8
+    assert bad["query"] == "\ufffd\ufffd\ufffdθ\ufffdУ\ufffd\ufffd" and "hits" not in bad  # θ У: bytes that are UTF-8
+    assert bad["error"].startswith("the query has byte 0xb7, which is not UTF-8") and "iconv -f GB18030" in bad["error"]
+    assert good["query"] == "执法证" and good["total"] == 3
+
+
+def test_a_query_argument_that_is_not_utf8_is_one_line_and_exit_2(index_dir: str, tmp_path: Path) -> None:
+    query = os.fsdecode("法治".encode("gb18030"))  # the argument as Python gets it from a UTF-8 locale
+    done = run_module("search", query, "--index", index_dir, env={**os.environ, "LAWSEARCH_CACHE": str(tmp_path)})
+    assert done.returncode == 2 and done.stdout == ""
+    assert (
+        done.stderr.startswith("lawsearch: the query has byte 0xb7, which is not UTF-8")
+        and done.stderr.count("\n") == 1
+    )
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb2312", "ascii", "latin-1"])
+def test_output_in_a_locale_that_is_not_utf8(index_dir: str, tmp_path: Path, encoding: str) -> None:
+    # a pipe on Chinese Windows writes GBK, which has no › (the section path's separator); ASCII has no Chinese
+    env = {**os.environ, "LAWSEARCH_CACHE": str(tmp_path)}
+    args = ("search", "法治副校长", "--index", index_dir, "--limit", "2")
+    utf8 = run_module(*args, env={**env, "PYTHONIOENCODING": "utf-8"})
+    done = subprocess.run(
+        [sys.executable, "-m", "lawsearch", *args], capture_output=True, cwd=ROOT, env={**env, "PYTHONIOENCODING": encoding}
+    )  # fmt: skip
+    assert done.returncode == 0 and done.stderr == b""
+    if encoding.startswith("gb"):  # GB18030 instead, the superset of GBK that has every character
+        assert done.stdout.decode("gb18030") == utf8.stdout and " › " in utf8.stdout
+    else:  # what it cannot encode as escapes
+        assert done.stdout.decode(encoding).startswith("8 passages match '\\u6cd5\\u6cbb\\u526f\\u6821\\u957f'")
+    as_json = subprocess.run(
+        [sys.executable, "-m", "lawsearch", *args, "--json"],
+        capture_output=True, cwd=ROOT, env={**env, "PYTHONIOENCODING": encoding},
+    )  # fmt: skip
+    expected = json.loads(run_module(*args, "--json", env={**env, "PYTHONIOENCODING": "utf-8"}).stdout)
+    written = "gb18030" if encoding.startswith("gb") else encoding
+    assert as_json.returncode == 0 and json.loads(as_json.stdout.decode(written)) == expected
+
+
 # --- repl --------------------------------------------------------------------------------------------------------------
 
 

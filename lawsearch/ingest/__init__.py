@@ -4,6 +4,7 @@ read_file(path)          one file (a report: .txt, .docx, .pdf, .html; or .jsonl
 read_bytes(path)         a file's bytes, or an IngestError that says why not
 parse_bytes(data, ...)   the same as read_file for bytes already read; the suffix of ``path`` picks the format
 discover(paths)          the files to index under some paths, each with a stable document id
+path_text(path)          a path as text that can be stored and printed, also when its name is not UTF-8
 parse_report(text, ...)  pure: report text → ParsedDocument
 parse_jsonl(text, ...)   pure: JSONL text → [ParsedDocument]
 
@@ -26,6 +27,7 @@ from typing import Protocol
 
 import attrs
 
+from lawsearch.analysis import lone_surrogate
 from lawsearch.errors import IngestError
 from lawsearch.ingest.decode import decode_bytes
 from lawsearch.ingest.docx import read_docx
@@ -44,6 +46,7 @@ __all__ = [
     "parse_bytes",
     "parse_jsonl",
     "parse_report",
+    "path_text",
     "read_bytes",
     "read_file",
     "split_report",
@@ -99,13 +102,13 @@ def discover(paths: Iterable[str | Path], *, on_error: Callable[[IngestError], N
         if path.is_dir():
             root = path.resolve()
             for file in _walk(path, on_error):
-                doc_id = file.relative_to(path).with_suffix("").as_posix()
+                doc_id = _readable(file.relative_to(path).with_suffix("").as_posix())
                 if file.is_symlink():
                     links.append(_follow(file, root, doc_id))
                 else:
                     _add(found, SourceFile(file.resolve(), doc_id), paths_found)
         elif path.suffix.lower() in SUPPORTED_SUFFIXES:
-            _add(found, SourceFile(path.resolve(), path.stem), paths_found)
+            _add(found, SourceFile(path.resolve(), _readable(path.stem)), paths_found)
         else:
             raise IngestError(
                 f"unsupported file type {path.suffix!r}; lawsearch reads {', '.join(sorted(SUPPORTED_SUFFIXES))}",
@@ -176,6 +179,42 @@ def _add(found: dict[str, SourceFile], source: SourceFile, paths: set[Path]) -> 
     found[source.doc_id] = source
 
 
+def path_text(path: str | Path) -> str:
+    r"""``path`` as text that can be stored, compared and printed: ``str(path)``, unless a name in it is not UTF-8.
+
+    Python keeps each byte of a file name that is not UTF-8 (a GBK name unpacked from a Windows zip archive) as a
+    lone surrogate, which can be neither stored nor printed as UTF-8; here such bytes become ``\xb1`` escapes, so
+    the text still names that one file (as ``ls -b`` shows it).
+
+    >>> path_text("/reports/报告.txt")
+    '/reports/报告.txt'
+    >>> path_text(os.fsdecode("/reports/".encode() + "报告".encode("gbk") + b".txt"))
+    '/reports/\\xb1\\xa8\\xb8\\xe6.txt'
+    """
+    text = str(path)
+    if lone_surrogate(text) is None:
+        return text
+    return os.fsencode(text).decode("utf-8", "backslashreplace")
+
+
+def _readable(name: str) -> str:
+    """A document id made from a file name: each part of it that is not UTF-8 read as GB18030 if it is that
+    (the names of Windows archives unpacked on Linux), else with U+FFFD for each byte that is neither."""
+    if lone_surrogate(name) is None:
+        return name
+    parts = []
+    for part in name.split("/"):
+        raw = os.fsencode(part)
+        try:
+            parts.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            try:
+                parts.append(raw.decode("gb18030"))
+            except UnicodeDecodeError:
+                parts.append(raw.decode("utf-8", "replace"))
+    return "/".join(parts)
+
+
 def content_hash(data: bytes) -> str:
     """The hash that decides whether a file changed since it was indexed."""
     return hashlib.sha256(data).hexdigest()
@@ -211,7 +250,7 @@ def read_file(
         IngestError: the file cannot be read or decoded, is broken, needs a missing extra, or has no content.
     """
     path = Path(path)
-    return parse_bytes(read_bytes(path), path=path, doc_id=doc_id or path.stem, on_error=on_error)
+    return parse_bytes(read_bytes(path), path=path, doc_id=doc_id or _readable(path.stem), on_error=on_error)
 
 
 def parse_bytes(
@@ -229,10 +268,11 @@ def parse_bytes(
         raise IngestError("file is empty; there is nothing to index", path=path)
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
-        return parse_jsonl(decode_bytes(data, path=path), default_document=doc_id, path=path, on_error=on_error)
+        text = decode_bytes(data, path=path)
+        return parse_jsonl(text, default_document=doc_id, path=path_text(path), on_error=on_error)
     reader = _FORMAT_READERS.get(suffix)
     text = reader(data, path=path) if reader is not None else decode_bytes(data, path=path)
-    parsed = parse_report(text, doc_id=doc_id, path=str(path))
+    parsed = parse_report(text, doc_id=doc_id, path=path_text(path))
     if not parsed.passages:
         raise IngestError("no paragraphs of text found (only a title, chrome or blank lines)", path=path)
     return [parsed]
