@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 
 from lawsearch.analysis import cited_tokens, index_terms, query_terms, term_spans
 from lawsearch.ingest import discover, parse_jsonl, read_file
-from lawsearch.ranking import Core, Segment, _row, build_segment
+from lawsearch.ranking import PASSAGE_SEPARATOR, Core, Segment, _delta_encode, _row, _unpack_arrays, build_segment
 from lawsearch.search import Weights
 
 from conftest import CORPUS
@@ -59,11 +60,8 @@ def test_plain_bm25_equals_lucene_bm25_of_bm25s(k1: float, b: float) -> None:
     assert compared > 50
 
 
-def test_segments_survive_save_and_load(tmp_path: Path) -> None:
-    segment = build_segment(seed_documents())
-    segment.save(tmp_path / "seg.npz")
-    loaded = Segment.load(tmp_path / "seg.npz")
-    assert loaded.terms == segment.terms and loaded.texts == segment.texts
+def _assert_same_segment(loaded: Segment, segment: Segment) -> None:
+    assert loaded.terms == segment.terms and loaded.texts == segment.texts and loaded.headings == segment.headings
     assert loaded.passages == segment.passages and loaded.documents == segment.documents
     assert (loaded.word_starts == segment.word_starts).all() and loaded.word_starts.any()
     for field, postings in segment.postings.items():
@@ -71,7 +69,59 @@ def test_segments_survive_save_and_load(tmp_path: Path) -> None:
         assert (again.offsets == postings.offsets).all() and (again.docs == postings.docs).all()
         assert (again.tf == postings.tf).all() and (again.lengths == postings.lengths).all()
         assert (again.cited == postings.cited).all()
-    assert loaded.postings["body"].cited.any()  # the reports cite laws: 《中华人民共和国行政处罚法》 …
+
+
+def test_segments_survive_save_and_load(tmp_path: Path) -> None:
+    segment = build_segment(seed_documents())
+    segment.save(tmp_path / "seg.npz")
+    with np.load(tmp_path / "seg.npz") as data:
+        assert data.files == ["segment"]  # one member: numpy reads each member of an .npz at about 0.2 ms
+    loaded = Segment.load(tmp_path / "seg.npz")
+    _assert_same_segment(loaded, segment)
+    assert loaded.headings and loaded.postings["body"].cited.any()  # the reports cite laws: 《…行政处罚法》 …
+
+
+def _save_as_before(segment: Segment, path: Path) -> None:
+    """A segment in the layout written before 2026-11-30: one ``.npz`` member per array, texts zlib-compressed."""
+
+    def pack(text: str) -> np.ndarray:  # type: ignore[type-arg]
+        return np.frombuffer(zlib.compress(text.encode("utf-8"), 6), dtype=np.uint8)
+
+    meta = {"passages": segment.passages, "documents": segment.documents, "headings": segment.headings}
+    arrays = {
+        "terms": pack("\n".join(segment.terms)),
+        "texts": pack(PASSAGE_SEPARATOR.join(segment.texts)),
+        "meta": pack(json.dumps(meta, ensure_ascii=False)),
+        "word_starts": np.packbits(segment.word_starts),
+    }
+    for field, postings in segment.postings.items():
+        arrays[f"{field}_offsets"] = postings.offsets
+        arrays[f"{field}_docs"] = _delta_encode(postings.docs, postings.offsets)
+        arrays[f"{field}_tf"] = postings.tf.astype(np.uint16)
+        arrays[f"{field}_lengths"] = postings.lengths.astype(np.uint32)
+        arrays[f"{field}_cited"] = postings.cited.astype(np.uint16)
+    np.savez_compressed(path, **arrays)
+
+
+def test_segments_written_before_the_one_member_layout_still_load(tmp_path: Path) -> None:
+    segment = build_segment(seed_documents())
+    _save_as_before(segment, tmp_path / "old.npz")
+    with np.load(tmp_path / "old.npz") as data:
+        assert len(data.files) == 29
+    _assert_same_segment(Segment.load(tmp_path / "old.npz"), segment)
+
+
+def test_a_packed_segment_cut_short_or_with_a_foreign_header_is_a_value_error(tmp_path: Path) -> None:
+    build_segment(seed_documents()).save(tmp_path / "seg.npz")
+    with np.load(tmp_path / "seg.npz") as data:
+        packed = data["segment"]
+    assert set(_unpack_arrays(packed)) >= {"terms", "texts", "meta", "body_docs"}
+    with pytest.raises(ValueError, match="array 'region_cited' of the segment is cut short"):
+        _unpack_arrays(packed[:-1])
+    header = json.dumps([["terms", "|O", 1]]).encode()
+    foreign = np.frombuffer(np.uint32(len(header)).tobytes() + header + bytes(8), dtype=np.uint8)
+    with pytest.raises(ValueError, match="array 'terms' of the segment is cut short or not plain data"):
+        _unpack_arrays(foreign)
 
 
 def test_postings_count_every_token_exactly() -> None:
