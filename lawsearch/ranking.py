@@ -204,6 +204,23 @@ class Segment:
                     raise ValueError("it holds pickled data, which lawsearch never loads") from None
                 raise ValueError(f"{type(exc).__name__}: {exc}") from None
 
+    @staticmethod
+    def check(path: Path) -> None:
+        """Check that a segment file is whole without loading it: a zip whose members match their CRCs (about
+        0.3 ms for a small segment; loading takes 1 ms and more).
+
+        Raises:
+            OSError: the file cannot be opened.
+            ValueError: it is truncated, corrupted or not a zip.
+        """
+        try:
+            with zipfile.ZipFile(path) as archive:
+                damaged = archive.testzip()
+        except (EOFError, zipfile.BadZipFile, zlib.error) as exc:
+            raise ValueError(f"{type(exc).__name__}: {exc}") from None
+        if damaged is not None:
+            raise ValueError(f"its member {damaged} does not match its checksum")
+
     @classmethod
     def _read(cls, handle: Any) -> Segment:
         with np.load(handle, allow_pickle=False) as data:

@@ -59,6 +59,22 @@ def test_reindexing_skips_unchanged_files(fresh: Index, corpus_copy: Path) -> No
     assert len(fresh) == 108
 
 
+def test_an_unchanged_update_and_len_load_no_segment(fresh: Index, corpus_copy: Path) -> None:
+    # the manifest counts each document's passages: an update that writes nothing, and len(), read only it
+    reader = Index.open(fresh.path)
+    assert reader.update([corpus_copy]).unchanged == 5 and len(reader) == 108 and reader._core is None
+    assert reader.core().size == 108
+    fresh.delete_document("heping-edu-2024")  # a commit by another writer: len() sees it
+    assert len(reader) == 108 - 22
+    # a manifest written before the counts: len() loads the core and still answers
+    manifest = max(fresh.path.glob("manifest-*.json"), key=lambda p: int(p.stem.split("-")[1]))
+    records = json.loads(manifest.read_text(encoding="utf-8"))["records"]
+    assert all(record.pop("passages") >= 1 for record in records)
+    manifest.write_text(json.dumps({"records": records}), encoding="utf-8")
+    older = Index.open(fresh.path)
+    assert len(older) == 108 - 22 and older._core is not None
+
+
 def test_a_changed_file_is_replaced_and_a_deleted_file_removed(fresh: Index, corpus_copy: Path) -> None:
     report_file = corpus_copy / "zhongzhan-edu-2024.txt"
     text = report_file.read_text(encoding="utf-8")

@@ -230,3 +230,16 @@ def test_loaded_passage_metadata_is_not_walked_by_the_garbage_collector(tmp_path
     gc.collect()
     assert core.passages and not any(gc.is_tracked(meta) for meta in core.passages)
     assert all(isinstance(meta["section"], tuple) for meta in core.passages)
+
+
+def test_check_finds_a_damaged_segment_without_loading_it(tmp_path: Path) -> None:
+    path = tmp_path / "seg.npz"
+    build_segment(seed_documents()).save(path)
+    Segment.check(path)  # whole
+    data = bytearray(path.read_bytes())
+    for damaged in (data[: len(data) // 2], data[:100] + bytes([data[100] ^ 0xFF]) + data[101:]):
+        path.write_bytes(bytes(damaged))  # cut in half; one byte of the deflated member flipped
+        with pytest.raises(ValueError):
+            Segment.check(path)
+        with pytest.raises(ValueError):
+            Segment.load(path)
