@@ -27,7 +27,7 @@ from typing import Any, TextIO
 
 from lawsearch import __version__
 from lawsearch.analysis import ANALYZE_MODES, analyze
-from lawsearch.errors import IndexMismatchError, IndexNotFoundError, LawsearchError, QuerySyntaxError
+from lawsearch.errors import IndexNotFoundError, LawsearchError, QuerySyntaxError
 from lawsearch.index import Index, ProgressCallback, UpdateReport, bundled_corpus, default_index_path
 from lawsearch.render import (
     explanation_to_dict,
@@ -411,14 +411,9 @@ def _open_for_search(explicit: str | None) -> Index:
 
 
 def _open(path: Path, *, cache: bool) -> Index:
-    """Open or create the index at ``path``; a cache index that is stale or damaged is rebuilt, never reported."""
-    try:
-        return Index.open_or_create(path)
-    except (IndexMismatchError, IndexNotFoundError):
-        if not cache:
-            raise
-        # The default index is only a cache of the corpus: rebuilding it loses nothing.
-        return Index.create(path)
+    """Open or create the index at ``path``; a cache index of another schema or analyzer is rebuilt, not reported
+    (the default index is only a cache of the corpus: rebuilding it loses nothing)."""
+    return Index.open_or_create(path, replace_unusable=cache)
 
 
 # --- terminal --------------------------------------------------------------------------------------------------

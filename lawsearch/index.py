@@ -56,6 +56,7 @@ from lawsearch.errors import (
     IndexNotFoundError,
     IngestError,
     InvalidArgumentError,
+    LawsearchError,
 )
 from lawsearch.ingest import content_hash, discover, parse_bytes, path_text, read_bytes
 from lawsearch.models import Document, Explanation, ParsedDocument, Passage, SearchResults
@@ -123,11 +124,19 @@ class Index:
         """Create an empty index at ``path``, replacing any lawsearch index that is there.
 
         The new index is built beside the old one and swapped in, so the old one stays usable until then.
+        Processes that create the same index at once take turns (a lock file ``.NAME.lock`` beside it).
 
         Raises:
             IndexNotFoundError: ``path`` is a file, or a folder of other files (never replaced).
+            IndexLockedError: another process kept creating it for 10 s.
         """
         path = Path(path).expanduser()
+        with _creation_lock(path):
+            return cls._create(path)
+
+    @classmethod
+    def _create(cls, path: Path) -> Index:
+        """``create``, with the creation lock held."""
         if path.exists() and not path.is_dir():
             raise IndexNotFoundError(f"{path} is a file, not an index folder; choose another --index path", path=path)
         if path.is_dir() and any(path.iterdir()) and _read_meta(path) is None:
@@ -136,7 +145,6 @@ class Index:
                 "choose an empty or new folder for --index",
                 path=path,
             )
-        path.parent.mkdir(parents=True, exist_ok=True)
         fresh = path.with_name(path.name + ".new")
         shutil.rmtree(fresh, ignore_errors=True)
         fresh.mkdir()
@@ -189,15 +197,31 @@ class Index:
         return cls(path)
 
     @classmethod
-    def open_or_create(cls, path: str | Path) -> Index:
-        """Open the index at ``path``, creating an empty one when there is none yet."""
+    def open_or_create(cls, path: str | Path, *, replace_unusable: bool = False) -> Index:
+        """Open the index at ``path``, creating an empty one when there is none yet.
+
+        ``replace_unusable``: an index built with another schema or analyzer is replaced by an empty one, not
+        reported (for an index that is only a cache, as the bundled reports' is). Processes that do this at once
+        create the index once: the others wait, then open it.
+
+        Raises:
+            IndexNotFoundError: ``path`` is a file, or a folder of other files.
+            IndexMismatchError: (without ``replace_unusable``) the index was built with another schema or analyzer.
+        """
+        unusable: tuple[type[LawsearchError], ...] = (IndexNotFoundError,)
+        if replace_unusable:
+            unusable += (IndexMismatchError,)
         try:
             return cls.open(path)
-        except IndexNotFoundError:
+        except unusable:
             path = Path(path).expanduser()
-            if path.is_dir() and any(path.iterdir()):
-                raise  # a non-empty folder that is no index: never overwrite someone's files
-            return cls.create(path)
+            with _creation_lock(path):
+                try:
+                    return cls.open(path)  # another process made it meanwhile
+                except unusable as exc:
+                    if isinstance(exc, IndexNotFoundError) and path.is_dir() and any(path.iterdir()):
+                        raise  # a non-empty folder that is no index: never overwrite someone's files
+                    return cls._create(path)
 
     def close(self) -> None:
         with self._lock:
@@ -325,8 +349,12 @@ class Index:
 
     def _commit(self, batches: Sequence[tuple[str, str, list[ParsedDocument]]], remove_sources: Sequence[str]) -> int:
         with self._writer() as change:
-            for source in remove_sources:
-                change.remove_source(source)
+            # what the commit replaces, judged by the records it starts from: another process may have added the
+            # same files since this update listed the index (two first searches at once), and they must not twice
+            committed = {record["source"] for record in change.records}
+            for source in dict.fromkeys([*remove_sources, *(batch[0] for batch in batches)]):
+                if source in committed:
+                    change.remove_source(source)
             return self._write_batches(change, batches)
 
     def _write_batches(self, change: _Change, batches: Sequence[tuple[str, str, list[ParsedDocument]]]) -> int:
@@ -769,6 +797,28 @@ def _write_lock(path: Path) -> Iterator[None]:
 
 def _manifest_name(generation: int) -> str:
     return f"manifest-{generation}.json"
+
+
+@contextmanager
+def _creation_lock(path: Path) -> Iterator[None]:
+    """Hold the lock on creating the index folder ``path``: a lock file ``.NAME.lock`` beside it (whoosh's file
+    lock, so an OS lock that a killed process does not leave behind).
+
+    Raises:
+        IndexLockedError: another process held it for ``_WRITE_TIMEOUT`` seconds.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = whoosh.filedb.filestore.FileStorage(str(path.parent)).lock(f".{path.name}.lock")
+    if not try_for(lock.acquire, timeout=_WRITE_TIMEOUT, delay=0.05):
+        raise IndexLockedError(
+            f"another process is creating the index at {path} (waited {_WRITE_TIMEOUT:.0f} s); "
+            "try again when it has finished",
+            path=path,
+        )
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _latest_toc(path: Path) -> int:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+import lawsearch.index
 from lawsearch.errors import IndexLockedError, IndexMismatchError
 from lawsearch.index import Index
 
@@ -304,3 +305,42 @@ def test_a_rebuild_waits_for_a_writer_and_never_pulls_the_folder_from_under_it(
     assert holder.wait(timeout=30) == 0
     holder.stdout.close()
     assert len(rebuilt) == 0 and not list(tmp_path.glob("index.*"))  # no .new or .old left behind
+
+
+def test_first_searches_at_once_build_the_default_index_once(tmp_path: Path) -> None:
+    # four `lawsearch search` at once with an empty cache (two terminals, a tool's parallel workers): each used to
+    # clear and rename the others' half-made folder, and three of four failed with "cannot create the default index"
+    env = {**os.environ, "LAWSEARCH_CACHE": str(tmp_path / "cache")}
+    command = [sys.executable, "-m", "lawsearch", "search", "法治副校长", "--limit", "1"]
+    processes = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for _ in range(4)
+    ]
+    for process in processes:
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0 and err == "" and out.startswith("8 passages match '法治副校长'")
+    (folder,) = (tmp_path / "cache" / "indexes").glob("corpus-*[0-9a-f]")  # and no .new or .old left
+    with Index.open(folder) as index:
+        assert len(index) == index.core().size == 108 and len(index.documents()) == 5
+
+
+def test_an_update_that_another_process_overtook_adds_nothing_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # B lists the (empty) index, then, while B reads the files, A indexes them all and commits; B commits after
+    first, second = Index.create(tmp_path / "index"), Index.open(tmp_path / "index")
+    original = lawsearch.index.parse_bytes
+    overtaken: list[bool] = []
+
+    def parse_after_the_other(*args: object, **kwargs: object) -> object:
+        if not overtaken:
+            overtaken.append(True)
+            monkeypatch.setattr(lawsearch.index, "parse_bytes", original)
+            assert first.update([CORPUS]).added == 5
+            monkeypatch.setattr(lawsearch.index, "parse_bytes", parse_after_the_other)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(lawsearch.index, "parse_bytes", parse_after_the_other)
+    second.update([CORPUS])
+    assert overtaken
+    for index in (first, second, Index.open(tmp_path / "index")):
+        assert len(index) == index.core().size == 108 and index.search("法治副校长").total == 8
