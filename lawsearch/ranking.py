@@ -18,6 +18,7 @@ import functools
 import json
 import math
 import threading
+import uuid
 import zipfile
 import zlib
 from array import array
@@ -159,6 +160,8 @@ class Segment:
     # each heading of the section paths → its tokens (start, -end, term), as the highlighter wants them: found
     # at build time, so a search never segments a heading (segments written before 2026-11-30 have none)
     headings: dict[str, tuple[tuple[int, int, str], ...]] = attrs.field(factory=dict)
+    # a joined segment (``join``, as the index caches it): the segments it holds, in order, with their passage counts
+    parts: tuple[tuple[str, int], ...] = ()
 
     def save(self, path: Path) -> None:
         """Write the segment as one ``.npz`` holding one array, ``segment``: every array of the segment packed
@@ -170,7 +173,12 @@ class Segment:
             "texts": _utf8(PASSAGE_SEPARATOR.join(self.texts)),
             "meta": _utf8(
                 json.dumps(
-                    {"passages": self.passages, "documents": self.documents, "headings": self.headings},
+                    {
+                        "passages": self.passages,
+                        "documents": self.documents,
+                        "headings": self.headings,
+                        **({"parts": self.parts} if self.parts else {}),
+                    },
                     ensure_ascii=False,
                 )
             ),
@@ -182,7 +190,7 @@ class Segment:
             arrays[f"{field}_tf"] = postings.tf.astype(np.uint16)
             arrays[f"{field}_lengths"] = postings.lengths.astype(np.uint32)
             arrays[f"{field}_cited"] = postings.cited.astype(np.uint16)
-        tmp = path.with_name(path.name + ".tmp")
+        tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex}.tmp")  # readers that cache a joined one may race
         with open(tmp, "wb") as handle:
             np.savez_compressed(handle, segment=_pack_arrays(arrays))
             handle.flush()
@@ -254,7 +262,54 @@ class Segment:
             heading: tuple((start, negative_end, term) for start, negative_end, term in tokens)
             for heading, tokens in meta.get("headings", {}).items()
         }
-        return cls(terms, postings, texts, meta["passages"], meta["documents"], word_starts, headings)
+        parts = tuple((name, count) for name, count in meta.get("parts", ()))
+        return cls(terms, postings, texts, meta["passages"], meta["documents"], word_starts, headings, parts)
+
+    @classmethod
+    def join(cls, segments: Iterable[Segment]) -> Segment:
+        """One segment of the passages of ``segments``, in the order given (their terms in one vocabulary)."""
+        segments = list(segments)
+        if len(segments) == 1:
+            return segments[0]
+        vocabulary: dict[str, int] = {}
+        remaps = [
+            np.array([vocabulary.setdefault(term, len(vocabulary)) for term in seg.terms], dtype=np.int64)
+            for seg in segments
+        ]
+        bases = np.cumsum([0] + [len(seg.texts) for seg in segments])
+        doc_bases = np.cumsum([0] + [len(seg.documents) for seg in segments])
+        postings = {}
+        for field in FIELDS:
+            terms, docs, tfs, lengths, cited = [], [], [], [], []
+            for seg, remap, base in zip(segments, remaps, bases):
+                p = seg.postings[field]
+                terms.append(np.repeat(remap, np.diff(p.offsets)) if len(remap) else np.zeros(0, np.int64))
+                docs.append(p.docs.astype(np.int64) + base)
+                tfs.append(p.tf)
+                lengths.append(p.lengths)
+                cited.append(p.cited)
+            term_arr, doc_arr = np.concatenate(terms), np.concatenate(docs)
+            order = np.lexsort((doc_arr, term_arr))
+            offsets = np.zeros(len(vocabulary) + 1, dtype=np.int64)
+            np.cumsum(np.bincount(term_arr, minlength=len(vocabulary)), out=offsets[1:])
+            postings[field] = Postings(
+                offsets,
+                doc_arr[order].astype(np.int32),
+                np.concatenate(tfs)[order],
+                np.concatenate(lengths),
+                np.concatenate(cited)[order],
+            )
+        passages = []
+        for seg, doc_base in zip(segments, doc_bases):
+            for meta in seg.passages:
+                passages.append({**meta, "document": meta["document"] + int(doc_base)})
+        documents = [doc for seg in segments for doc in seg.documents]
+        texts = [text for seg in segments for text in seg.texts]
+        separator = np.ones(len(PASSAGE_SEPARATOR), dtype=bool)
+        pieces = [piece for seg in segments if seg.texts for piece in (separator, seg.word_starts)][1:]
+        word_starts = np.concatenate(pieces) if pieces else np.zeros(0, dtype=bool)
+        headings = {heading: tokens for seg in segments for heading, tokens in seg.headings.items()}
+        return cls(list(vocabulary), postings, texts, passages, documents, word_starts, headings)
 
 
 _ALIGN = 8  # each packed array starts at a multiple of this, so viewing it needs no copy
@@ -483,48 +538,7 @@ class Core:
     @classmethod
     def merge(cls, segments: Iterable[Segment]) -> Core:
         """Join segments, in the order given, into one core."""
-        segments = list(segments)
-        if len(segments) == 1:
-            return cls._from_one(segments[0])
-        vocabulary: dict[str, int] = {}
-        remaps = [
-            np.array([vocabulary.setdefault(term, len(vocabulary)) for term in seg.terms], dtype=np.int64)
-            for seg in segments
-        ]
-        bases = np.cumsum([0] + [len(seg.texts) for seg in segments])
-        doc_bases = np.cumsum([0] + [len(seg.documents) for seg in segments])
-        postings = {}
-        for field in FIELDS:
-            terms, docs, tfs, lengths, cited = [], [], [], [], []
-            for seg, remap, base in zip(segments, remaps, bases):
-                p = seg.postings[field]
-                terms.append(np.repeat(remap, np.diff(p.offsets)) if len(remap) else np.zeros(0, np.int64))
-                docs.append(p.docs.astype(np.int64) + base)
-                tfs.append(p.tf)
-                lengths.append(p.lengths)
-                cited.append(p.cited)
-            term_arr, doc_arr = np.concatenate(terms), np.concatenate(docs)
-            order = np.lexsort((doc_arr, term_arr))
-            offsets = np.zeros(len(vocabulary) + 1, dtype=np.int64)
-            np.cumsum(np.bincount(term_arr, minlength=len(vocabulary)), out=offsets[1:])
-            postings[field] = Postings(
-                offsets,
-                doc_arr[order].astype(np.int32),
-                np.concatenate(tfs)[order],
-                np.concatenate(lengths),
-                np.concatenate(cited)[order],
-            )
-        passages = []
-        for seg, doc_base in zip(segments, doc_bases):
-            for meta in seg.passages:
-                passages.append({**meta, "document": meta["document"] + int(doc_base)})
-        documents = [doc for seg in segments for doc in seg.documents]
-        texts = [text for seg in segments for text in seg.texts]
-        separator = np.ones(len(PASSAGE_SEPARATOR), dtype=bool)
-        pieces = [piece for seg in segments if seg.texts for piece in (separator, seg.word_starts)][1:]
-        word_starts = np.concatenate(pieces) if pieces else np.zeros(0, dtype=bool)
-        headings = {heading: tokens for seg in segments for heading, tokens in seg.headings.items()}
-        return cls._assemble(vocabulary, postings, texts, passages, documents, word_starts, headings)
+        return cls._from_one(Segment.join(segments))
 
     @classmethod
     def _from_one(cls, segment: Segment) -> Core:

@@ -269,13 +269,16 @@ def test_2000_small_files_are_indexed_in_reasonable_time(tmp_path: Path) -> None
     _small_reports(tmp_path / "many", 2000)
     status, out, _, seconds, peak_mb = _index_in_a_child(tmp_path / "many", tmp_path / "ix")
     status_again, out_again, _, seconds_again, _ = _index_in_a_child(tmp_path / "many", tmp_path / "ix")
-    started = time.monotonic()
-    with Index.open(tmp_path / "ix") as index:
-        index.search("法治副校长")
-    load = time.monotonic() - started
+    loads = []
+    for _ in range(2):  # the first reader joins the segments into one file, the second loads that
+        started = time.monotonic()
+        with Index.open(tmp_path / "ix") as index:
+            index.search("法治副校长")
+        loads.append(time.monotonic() - started)
     print(
         f"\n2,000 small files: {out.strip()}; {seconds:.1f} s, peak RSS {peak_mb} MB; "
-        f"again (nothing changed) {seconds_again:.1f} s; opening and a first search {load:.1f} s"
+        f"again (nothing changed) {seconds_again:.1f} s; opening and a first search {loads[0]:.1f} s, "
+        f"then {loads[1]:.2f} s"
     )
     assert status == status_again == 0 and "2000 unchanged" in out_again  # the times are printed, not asserted
 

@@ -190,3 +190,62 @@ def test_replaced_segments_are_removed_one_commit_later(fresh: Index, corpus_cop
     third = {p.name for p in segments.iterdir()}
     assert len(third) == len(first) + 1 and not (first - second) and (second - first) - third == set()
     assert len(first - third) == 1  # the oldest version of the changed report is gone
+
+
+def _many_sources(folder: Path, copies: int) -> Path:
+    """The seed reports, each ``copies`` times under other names: 5 × copies source files (segments)."""
+    folder.mkdir()
+    for path in sorted(CORPUS.glob("*.txt")):
+        for copy in range(copies):
+            shutil.copy(path, folder / f"{path.stem}-{copy}.txt")
+    return folder
+
+
+def _answers(index: Index) -> list[list[tuple[str, float]]]:
+    queries = ("法治副校长", "执法证", '"食品安全"', "行政复议 OR 行政诉讼", "year:2023 普法", "夫妻一方所欠债务谁偿还")
+    return [[(hit.passage.id, hit.score) for hit in index.search(query, limit=50).hits] for query in queries]
+
+
+def test_an_index_of_many_sources_is_loaded_from_one_joined_segment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = _many_sources(tmp_path / "corpus", 4)  # 20 sources: JOIN_MIN or more
+    assert len(list(corpus.iterdir())) >= lawsearch.index.JOIN_MIN
+    path = tmp_path / "index"
+    with Index.create(path) as writer:
+        writer.update([corpus])
+    segments = path / "segments"
+    first = Index.open(path)
+    answers, parts = _answers(first), first.core().segments
+    (joined,) = segments.glob("joined-*.npz")  # written by the first reader
+    assert len(parts) == 20 and len(first) == 108 * 4
+
+    loads: list[Path] = []
+    load = lawsearch.index.Segment.load
+    monkeypatch.setattr(lawsearch.index.Segment, "load", lambda p: loads.append(p) or load(p))
+    again = Index.open(path)
+    assert _answers(again) == answers and again.core().segments == parts and loads == [joined]
+
+    monkeypatch.setattr(lawsearch.index, "JOIN_MIN", 10**6)  # the segments one by one: the same answers
+    assert _answers(Index.open(path)) == answers
+    monkeypatch.setattr(lawsearch.index, "JOIN_MIN", 16)
+
+    joined.write_bytes(b"not a segment")  # damaged: loaded from the segments, and written whole again
+    assert _answers(Index.open(path)) == answers and load(joined).parts == parts
+
+    def read_only(*args: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    joined.unlink()
+    monkeypatch.setattr(lawsearch.index.Segment, "save", read_only)
+    assert _answers(Index.open(path)) == answers and not list(segments.glob("joined-*"))
+    monkeypatch.undo()
+
+    assert _answers(Index.open(path)) == answers  # writes it again
+    (corpus / "heping-edu-2024-0.txt").unlink()
+    with Index.open(path) as writer:
+        assert writer.update([corpus]).removed == 1
+    assert not list(segments.glob("joined-*"))  # the commit collected it
+    after = Index.open(path)
+    assert len(after) == 108 * 4 - 22 and after.search("法治副校长").total == 8 * 4 - 1
+    assert len(list(segments.glob("joined-*"))) == 1
