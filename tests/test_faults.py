@@ -138,7 +138,12 @@ def test_a_writer_killed_mid_commit_loses_nothing(tmp_path: Path, corpus_copy: P
     assert not list((index.path / "segments").glob("*.tmp"))
 
 
-def test_readers_see_one_whole_commit_while_a_writer_commits(tmp_path: Path, corpus_copy: Path) -> None:
+@pytest.mark.parametrize("join_min", [16, 2], ids=["segments", "joined"])
+def test_readers_see_one_whole_commit_while_a_writer_commits(
+    tmp_path: Path, corpus_copy: Path, join_min: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # joined: the readers also write and read the joined segment that the writer's commits collect
+    monkeypatch.setattr(lawsearch.index, "JOIN_MIN", join_min)
     live = tmp_path / "live"  # the indexed folder: the writer fills it with corpus_copy's or other's files
     shutil.copytree(corpus_copy, live)
     index = Index.create(tmp_path / "index")
@@ -205,6 +210,9 @@ def test_readers_see_one_whole_commit_while_a_writer_commits(tmp_path: Path, cor
     mixed = [s for s in seen if s not in ("a", "b")]
     assert not mixed, mixed[:1]
     assert seen.count("a") and seen.count("b"), (seen.count("a"), seen.count("b"))
+    Index.open(index.path).search("法治")
+    # (a reader that wrote its joined file after the next commit's collection leaves it until the commit after)
+    assert bool(list((index.path / "segments").glob("joined-*.npz"))) == (join_min == 2)
 
 
 def test_a_second_writer_process_waits_then_fails_clearly(
