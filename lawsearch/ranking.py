@@ -311,6 +311,53 @@ class Segment:
         headings = {heading: tokens for seg in segments for heading, tokens in seg.headings.items()}
         return cls(list(vocabulary), postings, texts, passages, documents, word_starts, headings)
 
+    def take(self, start: int, stop: int) -> Segment:
+        """Passages ``start:stop`` as a segment of their own: whole parts of a joined segment (their documents
+        hold no passage outside the range), so that a new join can reuse them instead of loading each part.
+
+        Its terms keep this segment's order (a fresh join may order them otherwise: no score depends on it).
+        """
+        passages = self.passages[start:stop]
+        if not passages:
+            raise ValueError(f"no passages in rows {start}:{stop} of the segment")
+        first, last = passages[0]["document"], passages[-1]["document"]
+        lengths = np.fromiter((len(text) for text in self.texts), dtype=np.int64, count=len(self.texts))
+        lengths += len(PASSAGE_SEPARATOR)
+        begin = int(lengths[:start].sum())
+        end = begin + int(lengths[start:stop].sum()) - len(PASSAGE_SEPARATOR)
+        kept: dict[str, tuple[IntArray, npt.NDArray[np.bool_]]] = {}
+        used = np.zeros(len(self.terms), dtype=bool)
+        for field in FIELDS:
+            postings = self.postings[field]
+            term_of = np.repeat(np.arange(len(self.terms), dtype=np.int64), np.diff(postings.offsets))
+            inside = (postings.docs >= start) & (postings.docs < stop)
+            kept[field] = (term_of[inside], inside)
+            used[term_of[inside]] = True
+        renumbered = np.cumsum(used) - 1
+        terms = [term for term, keep in zip(self.terms, used) if keep]
+        fields = {}
+        for field in FIELDS:
+            postings, (term_of, inside) = self.postings[field], kept[field]
+            offsets = np.zeros(len(terms) + 1, dtype=np.int64)
+            np.cumsum(np.bincount(renumbered[term_of], minlength=len(terms)), out=offsets[1:])
+            fields[field] = Postings(
+                offsets,
+                (postings.docs[inside] - start).astype(np.int32),
+                postings.tf[inside],
+                postings.lengths[start:stop],
+                postings.cited[inside],
+            )
+        headings = {h: self.headings[h] for p in passages for h in p["section"] if h in self.headings}
+        return Segment(
+            terms,
+            fields,
+            self.texts[start:stop],
+            [{**passage, "document": passage["document"] - first} for passage in passages],
+            self.documents[first : last + 1],
+            self.word_starts[begin:end],
+            headings,
+        )
+
 
 _ALIGN = 8  # each packed array starts at a multiple of this, so viewing it needs no copy
 

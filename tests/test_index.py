@@ -242,10 +242,53 @@ def test_an_index_of_many_sources_is_loaded_from_one_joined_segment(
     monkeypatch.undo()
 
     assert _answers(Index.open(path)) == answers  # writes it again
-    (corpus / "heping-edu-2024-0.txt").unlink()
+
+
+def _core_terms(index: Index) -> dict[tuple[str, str], tuple[list[int], list[float], list[float]]]:
+    """Each field's postings by term (a joined segment's term ids depend on how it was joined; these do not)."""
+    core = index.core()
+    table = {}
+    for field, postings in core.postings.items():
+        for term, number in core.vocabulary.items():
+            start, end = postings.offsets[number], postings.offsets[number + 1]
+            if end > start:
+                entries = (postings.docs[start:end].tolist(), postings.tf[start:end].tolist())
+                table[field, term] = (*entries, postings.cited[start:end].tolist())
+    return table
+
+
+def test_after_a_commit_the_joined_segment_is_made_from_the_previous_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = _many_sources(tmp_path / "corpus", 4)
+    path, segments = tmp_path / "index", tmp_path / "index" / "segments"
+    with Index.create(path) as writer:
+        writer.update([corpus])
+    Index.open(path).core()  # the first reader writes the joined segment
+    (previous,) = segments.glob("joined-*.npz")
+    # a file changed in the middle, one added, the first one removed
+    middle = corpus / "hanyang-edu-2024-2.txt"
+    middle.write_text(middle.read_text(encoding="utf-8").replace("法治副校长", "法治辅导员"), encoding="utf-8")
+    shutil.copy(CORPUS / "heping-edu-2024.txt", corpus / "new.txt")
+    (corpus / "hanyang-edu-2024-0.txt").unlink()
     with Index.open(path) as writer:
-        assert writer.update([corpus]).removed == 1
-    assert not list(segments.glob("joined-*"))  # the commit collected it
-    after = Index.open(path)
-    assert len(after) == 108 * 4 - 22 and after.search("法治副校长").total == 8 * 4 - 1
-    assert len(list(segments.glob("joined-*"))) == 1
+        report = writer.update([corpus])
+    assert (report.added, report.changed, report.removed) == (1, 1, 1) and previous.exists()  # kept one commit
+
+    loads: list[str] = []
+    load = lawsearch.index.Segment.load
+    monkeypatch.setattr(lawsearch.index.Segment, "load", lambda p: (p.exists() and loads.append(p.name)) or load(p))
+    incremental = Index.open(path)
+    answers, terms, parts = _answers(incremental), _core_terms(incremental), incremental.core().segments
+    # the previous joined segment, the changed file's and the new file's segments: not the 19 others
+    assert len(loads) == 3 and loads[0] == previous.name
+    assert len(list(segments.glob("joined-*.npz"))) == 2
+    monkeypatch.setattr(lawsearch.index, "JOIN_MIN", 10**6)  # from the segments one by one
+    fresh = Index.open(path)
+    assert _answers(fresh) == answers and _core_terms(fresh) == terms and fresh.core().segments == parts
+    assert fresh.core().texts == incremental.core().texts and len(fresh) == len(incremental) == fresh.core().size
+    monkeypatch.undo()
+
+    with Index.open(path) as writer:
+        writer.delete_document("new")
+    assert not previous.exists() and len(list(segments.glob("joined-*.npz"))) == 1  # the older one collected

@@ -243,3 +243,27 @@ def test_check_finds_a_damaged_segment_without_loading_it(tmp_path: Path) -> Non
             Segment.check(path)
         with pytest.raises(ValueError):
             Segment.load(path)
+
+
+def test_take_gives_back_a_part_of_a_joined_segment(tmp_path: Path) -> None:
+    parts = [build_segment([document]) for document in seed_documents()]  # the five reports
+    joined = Segment.join(parts)
+    for first, last in ((0, 1), (2, 3), (2, 5), (4, 5)):
+        start = sum(len(part.texts) for part in parts[:first])
+        stop = start + sum(len(part.texts) for part in parts[first:last])
+        taken = joined.take(start, stop)
+        expected = Segment.join(parts[first:last])
+        assert taken.texts == expected.texts and taken.passages == expected.passages
+        assert taken.documents == expected.documents and taken.headings == expected.headings
+        assert (taken.word_starts == expected.word_starts).all()
+        assert sorted(taken.terms) == sorted(expected.terms)
+        number = {term: i for i, term in enumerate(taken.terms)}
+        for field in expected.postings:
+            mine, theirs = taken.postings[field], expected.postings[field]
+            assert (mine.lengths == theirs.lengths).all()
+            for b, term in enumerate(expected.terms):
+                a = number[term]
+                rows = slice(mine.offsets[a], mine.offsets[a + 1]), slice(theirs.offsets[b], theirs.offsets[b + 1])
+                assert (mine.docs[rows[0]] == theirs.docs[rows[1]]).all()
+                assert (mine.tf[rows[0]] == theirs.tf[rows[1]]).all()
+                assert (mine.cited[rows[0]] == theirs.cited[rows[1]]).all()
