@@ -367,14 +367,17 @@ def _pack_arrays(arrays: Mapping[str, npt.NDArray[Any]]) -> npt.NDArray[np.uint8
     array's bytes (little-endian) at the next multiple of ``_ALIGN``."""
     header = json.dumps([[name, values.dtype.newbyteorder("<").str, len(values)] for name, values in arrays.items()])
     head = header.encode("ascii")
-    parts = [np.uint32(len(head)).astype("<u4").tobytes(), head]
-    at = 4 + len(head)
+    places, at = [], 4 + len(head)
     for values in arrays.values():
-        padding = -at % _ALIGN
-        data = np.ascontiguousarray(values, dtype=values.dtype.newbyteorder("<")).tobytes()
-        parts += [bytes(padding), data]
-        at += padding + len(data)
-    return np.frombuffer(b"".join(parts), dtype=np.uint8)
+        at += -at % _ALIGN
+        places.append(at)
+        at += values.nbytes
+    packed = np.zeros(at, dtype=np.uint8)  # filled in place: one copy of each array, not two
+    packed[:4] = np.frombuffer(np.uint32(len(head)).astype("<u4").tobytes(), dtype=np.uint8)
+    packed[4 : 4 + len(head)] = np.frombuffer(head, dtype=np.uint8)
+    for place, values in zip(places, arrays.values()):
+        packed[place : place + values.nbytes].view(values.dtype.newbyteorder("<"))[:] = values
+    return packed
 
 
 def _unpack_arrays(packed: npt.NDArray[np.uint8]) -> dict[str, npt.NDArray[Any]]:
