@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import shutil
 from pathlib import Path
 
@@ -292,3 +293,50 @@ def test_after_a_commit_the_joined_segment_is_made_from_the_previous_one(
     with Index.open(path) as writer:
         writer.delete_document("new")
     assert not previous.exists() and len(list(segments.glob("joined-*.npz"))) == 1  # the older one collected
+
+
+def _core_state(index: Index) -> tuple[object, ...]:
+    core = index.core()
+    answers = _answers(index)
+    return _core_terms(index), answers, core.texts, core.segments, [passage["id"] for passage in core.passages]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_joined_segments_equal_every_segment_loaded_through_random_commits(
+    tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # files added, removed and changed, a commit at a time; after each, a reader that joins (JOIN_MIN 2: from the
+    # previous joined segment where a reader wrote one) and one that loads every segment must see the same core
+    rng = random.Random(seed)
+    seeds = sorted(CORPUS.glob("*.txt"))
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for number in range(6):
+        shutil.copy(rng.choice(seeds), corpus / f"f{number}.txt")
+    path = tmp_path / "index"
+    with Index.create(path) as writer:
+        writer.update([corpus])
+    added = 100
+    for step in range(10):
+        for _ in range(rng.randint(1, 3)):
+            files = sorted(corpus.iterdir())
+            action = rng.choice(["add", "remove", "change", "change"])
+            if action == "add" or len(files) < 3:
+                added += 1
+                shutil.copy(rng.choice(seeds), corpus / f"f{added}.txt")
+            elif action == "remove":
+                rng.choice(files).unlink()
+            else:
+                changed = rng.choice(files)
+                lines = changed.read_text(encoding="utf-8").split("\n")
+                line = rng.randrange(1, len(lines))
+                lines[line] += f"补充第{step}项。"
+                changed.write_text("\n".join(lines), encoding="utf-8")
+        with Index.open(path) as writer:
+            writer.update([corpus])
+        monkeypatch.setattr(lawsearch.index, "JOIN_MIN", 2)
+        joined = _core_state(Index.open(path)) if rng.random() < 0.7 else None  # some commits have no reader
+        monkeypatch.setattr(lawsearch.index, "JOIN_MIN", 10**6)
+        if joined is not None:
+            assert joined == _core_state(Index.open(path)), step
+    assert len(list((path / "segments").glob("joined-*.npz"))) <= 2
