@@ -191,10 +191,14 @@ class Segment:
             arrays[f"{field}_lengths"] = postings.lengths.astype(np.uint32)
             arrays[f"{field}_cited"] = postings.cited.astype(np.uint16)
         tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex}.tmp")  # readers that cache a joined one may race
-        with open(tmp, "wb") as handle:
-            np.savez_compressed(handle, segment=_pack_arrays(arrays))
-            handle.flush()
-        tmp.replace(path)
+        try:
+            with open(tmp, "wb") as handle:
+                np.savez_compressed(handle, segment=_pack_arrays(arrays))
+                handle.flush()
+            tmp.replace(path)
+        except BaseException:  # a full disk, Ctrl-C: no partial file left behind
+            tmp.unlink(missing_ok=True)
+            raise
 
     @classmethod
     def load(cls, path: Path) -> Segment:

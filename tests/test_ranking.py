@@ -267,3 +267,15 @@ def test_take_gives_back_a_part_of_a_joined_segment(tmp_path: Path) -> None:
                 assert (mine.docs[rows[0]] == theirs.docs[rows[1]]).all()
                 assert (mine.tf[rows[0]] == theirs.tf[rows[1]]).all()
                 assert (mine.cited[rows[0]] == theirs.cited[rows[1]]).all()
+
+
+def test_a_segment_that_cannot_be_written_whole_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    segment = build_segment(seed_documents())
+
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(np, "savez_compressed", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        segment.save(tmp_path / "seg.npz")
+    assert list(tmp_path.iterdir()) == []
