@@ -64,7 +64,8 @@ from lawsearch.ranking import Core, Segment, build_segment
 from lawsearch.schema import SCHEMA_VERSION, build_schema
 from lawsearch.semantic import EncodeProgress, Model, passage_texts
 
-# A record: {"doc_id", "source", "source_hash", "segment", "data": Document fields} — one per document.
+# A record: {"doc_id", "source", "source_hash", "segment", "passages": how many (records written since
+# 2026-11-30), "data": Document fields} — one per document.
 Record = dict[str, Any]
 _T = TypeVar("_T")
 
