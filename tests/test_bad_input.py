@@ -409,6 +409,25 @@ def test_discover_without_on_error_raises_for_a_link_outside(linked: Path) -> No
 # --- a folder of good and bad files --------------------------------------------------------------------------------
 
 
+def test_office_lock_files_and_hidden_files_are_left_out(
+    corpus_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Word and WPS keep ~$…docx beside a document that is open (162 bytes, no zip); editors and git keep .files
+    (corpus_copy / "~$ngyang-edu-2024.docx").write_bytes(random.Random(1).randbytes(162))
+    (corpus_copy / ".draft.txt").write_text(TEXT, encoding="utf-8")
+    (corpus_copy / ".git").mkdir()
+    (corpus_copy / ".git" / "notes.txt").write_text(TEXT, encoding="utf-8")
+    target = str(tmp_path / "index")
+    assert main(["index", str(corpus_copy), "--index", target]) == 0  # was exit 1: "skipped …~$….docx: cannot open"
+    out, err = capsys.readouterr()
+    passages = len(REFERENCE) + len(read_file(corpus_copy / "hanyang-edu-2024.txt")[0].passages)
+    assert out.startswith(f"indexed {passages} passages from 2 files") and err == ""
+    assert _fail(["index", str(corpus_copy / "~$ngyang-edu-2024.docx"), "--index", target], capsys) == (
+        f"{corpus_copy / '~$ngyang-edu-2024.docx'}: is the lock file that Word or WPS keeps while a document is "
+        "open (~$…), not a document; index the document itself"
+    )
+
+
 def test_a_folder_of_good_and_bad_files_reports_each_and_sums_up(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

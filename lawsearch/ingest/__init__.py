@@ -68,6 +68,11 @@ REPORT_SUFFIXES = frozenset({".txt", ".text", *_FORMAT_READERS})
 SUPPORTED_SUFFIXES = REPORT_SUFFIXES | {".jsonl"}
 
 
+# Word and WPS keep "~$" + the document's name (its first characters replaced) beside a document that is open:
+# 162 bytes of the user's name, no document
+_OFFICE_LOCK = "~$"
+
+
 @attrs.frozen
 class SourceFile:
     """A file to index: its resolved path and the document id its passages get (path below its root)."""
@@ -80,7 +85,8 @@ def discover(paths: Iterable[str | Path], *, on_error: Callable[[IngestError], N
     """The supported files under the given files and folders, sorted, each with a stable document id.
 
     A folder's files get ids relative to that folder (``sub/report`` for ``sub/report.txt``); a file named
-    directly gets its stem. Symlinks to folders are not followed (so a link to a parent folder is no loop).
+    directly gets its stem. Hidden files and folders (``.name``) and the lock files of open Word/WPS documents
+    (``~$name.docx``) are left out. Symlinks to folders are not followed (so a link to a parent folder is no loop).
     A symlinked file in a folder is skipped when it links outside that folder or to nothing, and so is a
     folder that cannot be listed: the error goes to ``on_error`` (or is raised); to index a linked file from
     elsewhere, name it as a path. A link to a file that is indexed anyway is left out quietly, so that no file
@@ -107,6 +113,12 @@ def discover(paths: Iterable[str | Path], *, on_error: Callable[[IngestError], N
                     links.append(_follow(file, root, doc_id))
                 else:
                     _add(found, SourceFile(file.resolve(), doc_id), paths_found)
+        elif path.name.startswith(_OFFICE_LOCK):
+            raise IngestError(
+                f"is the lock file that Word or WPS keeps while a document is open ({_OFFICE_LOCK}…), not a "
+                "document; index the document itself",
+                path=path,
+            )
         elif path.suffix.lower() in SUPPORTED_SUFFIXES:
             _add(found, SourceFile(path.resolve(), _readable(path.stem)), paths_found)
         else:
@@ -136,7 +148,7 @@ def _walk(folder: Path, on_error: Callable[[IngestError], None] | None) -> Itera
         on_error(error)
         return
     for entry in entries:
-        if entry.name.startswith("."):
+        if entry.name.startswith((".", _OFFICE_LOCK)):  # hidden files; the lock files of open Word/WPS documents
             continue
         if entry.is_symlink():
             if entry.suffix.lower() in SUPPORTED_SUFFIXES and not entry.is_dir():
