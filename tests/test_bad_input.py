@@ -428,6 +428,26 @@ def test_office_lock_files_and_hidden_files_are_left_out(
     )
 
 
+@pytest.mark.parametrize("suffix", [".doc", ".wps", ".rtf", ".odt", ".DOC"])
+def test_a_report_that_must_be_converted_first_is_named_with_how(
+    suffix: str, corpus_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a folder of .doc reports used to be passed over in silence ("indexed 0 passages from 0 files", exit 0)
+    report = corpus_copy / f"报告{suffix}"
+    report.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500))  # an OLE2 header, as a .doc or .wps has
+    (corpus_copy / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0" + bytes(100))  # not a document: passed over
+    target = str(tmp_path / "index")
+    advice = (
+        f"a {suffix.lower()} document, which lawsearch cannot read; save it as .docx first (in Word or WPS: Save As, "
+        ".docx; many at once: soffice --headless --convert-to docx FILES)"
+    )
+    assert main(["index", str(corpus_copy), "--index", target]) == 1
+    out, err = capsys.readouterr()
+    assert out.startswith("indexed ") and "from 2 files" in out and out.rstrip().endswith("skipped 1 file")
+    assert err == f"lawsearch: skipped {report}: {advice}\n"
+    assert _fail(["index", str(report), "--index", target], capsys) == f"{report}: {advice}"
+
+
 def test_a_folder_of_good_and_bad_files_reports_each_and_sums_up(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -38,6 +38,7 @@ from lawsearch.ingest.report import parse_report, split_report
 from lawsearch.models import ParsedDocument
 
 __all__ = [
+    "CONVERT_FIRST",
     "REPORT_SUFFIXES",
     "SUPPORTED_SUFFIXES",
     "SourceFile",
@@ -66,6 +67,16 @@ _FORMAT_READERS: dict[str, _FormatReader] = {
 }
 REPORT_SUFFIXES = frozenset({".txt", ".text", *_FORMAT_READERS})
 SUPPORTED_SUFFIXES = REPORT_SUFFIXES | {".jsonl"}
+#: Document formats that reports come in but lawsearch cannot read: in a folder they are reported (with how to
+#: convert them), not passed over like the folder's images and spreadsheets.
+CONVERT_FIRST = frozenset({".doc", ".wps", ".rtf", ".odt"})
+
+
+def _convert_first(suffix: str) -> str:
+    return (
+        f"a {suffix.lower()} document, which lawsearch cannot read; save it as .docx first (in Word or WPS: "
+        "Save As, .docx; many at once: soffice --headless --convert-to docx FILES)"
+    )
 
 
 # Word and WPS keep "~$" + the document's name (its first characters replaced) beside a document that is open:
@@ -86,7 +97,9 @@ def discover(paths: Iterable[str | Path], *, on_error: Callable[[IngestError], N
 
     A folder's files get ids relative to that folder (``sub/report`` for ``sub/report.txt``); a file named
     directly gets its stem. Hidden files and folders (``.name``) and the lock files of open Word/WPS documents
-    (``~$name.docx``) are left out. Symlinks to folders are not followed (so a link to a parent folder is no loop).
+    (``~$name.docx``) are left out; a document of a folder that must be converted first (``CONVERT_FIRST``:
+    ``.doc``, ``.wps`` …) is an error for ``on_error``, other files are passed over. Symlinks to folders are
+    not followed (so a link to a parent folder is no loop).
     A symlinked file in a folder is skipped when it links outside that folder or to nothing, and so is a
     folder that cannot be listed: the error goes to ``on_error`` (or is raised); to index a linked file from
     elsewhere, name it as a path. A link to a file that is indexed anyway is left out quietly, so that no file
@@ -94,7 +107,7 @@ def discover(paths: Iterable[str | Path], *, on_error: Callable[[IngestError], N
 
     Raises:
         IngestError: a path does not exist, a named file has an unsupported suffix, two files get one id;
-            without ``on_error``, also a file of a folder that is skipped.
+            without ``on_error``, also a file of a folder that is skipped (or must be converted first).
     """
     found: dict[str, SourceFile] = {}
     paths_found: set[Path] = set()
@@ -109,7 +122,12 @@ def discover(paths: Iterable[str | Path], *, on_error: Callable[[IngestError], N
             root = path.resolve()
             for file in _walk(path, on_error):
                 doc_id = _readable(file.relative_to(path).with_suffix("").as_posix())
-                if file.is_symlink():
+                if file.suffix.lower() in CONVERT_FIRST:
+                    unreadable = IngestError(_convert_first(file.suffix), path=file)
+                    if on_error is None:
+                        raise unreadable
+                    on_error(unreadable)
+                elif file.is_symlink():
                     links.append(_follow(file, root, doc_id))
                 else:
                     _add(found, SourceFile(file.resolve(), doc_id), paths_found)
@@ -121,6 +139,8 @@ def discover(paths: Iterable[str | Path], *, on_error: Callable[[IngestError], N
             )
         elif path.suffix.lower() in SUPPORTED_SUFFIXES:
             _add(found, SourceFile(path.resolve(), _readable(path.stem)), paths_found)
+        elif path.suffix.lower() in CONVERT_FIRST:
+            raise IngestError(_convert_first(path.suffix), path=path)
         else:
             raise IngestError(
                 f"unsupported file type {path.suffix!r}; lawsearch reads {', '.join(sorted(SUPPORTED_SUFFIXES))}",
@@ -155,8 +175,8 @@ def _walk(folder: Path, on_error: Callable[[IngestError], None] | None) -> Itera
                 yield entry  # a link to a file, or a broken one: discover decides
         elif entry.is_dir():
             yield from _walk(entry, on_error)
-        elif entry.is_file() and entry.suffix.lower() in SUPPORTED_SUFFIXES:
-            yield entry
+        elif entry.is_file() and entry.suffix.lower() in SUPPORTED_SUFFIXES | CONVERT_FIRST:
+            yield entry  # CONVERT_FIRST: for discover to say so, since a folder of .doc reports is no folder of images
 
 
 def _follow(link: Path, root: Path, doc_id: str) -> tuple[SourceFile, IngestError | None]:
