@@ -261,21 +261,23 @@ class Index:
         files = discover(roots, on_error=errors.append)
         skipped = len(errors)
         indexed = self.sources()
-        wanted = {path_text(f.path) for f in files}
+        keys = [path_text(f.path) for f in files]  # each file's source key: its path as storable text
+        root_keys = [Path(path_text(root)) for root in roots]
+        wanted = set(keys)
         gone = [
             source
             for source in indexed
-            if source not in wanted and any(_is_within(Path(source), Path(path_text(root))) for root in roots)
+            if source not in wanted and any(_is_within(Path(source), root) for root in root_keys)
         ]
         unchanged = skipped_records = 0
         bad_records: dict[str, int] = {}  # source → bad records left out of it
         batches: list[tuple[str, str, list[ParsedDocument]]] = []
-        for done, source in enumerate(files, start=1):
+        for done, (source, key) in enumerate(zip(files, keys), start=1):
             file_errors: list[IngestError] = []
             try:
                 data = read_bytes(source.path)
                 digest = content_hash(data)
-                previous = indexed.get(path_text(source.path))
+                previous = indexed.get(key)
                 parsed: list[ParsedDocument] = []
                 if previous != digest:  # new or changed; or indexed without its bad records: read them again
                     parsed = parse_bytes(data, path=source.path, doc_id=source.doc_id, on_error=file_errors.append)
@@ -287,8 +289,8 @@ class Index:
                 elif not parsed:
                     skipped += 1  # a JSONL file of bad records only
                 else:
-                    batches.append((path_text(source.path), digest, parsed))
-                    bad_records[path_text(source.path)] = len(file_errors)
+                    batches.append((key, digest, parsed))
+                    bad_records[key] = len(file_errors)
             except IngestError as exc:
                 file_errors.append(exc)
                 skipped += 1
@@ -589,9 +591,8 @@ class Index:
         """The joined segment of the commit before ``generation``, if a reader wrote it (garbage collection keeps
         it for one commit); None if there is none."""
         try:
-            manifest = json.loads((self.path / _manifest_name(generation - 1)).read_text(encoding="utf-8"))
-            names = _segment_names(manifest["records"])
-        except (OSError, ValueError, KeyError, TypeError):
+            names = _segment_names(self._read_manifest(generation - 1))
+        except IndexMismatchError:  # the first commit, or a manifest already collected
             return None
         return _read_joined(self.path / SEGMENTS / f"{_joined_name(names)}.npz", names) if names else None
 
@@ -832,12 +833,22 @@ def _write_lock(path: Path) -> Iterator[None]:
     if _latest_toc(path) < 0:
         yield  # an empty folder or an index being created: nobody can be writing to it
         return
-    lock = whoosh.filedb.filestore.FileStorage(str(path)).lock("MAIN_WRITELOCK")
-    if not try_for(lock.acquire, timeout=_WRITE_TIMEOUT, delay=0.1):
+    with _file_lock(path, "MAIN_WRITELOCK", f"writing to the index at {path}", index=path, delay=0.1):
+        yield
+
+
+@contextmanager
+def _file_lock(folder: Path, name: str, doing: str, *, index: Path, delay: float) -> Iterator[None]:
+    """Hold whoosh's file lock ``name`` in ``folder`` (an OS lock, which a killed process does not leave behind).
+
+    Raises:
+        IndexLockedError: (for ``index``) another process held it for ``_WRITE_TIMEOUT`` seconds, ``doing`` what.
+    """
+    lock = whoosh.filedb.filestore.FileStorage(str(folder)).lock(name)
+    if not try_for(lock.acquire, timeout=_WRITE_TIMEOUT, delay=delay):
         raise IndexLockedError(
-            f"another process is writing to the index at {path} (waited {_WRITE_TIMEOUT:.0f} s); "
-            "try again when it has finished",
-            path=path,
+            f"another process is {doing} (waited {_WRITE_TIMEOUT:.0f} s); try again when it has finished",
+            path=index,
         )
     try:
         yield
@@ -877,24 +888,14 @@ def _read_joined(path: Path, names: Sequence[str]) -> Segment | None:
 
 @contextmanager
 def _creation_lock(path: Path) -> Iterator[None]:
-    """Hold the lock on creating the index folder ``path``: a lock file ``.NAME.lock`` beside it (whoosh's file
-    lock, so an OS lock that a killed process does not leave behind).
+    """Hold the lock on creating the index folder ``path``: a lock file ``.NAME.lock`` beside it.
 
     Raises:
         IndexLockedError: another process held it for ``_WRITE_TIMEOUT`` seconds.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    lock = whoosh.filedb.filestore.FileStorage(str(path.parent)).lock(f".{path.name}.lock")
-    if not try_for(lock.acquire, timeout=_WRITE_TIMEOUT, delay=0.05):
-        raise IndexLockedError(
-            f"another process is creating the index at {path} (waited {_WRITE_TIMEOUT:.0f} s); "
-            "try again when it has finished",
-            path=path,
-        )
-    try:
+    with _file_lock(path.parent, f".{path.name}.lock", f"creating the index at {path}", index=path, delay=0.05):
         yield
-    finally:
-        lock.release()
 
 
 def _latest_toc(path: Path) -> int:
