@@ -382,6 +382,12 @@ def old_doc(folder: Path) -> Path:
     return path
 
 
+def password_protected_docx(folder: Path) -> Path:
+    path = folder / "report.docx"
+    path.write_bytes((Path(__file__).parent / "data" / "password-protected.docx").read_bytes())
+    return path
+
+
 def zip_but_not_docx(folder: Path) -> Path:
     path = folder / "report.docx"
     with zipfile.ZipFile(path, "w") as archive:
@@ -421,10 +427,8 @@ def truncated_pdf(folder: Path) -> Path:
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (
-            old_doc,
-            r"cannot open as a Word \.docx file \(BadZipFile: .*\); an old \.doc or a \.wps file must be saved as \.docx first",
-        ),
+        (old_doc, r"this is an old binary Word \.doc file named \.docx; save it as \.docx first \(in Word or WPS"),
+        (password_protected_docx, r"the \.docx is protected with a password; open it, remove the password"),
         (zip_but_not_docx, r"cannot open as a Word \.docx file \(.*\)"),
         (broken_pdf, r"cannot read the PDF \(.*\); check that the file is a complete, valid PDF"),
         (truncated_pdf, r"cannot read the PDF \(.*\); check that the file is a complete, valid PDF"),

@@ -30,7 +30,7 @@ import attrs
 from lawsearch.analysis import lone_surrogate
 from lawsearch.errors import IngestError
 from lawsearch.ingest.decode import decode_bytes
-from lawsearch.ingest.docx import read_docx
+from lawsearch.ingest.docx import SAVE_AS_DOCX, read_docx
 from lawsearch.ingest.html import read_html
 from lawsearch.ingest.jsonl import parse_jsonl
 from lawsearch.ingest.pdf import read_pdf
@@ -73,10 +73,7 @@ CONVERT_FIRST = frozenset({".doc", ".wps", ".rtf", ".odt"})
 
 
 def _convert_first(suffix: str) -> str:
-    return (
-        f"a {suffix.lower()} document, which lawsearch cannot read; save it as .docx first (in Word or WPS: "
-        "Save As, .docx; many at once: soffice --headless --convert-to docx FILES)"
-    )
+    return f"a {suffix.lower()} document, which lawsearch cannot read; {SAVE_AS_DOCX}"
 
 
 # Word and WPS keep "~$" + the document's name (its first characters replaced) beside a document that is open:

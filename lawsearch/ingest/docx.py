@@ -17,15 +17,35 @@ from lawsearch.errors import IngestError
 if TYPE_CHECKING:
     from docx.table import Table
 
-__all__ = ["read_docx"]
+__all__ = ["SAVE_AS_DOCX", "read_docx"]
+
+#: How to turn a document lawsearch cannot read (.doc, .wps, .rtf, .odt) into one it can.
+SAVE_AS_DOCX = (
+    "save it as .docx first (in Word or WPS: Save As, .docx; many at once: soffice --headless --convert-to docx FILES)"
+)
+
+# Word saves a password-protected .docx, and every old binary .doc, as an OLE compound file, not a zip;
+# an encrypted one holds its zip as the stream "EncryptedPackage" (MS-OFFCRYPTO).
+_COMPOUND_FILE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 
 
 def read_docx(data: bytes, *, path: str | Path) -> str:
     """The report text of a .docx file.
 
     Raises:
-        IngestError: python-docx is not installed, or the file is not a Word .docx (an old .doc, a broken zip).
+        IngestError: python-docx is not installed, or the file is not a Word .docx (an old .doc, a broken zip,
+            a password-protected document).
     """
+    if data.startswith(_COMPOUND_FILE):
+        if _ENCRYPTED_PACKAGE in data:
+            raise IngestError(
+                "the .docx is protected with a password; open it, remove the password "
+                "(Word: File › Info › Protect Document › Encrypt with Password, clear it; WPS: File › Document "
+                "Encryption) and save, or index an unprotected copy",
+                path=path,
+            )
+        raise IngestError(f"this is an old binary Word .doc file named .docx; {SAVE_AS_DOCX}", path=path)
     try:
         import docx
         from docx.table import Table
