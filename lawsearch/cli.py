@@ -389,6 +389,7 @@ def _open_for_search(explicit: str | None) -> Index:
     corpus = bundled_corpus()
     path = default_index_path(corpus)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)  # first, so that the advice is about the cache
         index = _open(path, cache=True)
     except LawsearchError:
         raise

@@ -36,7 +36,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -134,7 +134,7 @@ class Index:
             IndexNotFoundError: ``path`` is a file, or a folder of other files (never replaced).
             IndexLockedError: another process kept creating it for 10 s.
         """
-        path = Path(path).expanduser()
+        path = Path(_path_argument(path, "path")).expanduser()
         with _creation_lock(path):
             return cls._create(path)
 
@@ -176,7 +176,7 @@ class Index:
             IndexNotFoundError: there is no lawsearch index at ``path``.
             IndexMismatchError: it was built with another schema version or analyzer.
         """
-        path = Path(path).expanduser()
+        path = Path(_path_argument(path, "path")).expanduser()
         if path.exists() and not path.is_dir():
             raise IndexNotFoundError(f"{path} is a file, not an index folder; pass the folder of an index", path=path)
         if not path.is_dir():
@@ -242,8 +242,10 @@ class Index:
 
     # --- writing -------------------------------------------------------------------------------------------
 
-    def update(self, paths: Iterable[str | Path], *, progress: ProgressCallback | None = None) -> UpdateReport:
-        """Bring the index up to date with the files under ``paths`` (files or folders).
+    def update(
+        self, paths: Iterable[str | Path] | str | Path, *, progress: ProgressCallback | None = None
+    ) -> UpdateReport:
+        """Bring the index up to date with the files under ``paths`` (files or folders; or one of them).
 
         Unchanged files are skipped, changed ones replaced, files gone from an indexed folder removed.
         A file that cannot be read or parsed, and one that ``discover`` skips (a symlink leading out of its
@@ -256,7 +258,9 @@ class Index:
             IngestError: a path does not exist or two files would get one document id.
             IndexLockedError: another writer holds the index.
         """
-        roots = [Path(p).expanduser().resolve() for p in paths]
+        if isinstance(paths, (str, os.PathLike)):
+            paths = [paths]
+        roots = [Path(_path_argument(p, "paths")).expanduser().resolve() for p in _items(paths, "paths")]
         errors: list[IngestError] = []
         files = discover(roots, on_error=errors.append)
         skipped = len(errors)
@@ -329,22 +333,30 @@ class Index:
         Raises:
             IngestError: a passage id that another source's document already uses, or text with a lone surrogate
                 (bytes that were not UTF-8, decoded with ``surrogateescape``); nothing is written then.
+            InvalidArgumentError: ``documents`` is not ``ParsedDocument`` objects, or two of them share a
+                document id or a passage id.
         """
-        documents = list(documents)
+        documents = [documents] if isinstance(documents, ParsedDocument) else list(_items(documents, "documents"))
         for parsed in documents:
+            if not isinstance(parsed, ParsedDocument):
+                raise InvalidArgumentError(
+                    f"Index.add takes lawsearch.ParsedDocument objects (a Document with its Passages), got {parsed!r}"
+                )
             _check_text(parsed)
-        core = self.core()
-        stale = {core.documents[i]["id"] for i in range(len(core.documents))} & {d.document.id for d in documents}
+        _check_unique(documents)
         batches = (
             [(source, source_hash or uuid.uuid4().hex, documents)]
             if source
             else [(f"api:{d.document.id}", source_hash or uuid.uuid4().hex, [d]) for d in documents]
         )
-        errors = self._check_ids(batches, [b[0] for b in batches])
-        if errors:
-            raise errors[0]
         with self._writer() as change:
-            for doc_id in stale:
+            # decided under the write lock, from the records this commit starts from: another writer may have
+            # added the same ids since this object last read the index
+            replaced = {d.document.id for d in documents} & {record["doc_id"] for record in change.records}
+            errors = self._check_ids(batches, [b[0] for b in batches], replaced=replaced)
+            if errors:
+                raise errors[0]
+            for doc_id in sorted(replaced):
                 self._drop_document(change, doc_id)
             return self._write_batches(change, batches)
 
@@ -456,32 +468,61 @@ class Index:
                 path.unlink(missing_ok=True)
 
     def _check_ids(
-        self, batches: Sequence[tuple[str, str, list[ParsedDocument]]], leaving: Sequence[str]
+        self,
+        batches: Sequence[tuple[str, str, list[ParsedDocument]]],
+        leaving: Sequence[str],
+        *,
+        replaced: Set[str] = frozenset(),
     ) -> list[IngestError]:
-        """Passage ids must be unique across the index: report files whose ids another source already uses."""
+        """Document and passage ids must be unique across the index: report sources whose ids another uses.
+
+        ``leaving``: sources this change removes; ``replaced``: documents it replaces (``add``), whatever their
+        source. Their ids are free.
+        """
         if not batches:  # nothing to write: no need to load the core (2,000 segments take 3 s)
             return []
         core = self.core()
         leaving_set = set(leaving)
-        source_of_document = {record["doc_id"]: record["source"] for record in self._records()}
+        source_of_document: dict[str, str] = {record["doc_id"]: record["source"] for record in self._records()}
+
+        def holder(doc_id: str, source: str) -> str | None:
+            """The other source that keeps ``doc_id`` after this change, if any."""
+            held = source_of_document.get(doc_id)
+            if held is None or held in leaving_set or held == source or doc_id in replaced:
+                return None
+            return held
+
+        document_owner: dict[str, str] = {}
         owner: dict[str, str] = {}
         errors: list[IngestError] = []
         for source, _, parsed in batches:
-            for passage in (p for d in parsed for p in d.passages):
-                other = owner.get(passage.id)
-                if other is None and passage.id in core.ids:
-                    doc_id = core.documents[core.passages[core.ids[passage.id]]["document"]]["id"]
-                    holder = source_of_document.get(doc_id, "")
-                    if holder not in leaving_set and holder != source:
-                        other = holder
+            for document in (d.document for d in parsed):
+                other = document_owner.get(document.id) or holder(document.id, source)
                 if other is not None and other != source:
                     errors.append(
                         IngestError(
-                            f"passage id {passage.id!r} is already used by {other}; ids must be unique", path=source
+                            f"document id {document.id!r} is already used by {other}; ids must be unique "
+                            "(delete that document first, or give this one another id)",
+                            path=source,
                         )
                     )
                     break
-                owner[passage.id] = source
+                document_owner[document.id] = source
+            else:
+                for passage in (p for d in parsed for p in d.passages):
+                    other = owner.get(passage.id)
+                    if other is None and passage.id in core.ids:
+                        doc_id = core.documents[core.passages[core.ids[passage.id]]["document"]]["id"]
+                        other = holder(doc_id, source)
+                    if other is not None and other != source:
+                        errors.append(
+                            IngestError(
+                                f"passage id {passage.id!r} is already used by {other}; ids must be unique",
+                                path=source,
+                            )
+                        )
+                        break
+                    owner[passage.id] = source
         return errors
 
     # --- reading -------------------------------------------------------------------------------------------
@@ -511,6 +552,9 @@ class Index:
             records = json.loads(path.read_text(encoding="utf-8"))["records"]
             if not isinstance(records, list):
                 raise ValueError("records is not a list")
+            for record in records:
+                if not isinstance(record, dict) or not record.keys() >= _RECORD_KEYS:
+                    raise ValueError(f"a record lacks one of {', '.join(sorted(_RECORD_KEYS))}")
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise IndexMismatchError(
                 f"the index at {self.path} is damaged: {path.name} cannot be read ({exc}); "
@@ -719,7 +763,7 @@ class Index:
             InvalidArgumentError: no such passage.
         """
         core = self.core()
-        row = core.ids.get(passage_id)
+        row = core.ids.get(passage_id) if isinstance(passage_id, str) else None
         if row is None:
             raise InvalidArgumentError(f"no passage {passage_id!r} in the index at {self.path}")
         return core.passage(row)
@@ -731,7 +775,14 @@ class Index:
         return sorted((core.passage(i) for i in rows), key=lambda p: p.number)
 
     def context(self, passage_id: str, *, before: int = 1, after: int = 1) -> list[Passage]:
-        """The passage with up to ``before`` passages before it and ``after`` after it in its document."""
+        """The passage with up to ``before`` passages before it and ``after`` after it in its document.
+
+        Raises:
+            InvalidArgumentError: no such passage, or ``before``/``after`` is not an integer >= 0.
+        """
+        for name, value in (("before", before), ("after", after)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise InvalidArgumentError(f"{name} must be an integer >= 0, got {value!r}")
         passage = self.passage(passage_id)
         siblings = self.passages(passage.document_id)
         at = next(i for i, p in enumerate(siblings) if p.id == passage.id)
@@ -821,6 +872,8 @@ class _Change:
 
 
 _READ_ATTEMPTS = 5
+# what every manifest record has ("passages" only since commit 100f718: counted from the segment without it)
+_RECORD_KEYS = frozenset({"doc_id", "source", "source_hash", "segment", "data"})
 
 
 @contextmanager
@@ -892,8 +945,17 @@ def _creation_lock(path: Path) -> Iterator[None]:
 
     Raises:
         IndexLockedError: another process held it for ``_WRITE_TIMEOUT`` seconds.
+        IndexNotFoundError: its parent folder cannot be made (a file is in the way, no permission).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        in_the_way = next((p for p in path.parents if p.exists()), None)
+        reason = f"{in_the_way} is not a folder" if in_the_way and not in_the_way.is_dir() else exc.strerror or str(exc)
+        raise IndexNotFoundError(
+            f"cannot make the folder {path.parent} for the index at {path} ({reason}); choose another place for it",
+            path=path,
+        ) from None
     with _file_lock(path.parent, f".{path.name}.lock", f"creating the index at {path}", index=path, delay=0.05):
         yield
 
@@ -928,6 +990,42 @@ def _read_meta(path: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return meta if isinstance(meta, dict) else None
+
+
+def _path_argument(value: str | os.PathLike[str], name: str) -> str | os.PathLike[str]:
+    """``value`` if it is a path (a string or ``pathlib.Path``).
+
+    Raises:
+        InvalidArgumentError: it is not.
+    """
+    if not isinstance(value, (str, os.PathLike)) or not os.fspath(value):
+        raise InvalidArgumentError(f"{name} must be a path (a string or pathlib.Path), got {value!r}")
+    return value
+
+
+def _items(value: Iterable[Any], name: str) -> Iterable[Any]:
+    """``value`` if it is an iterable of items, not a string (which would iterate its characters).
+
+    Raises:
+        InvalidArgumentError: it is a string, bytes or not iterable.
+    """
+    if isinstance(value, (str, bytes, os.PathLike)) or not isinstance(value, Iterable):
+        raise InvalidArgumentError(f"{name} must be a list, got {value!r}")
+    return value
+
+
+def _check_unique(documents: Sequence[ParsedDocument]) -> None:
+    """Raise ``InvalidArgumentError`` if two of ``documents`` share a document id or a passage id."""
+    documents_seen: set[str] = set()
+    passages_seen: set[str] = set()
+    for parsed in documents:
+        if parsed.document.id in documents_seen:
+            raise InvalidArgumentError(f"two documents have the id {parsed.document.id!r}; ids must be unique")
+        documents_seen.add(parsed.document.id)
+        for passage in parsed.passages:
+            if passage.id in passages_seen:
+                raise InvalidArgumentError(f"two passages have the id {passage.id!r}; ids must be unique")
+            passages_seen.add(passage.id)
 
 
 def _check_text(parsed: ParsedDocument) -> None:

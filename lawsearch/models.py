@@ -5,13 +5,17 @@ They hold data only: no I/O, no markup. ``render`` turns them into text, HTML or
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 import attrs
 
+from lawsearch.errors import InvalidArgumentError
+
 __all__ = [
     "SECTION_SEPARATOR",
+    "YEARS",
     "AnalyzedToken",
     "Document",
     "Fragment",
@@ -28,7 +32,11 @@ SECTION_SEPARATOR = " › "
 
 # Converters are spelled out per type: mypy's attrs plugin cannot infer a generic converter.
 def _strings(items: Iterable[str]) -> tuple[str, ...]:
-    return tuple(items)
+    return items if isinstance(items, str) else tuple(items)  # type: ignore[return-value]  # _headings refuses it
+
+
+def _path_text(value: str | os.PathLike[str]) -> str:
+    return os.fspath(value) if isinstance(value, os.PathLike) else value
 
 
 def _metadata_pairs(value: Mapping[str, Any] | tuple[tuple[str, str], ...] | None) -> tuple[tuple[str, str], ...]:
@@ -38,9 +46,45 @@ def _metadata_pairs(value: Mapping[str, Any] | tuple[tuple[str, str], ...] | Non
     return tuple(sorted((str(k), str(v)) for k, v in items))
 
 
+# Validators: a value object made by the caller (``Index.add`` takes them) is checked when it is made, so a bad
+# field is refused with its name before it can reach an index. Objects read back from an index are made by the
+# trusted constructors below, which skip these checks.
+def _problem(instance: object, attribute: attrs.Attribute[Any], expected: str, value: object) -> InvalidArgumentError:
+    return InvalidArgumentError(f"{type(instance).__name__}.{attribute.name} must be {expected}, got {value!r}")
+
+
+def _text(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str):
+        raise _problem(instance, attribute, "a string", value)
+
+
+def _identifier(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise _problem(instance, attribute, "a non-empty string", value)
+
+
+def _flag(instance: object, attribute: attrs.Attribute[bool], value: bool) -> None:
+    if not isinstance(value, bool):
+        raise _problem(instance, attribute, "True or False", value)
+
+
 def _non_negative(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if value < 0:
-        raise ValueError(f"{type(instance).__name__}.{attribute.name} must be >= 0, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _problem(instance, attribute, "an integer >= 0", value)
+
+
+#: The years a report can have: four digits, as the JSONL reader and the ``year:`` filter take them.
+YEARS = range(1000, 10000)
+
+
+def _year(instance: object, attribute: attrs.Attribute[int | None], value: int | None) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value not in YEARS):
+        raise _problem(instance, attribute, "None or a year from 1000 to 9999 (an int)", value)
+
+
+def _headings(instance: object, attribute: attrs.Attribute[tuple[str, ...]], value: tuple[str, ...]) -> None:
+    if isinstance(value, str) or not all(isinstance(heading, str) for heading in value):
+        raise _problem(instance, attribute, "a sequence of heading strings, outermost first", value)
 
 
 @attrs.frozen
@@ -51,16 +95,16 @@ class Document:
     ``metadata`` holds any further string fields (from JSONL records), as sorted ``(key, value)`` pairs.
     """
 
-    id: str
-    title: str
-    path: str = ""
-    org: str = ""
-    region: str = ""
-    year: int | None = None
-    publisher: str = ""
-    published: str = ""
-    title_derived: bool = False
-    collection: str = "reports"
+    id: str = attrs.field(validator=_identifier)
+    title: str = attrs.field(validator=_text)
+    path: str = attrs.field(default="", converter=_path_text, validator=_text)
+    org: str = attrs.field(default="", validator=_text)
+    region: str = attrs.field(default="", validator=_text)
+    year: int | None = attrs.field(default=None, validator=_year)
+    publisher: str = attrs.field(default="", validator=_text)
+    published: str = attrs.field(default="", validator=_text)
+    title_derived: bool = attrs.field(default=False, validator=_flag)
+    collection: str = attrs.field(default="reports", validator=_identifier)
     metadata: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_metadata_pairs)
 
     def metadata_dict(self) -> dict[str, str]:
@@ -82,12 +126,12 @@ class Passage:
     starts with a heading line that also carries body text.
     """
 
-    id: str
-    document_id: str
+    id: str = attrs.field(validator=_identifier)
+    document_id: str = attrs.field(validator=_identifier)
     number: int = attrs.field(validator=_non_negative)
-    text: str
-    section: tuple[str, ...] = attrs.field(default=(), converter=_strings)
-    is_heading: bool = False
+    text: str = attrs.field(validator=_text)
+    section: tuple[str, ...] = attrs.field(default=(), converter=_strings, validator=_headings)
+    is_heading: bool = attrs.field(default=False, validator=_flag)
 
     @property
     def section_path(self) -> str:
@@ -103,8 +147,24 @@ def _passages(items: Iterable[Passage]) -> tuple[Passage, ...]:
 class ParsedDocument:
     """What ingest makes of one document: its metadata and its passages, in reading order."""
 
-    document: Document
+    document: Document = attrs.field()
     passages: tuple[Passage, ...] = attrs.field(converter=_passages)
+
+    @document.validator
+    def _check_document(self, attribute: attrs.Attribute[Document], value: Document) -> None:
+        if not isinstance(value, Document):
+            raise _problem(self, attribute, "a lawsearch.Document", value)
+
+    @passages.validator
+    def _check_passages(self, attribute: attrs.Attribute[tuple[Passage, ...]], value: tuple[Passage, ...]) -> None:
+        for passage in value:
+            if not isinstance(passage, Passage):
+                raise _problem(self, attribute, "lawsearch.Passage objects", passage)
+            if passage.document_id != self.document.id:
+                raise InvalidArgumentError(
+                    f"passage {passage.id!r} has document_id {passage.document_id!r}, not its document's id "
+                    f"{self.document.id!r}; make them equal"
+                )
 
 
 @attrs.frozen

@@ -101,6 +101,10 @@ Node = Union[Words, Phrase, Field, Not, And, Or, Soft]
 
 _Token = tuple[str, str, int]  # (kind, text, position); kinds: ( ) word phrase field op
 
+#: How deep parentheses and NOTs may nest: far beyond any query a person writes, and far from Python's recursion
+#: limit in the parser and in the code that walks the tree.
+MAX_DEPTH = 32
+
 
 def parse_query(query: str) -> Node:
     """Parse a query into a syntax tree.
@@ -205,6 +209,7 @@ class _Parser:
         self.query = query
         self.tokens = tokens
         self.at = 0
+        self.depth = 0  # parentheses and NOTs open around the term being parsed
 
     def peek(self) -> _Token | None:
         return self.tokens[self.at] if self.at < len(self.tokens) else None
@@ -254,6 +259,10 @@ class _Parser:
         if token is None:
             raise self._error("the query ends where a term was expected", len(self.query))
         kind, text, position = token
+        if kind in ("(", "op") and self.depth >= MAX_DEPTH:
+            raise self._error(
+                f"parentheses and NOTs nested more than {MAX_DEPTH} deep; write the query with fewer", position
+            )
         if kind == "op":
             self.take()
             if text != "NOT":
@@ -261,12 +270,17 @@ class _Parser:
             following = self.peek()
             if following is None or following[0] == ")" or (following[0] == "op" and following[1] != "NOT"):
                 raise self._error("NOT needs a term after it", position)
-            return Not(self.parse_unary())
+            self.depth += 1
+            negated = self.parse_unary()
+            self.depth -= 1
+            return Not(negated)
         if kind == "(":
             self.take()
             if self.peek() is not None and self.peek()[0] == ")":  # type: ignore[index]
                 raise self._error("empty parentheses", position)
+            self.depth += 1
             node = self.parse_or()
+            self.depth -= 1
             if self.peek() is None or self.peek()[0] != ")":  # type: ignore[index]
                 raise self._error("unclosed parenthesis; add the missing ')'", position)
             self.take()
@@ -298,10 +312,13 @@ def filter_nodes(filters: Mapping[str, object]) -> tuple[Field, ...]:
     for name, value in filters.items():
         if name not in FIELDS:
             raise InvalidArgumentError(f"unknown filter {name!r}; filters: {', '.join(sorted(FIELDS))}")
-        if name == "year" and isinstance(value, tuple) and len(value) == 2:
+        if name == "year" and isinstance(value, (tuple, list)) and len(value) == 2:
             value = f"{value[0]}..{value[1]}"
         if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
-            raise InvalidArgumentError(f"filter {name!r} needs a string or an integer value, got {value!r}")
+            raise InvalidArgumentError(
+                f"filter {name!r} needs a non-empty string or an integer value, got {value!r}"
+                + (" (a year range is a pair: (2023, 2024))" if name == "year" else "")
+            )
         bad = lone_surrogate(str(value))
         if bad is not None:
             raise InvalidArgumentError(f"filter {name}={value!r}: the value has {bad[1]}; give it as UTF-8")

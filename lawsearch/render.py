@@ -383,7 +383,11 @@ def render_facets(facets: Sequence[Facet], style: str = "plain") -> list[str]:
 
     >>> render_facets([Facet("year", [("2024", 7), ("2023", 1)])])
     ['facets (passages per value):', '  year    2024 7 · 2023 1']
+
+    Raises:
+        InvalidArgumentError: ``style`` is not one of ``STYLES``.
     """
+    _check_style(style)
     unit = facets[0].unit if facets else "passages"
     lines = [_styled(f"facets ({unit} per value):", _BOLD, style)]
     for facet in facets:

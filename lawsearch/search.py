@@ -31,7 +31,6 @@ against bm25s (``method="lucene"``) to 1e-4.
 from __future__ import annotations
 
 import functools
-import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from itertools import count
@@ -69,6 +68,8 @@ __all__ = [
 ]
 
 MAX_LIMIT = 1000
+#: The largest weight ``Weights`` takes: far above any useful one, far below what would overflow a score.
+MAX_WEIGHT = 1000
 
 
 @attrs.frozen(cache_hash=True)  # hashed by each search (its fields and score tables are cached by weights)
@@ -122,11 +123,17 @@ class Weights:
             if field.name == "lucene":
                 continue
             value = getattr(self, field.name)
-            if not isinstance(value, (int, float)) or value < 0 or math.isnan(value):
-                raise InvalidArgumentError(f"weight {field.name!r} must be a number >= 0, got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_WEIGHT:
+                raise InvalidArgumentError(
+                    f"weight {field.name!r} must be a number from 0 to {MAX_WEIGHT:g}, got {value!r}"
+                )
         for name in ("b_body", "b_title", "b_section"):
             if getattr(self, name) > 1:
                 raise InvalidArgumentError(f"{name!r} must be between 0 and 1, got {getattr(self, name)!r}")
+        if self.k1 == 0:  # tf / (tf + 0) is 0 / 0 for every term a passage lacks
+            raise InvalidArgumentError("'k1' must be above 0 (1.2 is usual), got 0")
+        if not isinstance(self.lucene, bool):
+            raise InvalidArgumentError(f"'lucene' must be True or False, got {self.lucene!r}")
 
     def fields(self) -> Mapping[str, tuple[float, float]]:
         """``{field: (weight, b)}`` for the scored fields (read-only)."""
@@ -163,6 +170,9 @@ class Plan:
     sources: tuple[str, ...] = ()
     rank_only: frozenset[str] = frozenset()
     origins: tuple[tuple[str, ...], ...] = ()
+    #: terms typed only inside phrases: highlighted only where their phrase occurs (加强 of "加强校园" is not
+    #: marked in 持续加强校外培训机构)
+    phrase_only: frozenset[str] = frozenset()
 
 
 def search(
@@ -200,6 +210,7 @@ def search(
         InvalidArgumentError: page, limit, facets or group out of range.
         ModelError: semantic search without an installed model (``semantic.py`` says how to install one).
     """
+    _check_common(query, weights, semantic, filters)
     if isinstance(page, bool) or not isinstance(page, int) or page < 1:
         raise InvalidArgumentError(f"page must be an integer >= 1, got {page!r}")
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
@@ -207,8 +218,15 @@ def search(
     if group not in (None, "report"):
         raise InvalidArgumentError(f"group must be 'report' or None, got {group!r}")
     wanted_facets = _facet_names(facets)
-    if isinstance(facet_size, bool) or not isinstance(facet_size, int) or facet_size < 1:
-        raise InvalidArgumentError(f"facet_size must be an integer >= 1, got {facet_size!r}")
+    for name, value, least in (("facet_size", facet_size, 1), ("fragments", fragments, 0)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise InvalidArgumentError(f"{name} must be an integer >= {least}, got {value!r}")
+    if isinstance(fragment_chars, bool) or not isinstance(fragment_chars, int) or fragment_chars < MIN_FRAGMENT:
+        raise InvalidArgumentError(
+            f"fragment_chars must be an integer >= {MIN_FRAGMENT} (160 is usual), got {fragment_chars!r}"
+        )
+    if not isinstance(related, bool):
+        raise InvalidArgumentError(f"related must be True or False, got {related!r}")
     weights = _with_semantic(weights or _DEFAULT_WEIGHTS, semantic)
     plan = compile_query(_with_filters(query, filters), weights)
     core = index.core()
@@ -218,8 +236,9 @@ def search(
     if group:
         rows, ranked, counts = _best_per_document(core, rows, ranked)
     order = _top(ranked, first + limit)[first:]
-    terms = frozenset(plan.terms) - plan.rank_only
-    highlighter = _Highlighter(core, matcher(terms, plan.phrases), matcher(terms), _cited_filters(plan.node))
+    terms = frozenset(plan.terms) - plan.rank_only - plan.phrase_only
+    marked = matcher(terms, plan.phrases)
+    highlighter = _Highlighter(core, marked, marked, _cited_filters(plan.node))
     hits = highlighter.hits(rows[order], ranked[order], first + 1, fragments, fragment_chars, counts)
     if len(hits) < limit and len(tail.rows):  # the page reaches past the matches: the related passages follow
         skip = max(0, first - len(rows))
@@ -304,6 +323,7 @@ def explain(
         QuerySyntaxError: the query is malformed.
         InvalidArgumentError: no such passage.
     """
+    _check_common(query, weights, semantic)
     weights = _with_semantic(weights or _DEFAULT_WEIGHTS, semantic)
     fields = weights.fields()
     index.passage(passage_id)  # raises for an unknown id
@@ -383,6 +403,22 @@ def explain(
 SEMANTIC_WEIGHT = 1.5
 SEMANTIC_NEIGHBOURS = 100  # at most this many passages closest in meaning join a semantic search's matches
 SEMANTIC_MIN_Z = 2.0  # … and only those at least 2 standard deviations closer than the corpus's mean
+
+
+#: The shortest fragment ``search`` makes: a span and a few characters around it.
+MIN_FRAGMENT = 10
+
+
+def _check_common(query: str, weights: Weights | None, semantic: bool, filters: object = None) -> None:
+    """Raise ``InvalidArgumentError`` for an argument of ``search`` and ``explain`` of the wrong kind."""
+    if not isinstance(query, str):
+        raise InvalidArgumentError(f"query must be a string, got {query!r}")
+    if weights is not None and not isinstance(weights, Weights):
+        raise InvalidArgumentError(f"weights must be a lawsearch.Weights, got {weights!r}")
+    if not isinstance(semantic, bool):
+        raise InvalidArgumentError(f"semantic must be True or False, got {semantic!r}")
+    if filters is not None and not isinstance(filters, Mapping):
+        raise InvalidArgumentError(f"filters must be a dict like {{'year': 2024}}, got {filters!r}")
 
 
 def _with_semantic(weights: Weights, semantic: bool) -> Weights:
@@ -687,6 +723,7 @@ def compile_query(node: Node, weights: Weights | None = None) -> Plan:
         sources=("typed",) * len(typed) + tuple(source for _, source, _ in added.values()),
         rank_only=frozenset(term for term in added if not matches[term]),
         origins=((),) * len(typed) + tuple(origins for _, _, origins in added.values()),
+        phrase_only=frozenset(term for term in typed if term not in matches),
     )
 
 

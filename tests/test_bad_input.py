@@ -33,6 +33,7 @@ from test_faults import DAMAGES, _damage
 
 import lawsearch
 import lawsearch.index
+import lawsearch.render
 from lawsearch.analysis import fold, term_spans, term_spans_and_words
 from lawsearch.cli import main
 from lawsearch.errors import IndexMismatchError, IngestError, InvalidArgumentError, LawsearchError, QuerySyntaxError
@@ -744,8 +745,9 @@ def test_indexing_into_a_folder_that_cannot_be_written(
     assert message.endswith("it is as it was: choose a writable --index folder, or free some space")
     with Index.open(built) as index:
         assert len(index) == 108  # the last commit stands
-    assert _fail(["index", str(CORPUS), "--index", "/dev/null/index"], capsys).startswith(
-        "cannot write the index at /dev/null/index (File exists: /dev/null)"
+    assert _fail(["index", str(CORPUS), "--index", "/dev/null/index"], capsys) == (
+        "cannot make the folder /dev/null for the index at /dev/null/index (/dev/null is not a folder); "
+        "choose another place for it"
     )
 
 
@@ -939,3 +941,86 @@ def test_a_segment_holding_a_pickle_is_refused_without_advice_to_unpickle(tmp_pa
     with pytest.raises(IndexMismatchError, match="pickled data, which lawsearch never loads") as caught:
         Index.open(index.path).search("法治")
     assert "allow_pickle" not in str(caught.value)
+
+
+# --- library arguments of the wrong kind ---------------------------------------------------------------------------
+
+
+def _report(doc_id: str, *texts: str) -> lawsearch.ParsedDocument:
+    document = lawsearch.Document(doc_id, f"{doc_id}区教育局2024年法治政府建设情况报告", year=2024)
+    passages = [lawsearch.Passage(f"{doc_id}#{n}", doc_id, n, text) for n, text in enumerate(texts, start=1)]
+    return lawsearch.ParsedDocument(document, passages)
+
+
+# (what, call, the error's start); each was a bare TypeError, AttributeError, OverflowError, RecursionError,
+# FileExistsError or KeyError before, or was accepted and broke the index (a year of 10**30)
+API_MISUSE: list[tuple[str, Callable[[Index], object], str]] = [
+    ("year 10**30", lambda ix: lawsearch.Document("y", "t", year=10**30), "Document.year must be None or a year"),
+    ("year '2024'", lambda ix: lawsearch.Document("y", "t", year="2024"), "Document.year must be None or a year"),
+    ("year True", lambda ix: lawsearch.Document("y", "t", year=True), "Document.year must be None or a year"),
+    ("empty id", lambda ix: lawsearch.Document(" ", "t"), "Document.id must be a non-empty string, got ' '"),
+    ("org 5", lambda ix: lawsearch.Document("y", "t", org=5), "Document.org must be a string, got 5"),
+    ("text None", lambda ix: lawsearch.Passage("p", "y", 1, None), "Passage.text must be a string, got None"),
+    ("section str", lambda ix: lawsearch.Passage("p", "y", 1, "x", section="一、"), "Passage.section must be a"),
+    ("is_heading 'x'", lambda ix: lawsearch.Passage("p", "y", 1, "x", is_heading="x"), "Passage.is_heading must"),
+    (
+        "foreign passage",
+        lambda ix: lawsearch.ParsedDocument(lawsearch.Document("y", "t"), [lawsearch.Passage("p", "z", 1, "x")]),
+        "passage 'p' has document_id 'z', not its document's id 'y'",
+    ),
+    ("add a Document", lambda ix: ix.add([lawsearch.Document("y", "t")]), "Index.add takes lawsearch.ParsedDocument"),
+    ("add a string", lambda ix: ix.add("报告"), "documents must be a list, got '报告'"),
+    ("two documents y", lambda ix: ix.add([_report("y", "甲"), _report("y", "乙")]), "two documents have the id 'y'"),
+    ("two passages y#1", lambda ix: ix.add([_twice()]), "two passages have the id 'y#1'; ids must be unique"),
+    ("update 5", lambda ix: ix.update(5), "paths must be a list, got 5"),
+    ("update [None]", lambda ix: ix.update([None]), "paths must be a path (a string or pathlib.Path), got None"),
+    ("search None", lambda ix: ix.search(None), "query must be a string, got None"),
+    ("search bytes", lambda ix: ix.search("法治".encode()), "query must be a string, got b'"),
+    ("explain None", lambda ix: ix.explain(None, "hanyang-edu-2024#10"), "query must be a string, got None"),
+    ("filters list", lambda ix: ix.search("法治", filters=[("year", 2024)]), "filters must be a dict like"),
+    ("filter ''", lambda ix: ix.search("法治", filters={"org": ""}), "filter 'org' needs a non-empty string"),
+    ("weights 'x'", lambda ix: ix.search("法治", weights="x"), "weights must be a lawsearch.Weights, got 'x'"),
+    ("fragments None", lambda ix: ix.search("法治", fragments=None), "fragments must be an integer >= 0, got None"),
+    ("fragment_chars 0", lambda ix: ix.search("法治", fragment_chars=0), "fragment_chars must be an integer >= 10"),
+    ("semantic 'yes'", lambda ix: ix.search("法治", semantic="yes"), "semantic must be True or False, got 'yes'"),
+    ("related None", lambda ix: ix.search("法治", related=None), "related must be True or False, got None"),
+    ("weight inf", lambda ix: lawsearch.Weights(body=float("inf")), "weight 'body' must be a number from 0 to 1000"),
+    ("k1 0", lambda ix: lawsearch.Weights.bm25(k1=0), "'k1' must be above 0 (1.2 is usual), got 0"),
+    ("context before None", lambda ix: ix.context("hanyang-edu-2024#10", before=None), "before must be an integer"),
+    ("250 parentheses", lambda ix: ix.search("(" * 250 + "法治" + ")" * 250), "parentheses and NOTs nested more"),
+    ("1,000 NOTs", lambda ix: ix.search("法治 " + "NOT " * 1000 + "教育"), "parentheses and NOTs nested more"),
+    ("create(None)", lambda ix: Index.create(None), "path must be a path (a string or pathlib.Path), got None"),
+    ("open('')", lambda ix: Index.open(""), "path must be a path (a string or pathlib.Path), got ''"),
+    ("render_facets style", lambda ix: lawsearch.render.render_facets([], style="nope"), "unknown style 'nope'"),
+]
+
+
+def _twice() -> lawsearch.ParsedDocument:
+    document = lawsearch.Document("y", "t")
+    return lawsearch.ParsedDocument(document, [lawsearch.Passage("y#1", "y", n, "甲") for n in (1, 2)])
+
+
+@pytest.mark.parametrize(("call", "message"), [case[1:] for case in API_MISUSE], ids=[case[0] for case in API_MISUSE])
+def test_api_arguments_of_the_wrong_kind_are_one_clear_error_and_nothing_is_written(
+    call: Callable[[Index], object], message: str, corpus_copy: Path, tmp_path: Path
+) -> None:
+    with Index.create(tmp_path / "index") as index:
+        index.update([corpus_copy])
+        generation, before = index._latest_generation(fresh=True), len(index)
+        with pytest.raises(LawsearchError) as caught:
+            call(index)
+        assert str(caught.value).startswith(message) and "\n" not in str(caught.value)
+        assert index._latest_generation(fresh=True) == generation and len(index) == before == 46
+        assert index.search("法治副校长").total == 4
+
+
+def test_a_folder_that_cannot_be_made_for_an_index_is_named(tmp_path: Path) -> None:
+    blocker = tmp_path / "report.txt"
+    blocker.write_text("not a folder", encoding="utf-8")
+    for make in (Index.create, Index.open_or_create):
+        with pytest.raises(lawsearch.IndexNotFoundError) as caught:
+            make(blocker / "sub" / "index")
+        assert str(caught.value) == (
+            f"cannot make the folder {blocker / 'sub'} for the index at {blocker / 'sub' / 'index'} ({blocker} is not "
+            "a folder); choose another place for it"
+        )

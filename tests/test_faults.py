@@ -255,6 +255,7 @@ DAMAGES = (
     "truncated manifest",
     "missing manifest",
     "wrong manifest",
+    "manifest record without its source",
 )
 
 
@@ -271,8 +272,12 @@ def _damage(index: Index, how: str) -> None:
         manifest.write_bytes(manifest.read_bytes()[:50])
     elif how == "missing manifest":
         manifest.unlink()
-    else:  # a manifest of the wrong shape
+    elif how == "wrong manifest":  # a manifest of the wrong shape
         manifest.write_text('{"records": {"a": 1}}', encoding="utf-8")
+    else:  # records of the right shape, one of which lacks a key (was a KeyError from search and update)
+        records = json.loads(manifest.read_text(encoding="utf-8"))["records"]
+        del records[0]["source"]
+        manifest.write_text(json.dumps({"records": records}), encoding="utf-8")
 
 
 @pytest.mark.parametrize("how", DAMAGES)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ import lawsearch.index
 from lawsearch.errors import IndexLockedError, IndexMismatchError, IndexNotFoundError, InvalidArgumentError
 from lawsearch.index import Index, bundled_corpus, default_index_path
 from lawsearch.ingest import discover, read_file
+from lawsearch.models import Document, ParsedDocument, Passage
 
 from conftest import CORPUS
 
@@ -123,6 +125,55 @@ def test_jsonl_records_keep_their_ids(tmp_path: Path) -> None:
         assert report.passages == 0 and "passage id 'l1' is already used" in str(report.errors[0])
         assert index.delete_document("未成年人保护法") == 2
         assert len(index) == 0
+
+
+def _api_report(doc_id: str, passage_ids: list[str]) -> ParsedDocument:
+    document = Document(doc_id, "某区教育局2024年法治政府建设情况报告", year=2024)
+    return ParsedDocument(
+        document, [Passage(p, doc_id, n, f"全员持执法证上岗{n}。") for n, p in enumerate(passage_ids)]
+    )
+
+
+def test_a_document_id_stays_unique_between_files_and_added_documents(fresh: Index, corpus_copy: Path) -> None:
+    """``add`` replaces a file's document of the same id; the file, indexed again, is then refused, not doubled."""
+    assert fresh.update(str(corpus_copy)).unchanged == 5  # one path as a string: that path, not its characters
+    assert fresh.add([_api_report("hanyang-edu-2024", ["hy-api#1"])]) == 1
+    assert [p.id for p in fresh.passages("hanyang-edu-2024")] == ["hy-api#1"]
+    report = fresh.update([corpus_copy])
+    assert (report.added, report.skipped) == (0, 1)
+    assert str(report.errors[0]) == (
+        f"{corpus_copy.resolve() / 'hanyang-edu-2024.txt'}: document id 'hanyang-edu-2024' is already used by "
+        "api:hanyang-edu-2024; ids must be unique (delete that document first, or give this one another id)"
+    )
+    assert [d.id for d in fresh.documents()].count("hanyang-edu-2024") == 1
+    # reusing the replaced document's passage ids is no clash: they leave with it
+    fresh.add([_api_report("zhongzhan-edu-2024", ["zhongzhan-edu-2024#1"])])
+    assert [p.id for p in fresh.passages("zhongzhan-edu-2024")] == ["zhongzhan-edu-2024#1"]
+    assert fresh.delete_document("hanyang-edu-2024") == 1
+    assert fresh.update([corpus_copy]).added == 1
+    assert fresh.passages("hanyang-edu-2024") == list(read_file(corpus_copy / "hanyang-edu-2024.txt")[0].passages)
+
+
+def test_two_writers_adding_one_document_id_leave_one_document(tmp_path: Path) -> None:
+    """Which documents ``add`` replaces is decided under the write lock: racing adds of one id never both stay."""
+    path = tmp_path / "index"
+    Index.create(path).close()
+    for round_ in range(4):
+        writers = [Index.open(path) for _ in range(2)]
+        for writer in writers:
+            writer.core()  # each has read the index before either adds
+        threads = [
+            threading.Thread(target=w.add, args=([_api_report("same", [f"same#{round_}-{n}"])],))
+            for n, w in enumerate(writers)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        with Index.open(path) as reader:
+            assert [d.id for d in reader.documents()] == ["same"] and len(reader) == 1
+        for writer in writers:
+            writer.close()
 
 
 def test_opening_what_is_not_an_index(tmp_path: Path) -> None:

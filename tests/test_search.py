@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from lawsearch.analysis import fold, index_terms
 from lawsearch.errors import InvalidArgumentError, QuerySyntaxError
+from lawsearch.highlight import phrase_pattern
 from lawsearch.index import Index
 from lawsearch.ingest import discover, read_file
 from lawsearch.models import Passage
@@ -52,6 +53,26 @@ def test_phrase_query_returns_exactly_the_passages_containing_it(seed_index, phr
     assert expected and {h.passage.id for h in results.hits} == expected
     for hit in results.hits:
         assert any(squeeze(hit.passage.text[s.start : s.end]) == phrase for s in hit.spans)
+
+
+@pytest.mark.parametrize("phrase", ["加强校园", "法治 教育", "依法 行政", "校外培训机构", "双随机一公开", "全面 推进"])
+def test_a_phrase_is_highlighted_only_where_the_phrase_occurs(seed_index, phrase: str) -> None:
+    """Its words alone are not marked: 加强 of "加强校园" was marked in 持续加强校外培训机构 too."""
+    pattern = phrase_pattern(phrase)
+    assert pattern is not None
+    results = seed_index.search(f'"{phrase}"', limit=100)
+    assert results.total > 0
+    for hit in results.hits:
+        occurrences = [m.span() for m in pattern.finditer(fold(hit.passage.text))]
+        assert [(s.start, s.end) for s in hit.spans] == occurrences, hit.passage.id
+        section = fold(hit.passage.section_path)
+        assert [(s.start, s.end) for s in hit.section_spans] == [m.span() for m in pattern.finditer(section)]
+    # a word typed outside the phrase too is marked wherever it occurs (touching spans merge: compare characters)
+    mixed = seed_index.search(f'校园 "{phrase}"', limit=100)
+    for hit in mixed.hits:
+        text = fold(hit.passage.text)
+        allowed = {i for m in [*pattern.finditer(text), *re.finditer("校园", text)] for i in range(*m.span())}
+        assert {i for s in hit.spans for i in range(s.start, s.end)} <= allowed, hit.passage.id
 
 
 def test_phrase_order_matters_and_punctuation_between_characters_is_ignored(seed_index) -> None:
@@ -487,5 +508,5 @@ def test_filters_as_api_arguments_equal_the_query_syntax(seed_index) -> None:
         seed_index.search("法治", filters={"colour": "red"})
     with pytest.raises(InvalidArgumentError, match="year must be a year like 2024"):
         seed_index.search("法治", filters={"year": "20x4"})
-    with pytest.raises(InvalidArgumentError, match="needs a string or an integer"):
+    with pytest.raises(InvalidArgumentError, match="needs a non-empty string or an integer"):
         seed_index.search("法治", filters={"org": 3.5})

@@ -110,13 +110,17 @@ def _without_site_name(title: str) -> str:
     return max(parts, key=len) if parts else ""
 
 
+# the document id of text split only to see how it reads (its title, its passages); never stored
+_PROBE = "probe"
+
+
 def _reads_as_title(line: str) -> bool:
-    layout = split_report(line, doc_id="")
+    layout = split_report(line, doc_id=_PROBE)
     return bool(layout.title_lines) and not layout.parsed.passages
 
 
 def _title_of(lines: list[str]) -> str | None:
-    document = split_report("\n".join(lines), doc_id="").parsed.document
+    document = split_report("\n".join(lines), doc_id=_PROBE).parsed.document
     return None if document.title_derived else document.title
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from lawsearch.errors import IngestError
 from lawsearch.ingest.clean import drop_control_characters
-from lawsearch.models import Document, ParsedDocument, Passage
+from lawsearch.models import YEARS, Document, ParsedDocument, Passage
 
 __all__ = ["parse_jsonl"]
 
@@ -41,7 +41,6 @@ _KNOWN = {
     "region",
     "collection",
 }
-_YEARS = range(1000, 10000)
 
 
 def parse_jsonl(
@@ -175,9 +174,9 @@ def _year(record: dict[str, Any], path: str | Path, number: int) -> int | None:
     value = record.get("year")
     if value is None or value == "":
         return None
-    if isinstance(value, int) and not isinstance(value, bool) and value in _YEARS:
+    if isinstance(value, int) and not isinstance(value, bool) and value in YEARS:
         return value
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and int(value) in _YEARS:
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and int(value) in YEARS:
         return int(value)
     raise IngestError(f"field 'year' must be an integer like 2024, got {_shown(value)}", path=path, line=number)
 
