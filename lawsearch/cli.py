@@ -23,14 +23,17 @@ import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from lawsearch import __version__
 from lawsearch.analysis import ANALYZE_MODES, analyze
 from lawsearch.errors import IndexNotFoundError, LawsearchError, QuerySyntaxError
 from lawsearch.index import Index, ProgressCallback, UpdateReport, bundled_corpus, default_index_path
+from lawsearch.ingest import discover
+from lawsearch.models import Explanation, SearchResults
 from lawsearch.render import (
     explanation_to_dict,
+    plural,
     render_explanation,
     render_results,
     render_tokens,
@@ -83,6 +86,7 @@ exit status: 0 ok (also when nothing matches), 2 error (in batch mode: any query
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``) and return the exit status."""
     parser = _build_parser()
+    _Parser.given = list(sys.argv[1:] if argv is None else argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors: return the status instead of exiting
@@ -148,8 +152,23 @@ def _positive(text: str) -> int:
     return value
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with a usage error on one line, as every other error: ``lawsearch: …; see: lawsearch search
+    --help`` (argparse prints the usage block first). The subcommands' parsers are of this class too."""
+
+    #: the command line being parsed (set by ``main``)
+    given: Sequence[str] = ()
+
+    def error(self, message: str) -> NoReturn:
+        hint = ""
+        if any(arg.startswith("-") and arg[1:2] and not arg[1:2].isascii() for arg in self.given):
+            # a query that starts with '-' (-执法证) reads as an option: it goes after '--', the options before
+            hint = "; a query that starts with '-' goes last, after '--' (lawsearch search --limit 3 -- -执法证)"
+        self.exit(_EXIT_ERROR, f"{PROG}: {message}{hint}; see: {self.prog} --help\n")
+
+
 def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description="Full-text search over Chinese government reports (法治政府建设报告) and laws.",
         epilog="Run 'lawsearch COMMAND --help' for a command's options.",
@@ -243,6 +262,9 @@ def _run_index(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths] or [bundled_corpus()]
     explicit = args.index is not None
     target = Path(args.index) if explicit else default_index_path(paths[0])
+    # A path that does not exist, or a named file lawsearch cannot read, stops the run before the index is
+    # touched: no empty index is left behind, and --rebuild does not replace the old one with nothing.
+    discover(paths, on_error=lambda error: None)
     try:
         with _open_for_index(target, rebuild=args.rebuild, cache=not explicit) as index:
             report = index.update(paths, progress=_progress_bar() if _is_tty(sys.stderr) else None)
@@ -286,17 +308,16 @@ def _summary(report: UpdateReport, target: Path, total: int) -> str:
     to date (…)``; then ``; skipped 2 files and 3 records`` when some were (each is also told on stderr)."""
     counts = f"{report.added} added, {report.changed} changed, {report.removed} removed, {report.unchanged} unchanged"
     skipped = [
-        f"{count} {noun}{'' if count == 1 else 's'}"
-        for count, noun in ((report.skipped, "file"), (report.skipped_records, "record"))
-        if count
+        plural(count, noun) for count, noun in ((report.skipped, "file"), (report.skipped_records, "record")) if count
     ]
     tail = f"; skipped {' and '.join(skipped)}" if skipped else ""
     written = report.added + report.changed
-    if not written and not report.removed:
+    if not written:
         state = "is unchanged" if skipped else "is up to date"
-        return f"{target} {state} ({counts}; {total} passages){tail}"
-    files = "file" if written == 1 else "files"
-    return f"indexed {report.passages} passages from {written} {files} into {target} ({counts}){tail}"
+        if report.removed:
+            state = f"no longer has the passages of {plural(report.removed, 'file')}"
+        return f"{target} {state} ({counts}; {plural(total, 'passage')}){tail}"
+    return f"indexed {plural(report.passages, 'passage')} from {plural(written, 'file')} into {target} ({counts}){tail}"
 
 
 def _run_search(args: argparse.Namespace) -> int:
@@ -306,16 +327,9 @@ def _run_search(args: argparse.Namespace) -> int:
         if args.query == "-":
             return _search_batch(index, args)
         results = index.search(args.query, **_search_options(args))
-        explained = (
-            [index.explain(args.query, hit.passage.id, semantic=args.semantic) for hit in results.hits]
-            if args.explain
-            else []
-        )
+        explained = _explained(index, results, args)
         if args.json:
-            record = results_to_dict(results)
-            for hit, explanation in zip(record["hits"], explained):
-                hit["explain"] = explanation_to_dict(explanation)
-            print(_to_json(record, indent=2))
+            print(_to_json(_record(results, explained), indent=2))
         else:
             style = "ansi" if _use_color(args.color, sys.stdout) else "plain"
             print(render_results(results, style, width=_width(sys.stdout), next_hint=f"--page {args.page + 1}"))
@@ -324,6 +338,21 @@ def _run_search(args: argparse.Namespace) -> int:
                 for hit, explanation in zip(results.hits, explained):
                     print(render_explanation(explanation, hit.rank))
     return _EXIT_OK
+
+
+def _explained(index: Index, results: SearchResults, args: argparse.Namespace) -> list[Explanation]:
+    """With ``--explain``, each hit's explanation."""
+    if not args.explain:
+        return []
+    return [index.explain(results.query, hit.passage.id, semantic=args.semantic) for hit in results.hits]
+
+
+def _record(results: SearchResults, explained: list[Explanation]) -> dict[str, Any]:
+    """The JSON object of ``results``, each hit with its ``"explain"`` when there are explanations."""
+    record = results_to_dict(results)
+    for hit, explanation in zip(record["hits"], explained):
+        hit["explain"] = explanation_to_dict(explanation)
+    return record
 
 
 def _search_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -343,15 +372,19 @@ def _prepare_semantic(index: Index) -> None:
 
 
 def _search_batch(index: Index, args: argparse.Namespace) -> int:
-    """One JSON line per non-blank stdin line; a malformed query is reported on its line and the rest go on."""
+    """One JSON line per non-blank stdin line, each with its ``"query"``; a malformed query is reported on its line
+    and the rest go on."""
     failed = False
-    for line in sys.stdin:
+    for number, line in enumerate(sys.stdin):
         query = line.rstrip("\r\n")
+        if number == 0:
+            query = query.removeprefix("\ufeff")  # the byte-order mark of a file saved by Notepad
         if not query.strip():
             continue
         record: dict[str, Any]
         try:
-            record = results_to_dict(index.search(query, **_search_options(args)))
+            results = index.search(query, **_search_options(args))
+            record = _record(results, _explained(index, results, args))
         except QuerySyntaxError as exc:
             failed = True
             # a line that is not UTF-8 is echoed with U+FFFD for its bytes: the output stays UTF-8 JSON

