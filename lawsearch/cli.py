@@ -29,7 +29,7 @@ from lawsearch import __version__
 from lawsearch.analysis import ANALYZE_MODES, analyze
 from lawsearch.errors import IndexNotFoundError, LawsearchError, QuerySyntaxError
 from lawsearch.index import Index, ProgressCallback, UpdateReport, bundled_corpus, default_index_path
-from lawsearch.ingest import discover
+from lawsearch.ingest import SUPPORTED_SUFFIXES, discover
 from lawsearch.models import Explanation, SearchResults
 from lawsearch.render import (
     explanation_to_dict,
@@ -264,7 +264,7 @@ def _run_index(args: argparse.Namespace) -> int:
     target = Path(args.index) if explicit else default_index_path(paths[0])
     # A path that does not exist, or a named file lawsearch cannot read, stops the run before the index is
     # touched: no empty index is left behind, and --rebuild does not replace the old one with nothing.
-    discover(paths, on_error=lambda error: None)
+    empty = [path for path in paths if not discover([path], on_error=lambda error: None) and path.is_dir()]
     try:
         with _open_for_index(target, rebuild=args.rebuild, cache=not explicit) as index:
             report = index.update(paths, progress=_progress_bar() if _is_tty(sys.stderr) else None)
@@ -280,6 +280,8 @@ def _run_index(args: argparse.Namespace) -> int:
         return _EXIT_ERROR
     for error in report.errors:
         _warn(f"skipped {error}")
+    for folder in empty:  # a wrong folder, or one of .doc or .xlsx files: say so, or "0 passages" is all one sees
+        _warn(f"{folder} has no file lawsearch reads ({', '.join(sorted(SUPPORTED_SUFFIXES))}); check the folder")
     print(_summary(report, target, total))
     if args.semantic:
         with Index.open(target) as index:
@@ -327,6 +329,10 @@ def _run_search(args: argparse.Namespace) -> int:
         if args.query == "-":
             return _search_batch(index, args)
         results = index.search(args.query, **_search_options(args))
+        if results.total == 0 and len(index) == 0:
+            _warn(
+                f"the index at {index.path} is empty; add reports to it with: lawsearch index PATH --index {index.path}"
+            )
         explained = _explained(index, results, args)
         if args.json:
             print(_to_json(_record(results, explained), indent=2))

@@ -498,3 +498,23 @@ def test_search_explain_plain_and_json(index_dir: str, capsys) -> None:
     for hit in hits:
         assert hit["explain"]["score"] == pytest.approx(hit["score"], abs=1e-4)
     assert {t["source"] for h in hits for t in h["explain"]["terms"]} == {"typed", "subword", "expansion"}
+
+
+def test_an_empty_folder_and_an_empty_index_are_told(tmp_path: Path, capsys) -> None:
+    folder, target = tmp_path / "reports", tmp_path / "index"
+    folder.mkdir()
+    (folder / "notes.xlsx").write_bytes(b"PK")
+    assert main(["index", str(folder), "--index", str(target)]) == 0
+    out, err = capsys.readouterr()
+    assert err == (
+        f"lawsearch: {folder} has no file lawsearch reads (.docx, .htm, .html, .jsonl, .pdf, .text, .txt); "
+        "check the folder\n"
+    )
+    assert out == f"{target} is up to date (0 added, 0 changed, 0 removed, 0 unchanged; 0 passages)\n"
+    assert main(["search", "法治", "--index", str(target)]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("no passages match '法治'")
+    assert (
+        err
+        == f"lawsearch: the index at {target} is empty; add reports to it with: lawsearch index PATH --index {target}\n"
+    )
