@@ -18,6 +18,7 @@ from pathlib import Path
 import attrs
 import docx
 import pytest
+from docx.oxml import parse_xml
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -102,6 +103,57 @@ def test_docx_tables_are_read_one_row_a_line(tmp_path: Path) -> None:
         ("项目 件数", "一、主要数据"),
         ("行政复议 3", "一、主要数据"),
         ("全年依法办理行政复议案件3件。", "一、主要数据"),
+    ]
+
+
+_W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+_RUN = "<w:r><w:t>{}</w:t></w:r>"
+
+
+def _paragraph(*parts: str) -> str:
+    return f"<w:p {_W}>{''.join(parts)}</w:p>"
+
+
+def test_docx_text_inside_revisions_content_controls_fields_and_nested_tables_is_kept(tmp_path: Path) -> None:
+    """python-docx's Paragraph.text leaves these out (and its body skips block content controls): Word shows
+    them, so a report has them. Deleted text and text boxes stay out."""
+    run = _RUN.format
+    blocks = [
+        _paragraph(
+            run("全年依法办理行政复议案件"),
+            f'<w:ins w:id="1" w:author="a">{run("3件，全部按期办结")}</w:ins>',
+            run("。"),
+        ),
+        f"<w:sdt {_W}><w:sdtContent>{_paragraph(run('（一）加强组织领导。'))}{_paragraph(run('全年召开会议3次。'))}"
+        "</w:sdtContent></w:sdt>",
+        _paragraph(run("开展培训"), f"<w:sdt><w:sdtContent>{run('12')}</w:sdtContent></w:sdt>", run("场。")),
+        _paragraph(
+            run("聘任法治副校长"), f'<w:smartTag w:uri="urn:x" w:element="n">{run("19")}</w:smartTag>', run("名。")
+        ),
+        _paragraph(run("详见第"), f'<w:fldSimple w:instr="PAGEREF x">{run("3")}</w:fldSimple>', run("页。")),
+        _paragraph(
+            run("办结率"), '<w:del w:id="2" w:author="a"><w:r><w:delText>90%</w:delText></w:r></w:del>', run("100%。")
+        ),
+        f"<w:tbl {_W}><w:tr><w:tc>{_paragraph(run('外层'))}<w:tbl><w:tr><w:tc>{_paragraph(run('内层行政复议3件'))}"
+        "</w:tc></w:tr></w:tbl></w:tc></w:tr></w:tbl>",
+    ]
+    document = docx.Document()
+    document.add_paragraph("某区教育局2024年度法治政府建设情况报告")
+    document.add_paragraph("一、主要做法和成效")
+    end = document.element.body[-1]  # the section properties stay last
+    for block in blocks:
+        end.addprevious(parse_xml(block))
+    path = tmp_path / "revisions.docx"
+    document.save(str(path))
+    assert [(p.text, p.section_path) for p in ingest(path, "revisions").passages] == [
+        ("全年依法办理行政复议案件3件，全部按期办结。", "一、主要做法和成效"),
+        ("（一）加强组织领导。", "一、主要做法和成效 › （一）加强组织领导。"),
+        ("全年召开会议3次。", "一、主要做法和成效 › （一）加强组织领导。"),
+        ("开展培训12场。", "一、主要做法和成效 › （一）加强组织领导。"),
+        ("聘任法治副校长19名。", "一、主要做法和成效 › （一）加强组织领导。"),
+        ("详见第3页。", "一、主要做法和成效 › （一）加强组织领导。"),
+        ("办结率100%。", "一、主要做法和成效 › （一）加强组织领导。"),
+        ("外层 内层行政复议3件", "一、主要做法和成效 › （一）加强组织领导。"),
     ]
 
 

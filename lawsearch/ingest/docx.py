@@ -1,7 +1,9 @@
 """Word .docx → report text: one paragraph a line, tables one row a line, in document order.
 
-Reads the document body with python-docx (the ``docx`` extra). Page headers and footers, footnotes and text
-boxes are left out; a line break inside a paragraph starts a new line, as it would in a .txt copy.
+Opens the file with python-docx (the ``docx`` extra) and reads the body's XML: the text of tracked insertions,
+content controls, smart tags, fields and nested tables is kept (python-docx's ``Paragraph.text`` drops it), that of
+deletions is not. Page headers and footers, footnotes and text boxes are left out; a line break inside a
+paragraph starts a new line, as it would in a .txt copy.
 Numbering that Word generates (automatic 一、 / 1. list numbers) is not part of the text and is not restored.
 """
 
@@ -10,12 +12,9 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from lawsearch.errors import IngestError
-
-if TYPE_CHECKING:
-    from docx.table import Table
 
 __all__ = ["SAVE_AS_DOCX", "read_docx"]
 
@@ -48,8 +47,6 @@ def read_docx(data: bytes, *, path: str | Path) -> str:
         raise IngestError(f"this is an old binary Word .doc file named .docx; {SAVE_AS_DOCX}", path=path)
     try:
         import docx
-        from docx.table import Table
-        from docx.text.paragraph import Paragraph
     except ImportError:
         raise IngestError(".docx files need python-docx: pip install 'lawsearch[docx]'", path=path) from None
     try:
@@ -61,22 +58,65 @@ def read_docx(data: bytes, *, path: str | Path) -> str:
             "an old .doc or a .wps file must be saved as .docx first",
             path=path,
         ) from None
-    lines: list[str] = []
-    for block in document.iter_inner_content():
-        if isinstance(block, Paragraph):
-            lines.append(block.text)
-        elif isinstance(block, Table):
-            lines.extend(_table_rows(block))
-    return "\n".join(lines)
+    return "\n".join(_blocks(document.element.body))
 
 
-def _table_rows(table: Table) -> Iterator[str]:
-    for row in table.rows:
-        cells: list[str] = []
-        for cell in row.cells:
-            text = " ".join(cell.text.split())
-            # A merged cell is returned once for every grid column it spans.
-            if text and (not cells or cells[-1] != text):
-                cells.append(text)
-        if cells:
-            yield " ".join(cells)
+# WordprocessingML elements by their qualified names (``{namespace}tag``)
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+# Content of a paragraph that is not its text: text boxes (drawn shapes, and the fallback copy of each for old
+# readers), deleted and moved-away text of tracked changes, field codes (w:instrText, never w:t)
+_NOT_TEXT = frozenset({f"{_W}txbxContent", f"{_MC}Fallback", f"{_W}del", f"{_W}moveFrom", f"{_W}pPr", f"{_W}rPr"})
+
+
+def _blocks(container: Any) -> Iterator[str]:
+    """The lines of the body (or a cell, or a content control): a paragraph a line, a table a line per row.
+
+    Walks the XML rather than python-docx's objects, whose ``Paragraph.text`` leaves out what sits inside tracked
+    insertions (w:ins), content controls (w:sdt), smart tags and simple fields, and whose body skips block-level
+    content controls: text a report has, which must not be lost.
+    """
+    for element in container.iterchildren():
+        if element.tag == f"{_W}p":
+            yield _paragraph_text(element)
+        elif element.tag == f"{_W}tbl":
+            yield from _table_rows(element)
+        elif element.tag in (f"{_W}sdt", f"{_W}customXml"):
+            content = element.find(f"{_W}sdtContent") if element.tag == f"{_W}sdt" else element
+            if content is not None:
+                yield from _blocks(content)
+
+
+def _paragraph_text(paragraph: Any) -> str:
+    """A paragraph's text as Word shows it: its runs in order, tabs, line breaks as new lines."""
+    parts: list[str] = []
+    _collect_text(paragraph, parts)
+    return "".join(parts)
+
+
+def _collect_text(element: Any, parts: list[str]) -> None:
+    for child in element.iterchildren():
+        tag = child.tag
+        if not isinstance(tag, str) or tag in _NOT_TEXT:
+            continue  # comments and processing instructions have no str tag
+        if tag == f"{_W}t":
+            parts.append(child.text or "")
+        elif tag in (f"{_W}tab", f"{_W}ptab"):
+            parts.append("\t")
+        elif tag == f"{_W}cr" or (tag == f"{_W}br" and child.get(f"{_W}type") in (None, "textWrapping")):
+            parts.append("\n")
+        elif tag == f"{_W}noBreakHyphen":
+            parts.append("-")
+        else:
+            _collect_text(child, parts)  # runs, w:ins, w:sdtContent, w:smartTag, w:fldSimple, w:hyperlink …
+
+
+def _table_rows(table: Any) -> Iterator[str]:
+    """A row a line, its cells' texts joined by spaces (a cell's own tables inside it, flattened)."""
+    for row in table.iterchildren(f"{_W}tr"):
+        cells = [" ".join(" ".join(_blocks(cell)).split()) for cell in row.iterchildren(f"{_W}tc")]
+        # a cell merged over several rows (w:vMerge) is empty in the rows after its first; one over several
+        # columns (w:gridSpan) is one w:tc
+        text = " ".join(cell for cell in cells if cell)
+        if text:
+            yield text
