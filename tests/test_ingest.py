@@ -308,6 +308,40 @@ def test_jsonl_duplicate_ids_are_rejected() -> None:
         parse_jsonl('{"id": "a", "text": "x"}\n{"id": "a", "text": "y"}', default_document="d")
 
 
+_BODY = "一、主要做法和成效\n全年召开会议3次，研究部署法治政府建设工作。\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "org", "year"),
+    [
+        # the city before the district: the region was 市中站区, 市汉阳区
+        (f"焦作市中站区教育局2024年度法治政府建设工作报告\n{_BODY}", "中站区", "焦作市中站区教育局", 2024),
+        (f"武汉市汉阳区教育局关于2024年度法治政府建设情况的报告\n{_BODY}", "汉阳区", "武汉市汉阳区教育局", 2024),
+        (f"济南市市中区教育局2024年度法治政府建设情况报告\n{_BODY}", "市中区", "济南市市中区教育局", 2024),
+        # an autonomous county: the region was 族自治县
+        (
+            f"大通回族土族自治县教育局2024年度法治政府建设情况报告\n{_BODY}",
+            "大通回族土族自治县",
+            "大通回族土族自治县教育局",
+            2024,
+        ),
+        # no title; the opening cites a plan period (2021－2025年): the year was 2025
+        (
+            "根据《法治政府建设实施纲要（2021－2025年）》和《纲要（2021年至2025年）》要求，现将我局2024年度法治政府建设"
+            f"情况报告如下：\n{_BODY}汉阳区教育局\n2025年3月20日\n",
+            "汉阳区",
+            "汉阳区教育局",
+            2024,
+        ),
+        # the organization named only in the signature: its region (was empty)
+        (f"关于2024年度法治政府建设情况的报告\n{_BODY}\n汉阳区教育局\n2025年3月20日\n", "汉阳区", "汉阳区教育局", 2024),
+    ],
+)
+def test_region_org_and_year_from_titles_as_reports_write_them(text: str, region: str, org: str, year: int) -> None:
+    document = split_report(text, doc_id="r").parsed.document
+    assert (document.region, document.org, document.year) == (region, org, year)
+
+
 def test_discover_gives_relative_ids_and_rejects_unsupported_files(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "r.txt").write_text("x", encoding="utf-8")

@@ -57,6 +57,10 @@ _TITLE_ORG = re.compile(
 )
 _YEAR = re.compile(r"(20[0-9]{2}|19[0-9]{2})\s*年")
 _REGION = re.compile(r"[\u4e00-\u9fff]{2,3}[区县]")
+# an autonomous county (大通回族土族自治县) named after its city or province, or first in the title
+_AUTONOMOUS = re.compile(r"(?:^|(?<=[市省州]))([\u4e00-\u9fff]{2,12}?自治[县旗])")
+# a plan period (《法治政府建设实施纲要（2021－2025年）》, 2021年至2025年): its years are not the report's
+_YEAR_RANGE = re.compile(r"(?:19|20)[0-9]{2}\s*年?\s*[-－—–~～至到]+\s*(?:19|20)[0-9]{2}\s*年?")
 # Two-character endings that make X区/X县 a generic word, not a place (全区, 辖区, 社区 …).
 _GENERIC_REGION = frozenset({
     "全区", "城区", "辖区", "社区", "校区", "园区", "本区", "我区", "该区", "各区", "市区", "片区", "景区", "地区",
@@ -98,6 +102,8 @@ def split_report(text: str, *, doc_id: str, path: str = "") -> ReportLayout:
 
     region = _find_region(title, body_text)
     org = _find_org(title, body_text, region)
+    if not region and org:  # named once, in the signature (汉阳区教育局): the organization's region
+        region = _find_region(org, "")
     year = _find_year(title, body_text)
     derived = not title
     if derived:
@@ -152,8 +158,12 @@ def _heading_rank(line: str) -> int | None:
 def _find_region(title: str, body: str) -> str:
     """The county-level region (区/县) the report is about: from the title, else the most frequent in the text."""
     for source in (title, body):
+        autonomous = _AUTONOMOUS.findall(source)
+        if autonomous and source is title:
+            return str(autonomous[0])
         counts: Counter[str] = Counter(
-            found
+            # a 3+1 match after the city's name (焦作市中站区 → 市中站区) is the 2+1 name after it
+            found[1:] if len(found) == 4 and found[0] in "市省州" else found
             for found in _REGION.findall(source)
             if found[-2:] not in _GENERIC_REGION and found not in _GENERIC_REGION
         )
@@ -192,7 +202,7 @@ def _find_org(title: str, body: str, region: str) -> str:
 def _find_year(title: str, body: str) -> int | None:
     """The year reported on: the title's year, else the commonest year of the opening, else of the whole text."""
     for source in (title, body[:400], body):
-        years = Counter(int(y) for y in _YEAR.findall(source))
+        years = Counter(int(y) for y in _YEAR.findall(_YEAR_RANGE.sub("", source)))
         if years:
             return years.most_common(1)[0][0]
     return None
