@@ -184,6 +184,17 @@ def test_items_are_split_into_passages_with_their_item_heading() -> None:
     ]
 
 
+def test_items_past_ten_are_split_too() -> None:
+    numbers = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二"]
+    text = "某区教育局2024年度法治政府建设情况报告\n一、主要做法和成效\n" + "".join(
+        f"{n}是开展第{i}项工作。" for i, n in enumerate(numbers, 1)
+    )
+    passages = split_report(text, doc_id="r").parsed.passages
+    assert [p.text for p in passages] == [
+        f"{n}是开展第{i}项工作。" for i, n in enumerate(numbers, 1)
+    ]  # 十一是… was in 十是…'s
+
+
 def test_half_width_headings_and_numbered_levels() -> None:
     heping = sections("heping-edu-2024")
     assert (

@@ -48,6 +48,8 @@ _HEADINGS: tuple[tuple[int, re.Pattern[str]], ...] = (
 )
 _ITEM_RANK = 3
 _ITEM = re.compile(rf"(?:^|(?<=[。；;：:！？!?\s]))([{_NUMERALS}]{{1,2}})(是|抓|要|方面)")
+# the numbers of items in order, 一 to 二十 (a report lists up to a dozen: …十是…十一是…十二是…)
+_ITEM_NUMBERS = [*_NUMERALS, *(f"十{digit}" for digit in _NUMERALS[:9]), "二十"]
 _SENTENCE_END = re.compile(r"[。！？；!?;]")
 _CLAUSE_END = re.compile(r"[，、：,:]")
 _SPACE = re.compile(r"\s+")
@@ -271,7 +273,7 @@ def _split_items(text: str) -> list[tuple[str, str]]:
     suffix = ""
     for match in _ITEM.finditer(text):
         numeral, kind = match.groups()
-        expected = _NUMERALS[len(starts)] if len(starts) < len(_NUMERALS) else None
+        expected = _ITEM_NUMBERS[len(starts)] if len(starts) < len(_ITEM_NUMBERS) else None
         if numeral == expected and (not starts or kind == suffix):
             starts.append(match.start())
             suffix = kind
