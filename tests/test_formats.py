@@ -210,6 +210,34 @@ def page_html(name: str, *, charset: str) -> str:
 """
 
 
+def test_a_small_sites_page_loses_its_unmarked_chrome_and_keeps_its_date(tmp_path: Path) -> None:
+    """Chrome as plain lines with no class to tell it by, as many county sites write it; a UTF-8 page that says
+    it is UTF-16 (the HTML standard reads such a label as UTF-8)."""
+    page = """<html><head><meta charset="utf-16"><title>汉阳区教育局2024年度法治政府建设情况报告</title></head><body>
+    <table><tr><td>
+      <h1>汉阳区教育局2024年度法治政府建设情况报告</h1>
+      <p align="center"><strong>汉阳区教育局2024年度法治政府建设情况报告</strong></p>
+      <div>【发布时间：2025-03-20】【来源：汉阳区教育局】</div><div>【字体：大 中 小】</div>
+      <p>一、主要做法和成效</p><p>全年依法办理行政复议案件3件，全部按期办结。</p>
+      <p>二、存在问题</p><p>法治宣传的针对性还需加强。</p>
+      <div>分享到：微信 微博 QQ空间</div><div>扫一扫在手机打开当前页</div>
+      <div>上一篇：汉阳区教育局2023年度法治政府建设情况报告</div><div>下一篇：无</div>
+      <div>责任编辑：张三</div>
+      <div>主办：武汉市汉阳区人民政府</div><div>地址：武汉市汉阳区某某路1号 邮编：430050 联系电话：027-00000000</div>
+    </td></tr></table></body></html>"""
+    path = tmp_path / "page.html"
+    path.write_bytes(page.encode("utf-8"))
+    parsed = ingest(path, "page")
+    assert (parsed.document.title, parsed.document.published) == (
+        "汉阳区教育局2024年度法治政府建设情况报告",
+        "2025-03-20",
+    )
+    assert [(p.text, p.section_path) for p in parsed.passages] == [
+        ("全年依法办理行政复议案件3件，全部按期办结。", "一、主要做法和成效"),
+        ("法治宣传的针对性还需加强。", "二、存在问题"),
+    ]
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_html_page_ingests_like_the_txt(name: str, tmp_path: Path) -> None:
     path = tmp_path / f"{name}.html"

@@ -1,10 +1,10 @@
 """Line-level cleaning: web-page chrome, markup residue and page metadata lines (发布日期, 发布者).
 
-Only whole lines that match a known chrome pattern, or that carry no letter, digit or CJK character at all,
-are dropped; inline residue such as ``[bookmark: _GoBack]``, and control characters (a stray NUL or Ctrl-Z that
-a conversion left in a text file), are cut out of a line. Real content is never dropped:
-``tests/test_ingest.py`` checks that every character of the seed reports ends up in a passage, the title,
-the metadata or a dropped chrome line.
+Only whole lines that match a known chrome pattern (navigation words, share boxes, 上一篇/下一篇, 责任编辑,
+site footers), or that carry no letter, digit or CJK character at all, are dropped; inline residue such as
+``[bookmark: _GoBack]``, and control characters (a stray NUL or Ctrl-Z that a conversion left in a text file),
+are cut out of a line. Real content is never dropped: ``tests/test_ingest.py`` checks that every character of the
+seed reports ends up in a passage, the title, the metadata or a dropped chrome line.
 """
 
 from __future__ import annotations
@@ -18,12 +18,15 @@ __all__ = ["CleanLine", "clean_lines", "drop_control_characters", "is_content_fr
 # Navigation bars: every item of the line is a navigation word (丨 网站无障碍 丨 关怀版, 法律声明 | 关于我们 …).
 _NAV_ITEM = re.compile(
     r"^(网站)?(无障碍|关怀版|关爱版|长者版|适老化|法律声明|关于我们|网站地图|使用帮助|联系我们|隐私声明|"
-    r"微博|微信|分享到?|打印本?页?|关闭(窗口)?|返回顶部|扫一扫|首页|繁体|简体|English)$"
+    r"微博|微信|QQ空间|QQ|分享到?[:：]?|打印本?页?|关闭(窗口)?|返回顶部|扫一扫(在手机(上)?(打开|浏览)(当前|本)页)?|"
+    r"首页|繁体|简体|English|字体[:：]?[大中小]?|[大中小])$"
 )
-_NAV_SPLIT = re.compile(r"[\s|丨｜·•【】\[\]]+")
+_NAV_SPLIT = re.compile(r"[\s|丨｜·•【】\[\]:：]+")
 # Footers: lines that start with a footer key, or carry a registration number no report sentence has.
 _FOOTER = re.compile(
-    r"^\s*(主办单位|承办单位|协办单位|技术支持|版权所有|运维单位|网站标识码)\s*[:：]"
+    r"^\s*(主办单位|承办单位|协办单位|主办|承办|技术支持|版权所有|运维单位|网站标识码|上一篇|下一篇|责任编辑|"
+    r"附件下载)\s*[:：]"
+    r"|^\s*地址\s*[:：].*(邮编|邮政编码|电话)\s*[:：]"
     r"|公网安备\s*\d|ICP备\s*\d|网站标识码\s*[:：]?\s*\d"
     r"|^\s*本网站违法和不良信息举报"
 )
@@ -35,8 +38,8 @@ _CONTROLS = re.compile(f"{_CONTROL}+")
 _RESIDUE = re.compile(rf"\[bookmark:[^\]]*\]|\{{\.(underline|mark|smallcaps)\}}|{_CONTROL}+")
 # Page metadata: 发布日期:2025-03-14    发布者:和平区人民政府  (several key:value pairs on one line).
 _META_KEYS = "发布日期|发布时间|成文日期|发布者|发布机构|发文机关|来源|信息来源|作者|浏览次数|点击数|访问量|字号"
-_META_PAIR = re.compile(rf"({_META_KEYS})\s*[:：]\s*(\S*)")
-_META_LINE = re.compile(rf"^\s*({_META_KEYS})\s*[:：]")
+_META_PAIR = re.compile(rf"({_META_KEYS})\s*[:：]\s*([^\s【】\[\]]*)")
+_META_LINE = re.compile(rf"^[\s【\[]*({_META_KEYS})\s*[:：]")  # 【发布时间：2025-03-20】【来源：…】 too
 _WORD_CHAR = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 
 

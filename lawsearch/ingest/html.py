@@ -78,6 +78,8 @@ def read_html(data: bytes, *, path: str | Path) -> str:
         if candidate in rest:
             rest.remove(candidate)
         lines = [candidate, *rest]
+    if len(lines) > 1 and lines[1] == lines[0]:
+        del lines[1]  # the title twice: the page's <h1>, then the article's own centred copy
     return "\n".join(lines)
 
 
@@ -94,6 +96,9 @@ def decode_html(data: bytes, *, path: str | Path = "<html>") -> str:
     if declared and not data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             encoding = codecs.lookup(declared.group(1).decode("ascii")).name
+            if encoding.startswith(("utf-16", "utf-32")):
+                # the label was read as ASCII bytes, so the page is not in UTF-16 (HTML: such a label means UTF-8)
+                encoding = "utf-8"
             return data.decode("gb18030" if encoding in _GB_CODECS else encoding)
         except (LookupError, ValueError):  # ValueError: UnicodeError, which codecs such as punycode raise
             pass  # a wrong or unknown label: real pages have both; guess as for a .txt file
