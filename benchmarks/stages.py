@@ -79,13 +79,14 @@ def run_stages(index: Index, query: str, limit: int = 10) -> tuple[list[str], di
     if ranking is not None:
         scores += ranking
     ranked = scores[rows]
+    engine._add_kind_boosts(core, plan, weights, rows, ranked)
     order = engine._top(ranked, limit)
     top, top_scores = rows[order], ranked[order]
     seconds["top"] = clock() - started
 
     started = clock()
-    terms = frozenset(plan.terms) - plan.rank_only
-    in_text, in_section = matcher(terms, plan.phrases), matcher(terms)
+    terms = frozenset(plan.terms) - plan.rank_only - plan.phrase_only
+    in_text = in_section = matcher(terms, plan.phrases)
     seconds["rules"] = clock() - started
 
     ids = []

@@ -369,7 +369,7 @@ def explain(
         hit_typed = sum(1 for part in parts[: plan.typed] if part.frequencies)
         coordination = (hit_typed / plan.typed) ** weights.coordination
     if _only_words(plan.node) and all(weight > 0 for weight, _ in fields.values()):
-        matched = sum(part.contribution for part in parts if part.term not in plan.rank_only) > 0
+        matched = sum(p.contribution for p in parts if p.term not in plan.rank_only and p.source != "kind") > 0
     else:
         matched = bool(_matching(core, plan.node, weights)[row])
     related, fusion = False, None
@@ -442,6 +442,7 @@ def _rank(
         inside = _plan_scores(core, plan, weights, rank_only=True)[0]
         scores += inside
     ranked = scores[rows]
+    _add_kind_boosts(core, plan, weights, rows, ranked)
     if coordinate:
         coverage = matched[rows] / plan.typed
         ranked *= coverage if weights.coordination == 1 else coverage**weights.coordination
@@ -783,9 +784,10 @@ def _word_terms(text: str, weights: Weights) -> list[tuple[str, float, str, bool
 def _plan_scores(
     core: Core, plan: Plan, weights: Weights, *, rank_only: bool = False, count: int = 0
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.intp]]:
-    """BM25F scores of every passage for the plan's terms that match by themselves, with the section-kind
-    boosts (> 0 where a passage matches a query of plain words), and how many of the first ``count`` (typed)
-    terms each passage has; with ``rank_only``, the scores of the terms that only rank (``Plan.rank_only``)."""
+    """BM25F scores of every passage for the plan's terms that match by themselves (> 0 where a passage matches a
+    query of plain words), and how many of the first ``count`` (typed) terms each passage has; with
+    ``rank_only``, the scores of the terms that only rank (``Plan.rank_only``). The section-kind boosts, which
+    only rank too, are added by ``_add_kind_boosts``."""
     terms, term_weights = plan.terms, _term_weights(core, plan, weights)
     if rank_only or plan.rank_only:
         keep = [number for number, term in enumerate(terms) if (term in plan.rank_only) == rank_only]
@@ -799,10 +801,17 @@ def _plan_scores(
         count=count,
         cited=weights.cited,
     )
-    if not rank_only:
-        for kind, boost in _kind_boosts(core, plan, weights):
-            scores[core.section_kinds() == kind] += boost
     return scores, matched
+
+
+def _add_kind_boosts(
+    core: Core, plan: Plan, weights: Weights, rows: npt.NDArray[np.intp], ranked: npt.NDArray[np.float64]
+) -> None:
+    """Add to ``ranked`` (the scores of ``rows``) what each of those passages gains for being of a kind of
+    section the query asks for (``_kind_boosts``). A boost ranks the matches; it matches nothing by itself
+    (短板 matches the passages that say 短板, not every passage of a problems section)."""
+    for kind, boost in _kind_boosts(core, plan, weights):
+        ranked[core.section_kinds()[rows] == kind] += boost
 
 
 def _term_weights(core: Core, plan: Plan, weights: Weights) -> tuple[float, ...]:

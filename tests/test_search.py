@@ -338,6 +338,19 @@ def test_related_passages_follow_the_matches_of_keywords(seed_index) -> None:
 # --- section kinds, citations, facets, grouping (issue 6) ----------------------------------------------------
 
 
+@pytest.mark.parametrize("word", ["短板", "不足", "成效", "计划", "问题"])
+def test_a_word_that_names_a_section_kind_matches_only_the_passages_that_say_it(seed_index, word: str) -> None:
+    """It ranks passages of that kind higher, and matches nothing by itself: 短板 matched all 14 passages of the
+    problems sections, 13 of which never say it (no span), and a filter every passage passes left 1."""
+    says_it = {p.id for p in all_passages() if word in index_terms(f"{p.text} {p.section_path}")}
+    for query in (word, f"{word} collection:reports", f"{word} OR {word}"):
+        results = seed_index.search(query, limit=200)
+        assert {hit.passage.id for hit in results.hits if not hit.related} == says_it, query
+        assert all(hit.spans or hit.section_spans for hit in results.hits)
+    kind = seed_index.explain(word, next(iter(says_it)))
+    assert kind.matched
+
+
 def test_kind_filter_keeps_only_that_kind_and_takes_chinese_aliases(seed_index) -> None:
     from lawsearch.sections import section_kind
 
