@@ -233,6 +233,7 @@ def search(
     rows, ranked, _, tail = _rank(index, core, plan, weights, related=related and not group)
     first = (page - 1) * limit
     counts: npt.NDArray[np.intp] | None = None
+    matches = rows  # the facets count over all of them, grouped or not
     if group:
         rows, ranked, counts = _best_per_document(core, rows, ranked)
     order = _top(ranked, first + limit)[first:]
@@ -253,7 +254,7 @@ def search(
         limit=limit,
         hits=tuple(hits),
         terms=plan.terms,
-        facets=tuple(facet_counts(core, rows, name, facet_size, by_document=bool(group)) for name in wanted_facets),
+        facets=tuple(facet_counts(core, matches, name, facet_size, by_document=bool(group)) for name in wanted_facets),
         group=group,
         related=len(tail.rows),
         within=tail.words,

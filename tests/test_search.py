@@ -18,6 +18,7 @@ from lawsearch.models import Passage
 from lawsearch.query import parse_query
 from lawsearch.render import explanation_to_dict, render_explanation
 from lawsearch.search import Weights, _top, compile_query
+from lawsearch.sections import KINDS
 
 from conftest import CORPUS
 
@@ -398,6 +399,13 @@ def test_cites_facet_lists_laws_not_local_documents(seed_index) -> None:
     assert not any(name.startswith(("2024年", "全区")) or name.endswith(("要点", "方案")) for name in names)
 
 
+def facet_values(index: Index, passage_id: str, name: str) -> tuple[str, ...]:
+    """A passage's values of the ``kind`` or ``cites`` facet: its section's kind, the laws it cites."""
+    core = index.core()
+    row = core.ids[passage_id]
+    return (KINDS[core.section_kinds()[row]],) if name == "kind" else core.cited_laws()[row]
+
+
 def test_group_by_report_gives_each_reports_best_passage_and_its_count(seed_index) -> None:
     plain = seed_index.search("法治副校长", limit=50)
     grouped = seed_index.search("法治副校长", limit=50, group="report", facets=["year"])
@@ -412,6 +420,17 @@ def test_group_by_report_gives_each_reports_best_passage_and_its_count(seed_inde
     assert {h.document.id: h.passage.id for h in grouped.hits} == best
     assert [h.rank for h in grouped.hits] == [1, 2, 3, 4, 5]
     assert grouped.facets[0].unit == "documents" and dict(grouped.facets[0].values) == {"2024": 4, "2023": 1}
+    # kinds and citations of a report: those of all its matching passages, not only its best one's
+    for name in ("kind", "cites"):
+        (facet,) = seed_index.search("法治副校长", limit=1, group="report", facets=[name]).facets
+        (ungrouped,) = seed_index.search("法治副校长", limit=1, facets=[name]).facets
+        documents: dict[str, set[str]] = {}
+        for hit in plain.hits:
+            values = facet_values(seed_index, hit.passage.id, name)
+            for value in values:
+                documents.setdefault(value, set()).add(hit.document.id)
+        assert dict(facet.values) == {value: len(ids) for value, ids in documents.items()}
+        assert set(dict(facet.values)) == set(dict(ungrouped.values))  # it was kind: measures only, cites: one law
     with pytest.raises(InvalidArgumentError, match="group must be 'report'"):
         seed_index.search("法治", group="law")
 
