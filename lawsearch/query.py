@@ -350,11 +350,11 @@ def filter_nodes(filters: Mapping[str, object]) -> tuple[Field, ...]:
 def _field(name: str, value: str, position: int, query: str) -> Field:
     if name == "kind":
         try:
-            return Field(name, parse_kind(value), position)
+            return Field(name, parse_kind(fold(value)), position)  # 問題, ＰＲＯＢＬＥＭＳ as 问题, problems
         except InvalidArgumentError as exc:
             raise QuerySyntaxError(str(exc), query=query, position=position) from None
     if name == "cites":
-        return Field(name, canonical_law_name(value.strip("《》<>〈〉")), position)
+        return Field(name, canonical_law_name(fold(value).strip("《》<>〈〉")), position)
     if name != "year":
         return Field(name, value, position)
     match = _YEAR.match(fold(value))

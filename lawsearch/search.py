@@ -41,7 +41,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from lawsearch.analysis import analyze_query, query_terms
+from lawsearch.analysis import analyze_query, fold, query_terms
 from lawsearch.citations import extract_citations
 from lawsearch.errors import InvalidArgumentError
 from lawsearch.highlight import Matcher, best_fragments, matcher, phrase_pattern
@@ -925,6 +925,9 @@ def _filter_mask(core: Core, node: Field) -> npt.NDArray[np.bool_]:
     if node.name in ("doc", "collection"):
         key = "id" if node.name == "doc" else "collection"
         wanted = np.array([doc[key] == node.value for doc in core.documents] or [False])
+        if not wanted.any():  # typed in full width or another case (ｄｏｃ：ＨＡＮＹＡＮＧ…): as folded
+            value = fold(node.value)
+            wanted = np.array([fold(doc[key]) == value for doc in core.documents] or [False])
         return wanted[core.passage_document] if core.size else np.zeros(0, dtype=bool)
     words = query_terms(node.value)
     mask = np.ones(core.size, dtype=bool) if words else np.zeros(core.size, dtype=bool)

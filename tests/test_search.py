@@ -352,6 +352,25 @@ def test_a_word_that_names_a_section_kind_matches_only_the_passages_that_say_it(
     assert kind.matched
 
 
+@pytest.mark.parametrize(
+    ("typed", "canonical"),
+    [
+        ("ｃｏｌｌｅｃｔｉｏｎ：ｒｅｐｏｒｔｓ", "collection:reports"),
+        ("collection:Reports", "collection:reports"),
+        ("doc:ｈａｎｙａｎｇ－ｅｄｕ－２０２４", "doc:hanyang-edu-2024"),
+        ("cites:未成年人保護法", "cites:未成年人保护法"),
+        ("kind:問題", "kind:问题"),
+        ("kind：ＰＲＯＢＬＥＭＳ", "kind:problems"),
+    ],
+)
+def test_filter_values_in_full_width_other_case_or_traditional_characters(
+    seed_index, typed: str, canonical: str
+) -> None:
+    """As words are (the first four found nothing, 問題 was an unknown kind)."""
+    expected = [hit.passage.id for hit in seed_index.search(canonical, limit=200).hits]
+    assert expected and [hit.passage.id for hit in seed_index.search(typed, limit=200).hits] == expected
+
+
 def test_kind_filter_keeps_only_that_kind_and_takes_chinese_aliases(seed_index) -> None:
     from lawsearch.sections import section_kind
 
