@@ -244,7 +244,7 @@ def search(
     if len(hits) < limit and len(tail.rows):  # the page reaches past the matches: the related passages follow
         skip = max(0, first - len(rows))
         more = _top(tail.scores, skip + limit - len(hits))[skip:]
-        inside = matcher(plan.rank_only)
+        inside = matcher(frozenset(tail.words))  # the words they were found by, as the header says
         highlighter = _Highlighter(core, inside, inside, frozenset(), related=True)
         hits += highlighter.hits(tail.rows[more], tail.scores[more], first + len(hits) + 1, fragments, fragment_chars)
     return SearchResults(

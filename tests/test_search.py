@@ -328,6 +328,11 @@ def test_related_passages_follow_the_matches_of_keywords(seed_index) -> None:
     # within the query's filters
     in_2023 = seed_index.search(query + " year:2023", limit=20)
     assert in_2023.related and all(h.document.year == 2023 for h in in_2023.hits)
+    # only the words they were found by are marked: 进一步提高's related passages had 提高 marked too
+    further = seed_index.search("进一步提高", limit=200)
+    assert further.within == ("进一步",) and further.related
+    for hit in (h for h in further.hits if h.related):
+        assert {fold(hit.passage.text[s.start : s.end]) for s in hit.spans} == {"进一步"}, hit.passage.id
     # a word inside that is not the larger part of the keyword relates nothing: 行政 of 行政复议, 法治 of 法治副校长
     assert seed_index.search("行政复议").related == seed_index.search("法治副校长").related == 0
     # a keyword no passage says can still have related passages: 宣传周 of 宪法宣传周
