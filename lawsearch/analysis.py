@@ -41,7 +41,7 @@ import sys
 import threading
 import unicodedata
 import warnings
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -871,8 +871,6 @@ def analyze_query(text: str) -> QueryAnalysis:
     expansions: dict[str, list[str]] = {}  # expansion → the words it is added for
     variants, colloquial = _synonyms()
     found: list[tuple[tuple[str, ...], tuple[str, ...]]] = [((term,), variants.get(term, ())) for term in typed]
-    # a variant inside a typed word: 法制副校长 also searches 法治副校长 (when that is one word, as the index has it)
-    found.extend(((term,), _variants_inside(term, variants)) for term in typed if len(term) > 2)
     # a colloquial word of two or more characters anywhere in the text (狗咬 in 被狗咬了: added for the typed
     # terms it covers, 狗 and 咬), one character as a term
     found.extend(
@@ -890,19 +888,6 @@ def analyze_query(text: str) -> QueryAnalysis:
     return QueryAnalysis(
         tuple(typed), tuple(subwords), tuple(expansions), tuple(tuple(words) for words in expansions.values())
     )
-
-
-def _variants_inside(term: str, variants: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
-    """``term`` with a variant it contains replaced by each other form of that variant, where the result is one
-    word (法制副校长 → 法治副校长; 法制教育 → 法治教育)."""
-    found: list[str] = []
-    for length in range(len(term) - 1, 1, -1):
-        for start in range(len(term) - length + 1):
-            for other in variants.get(term[start : start + length], ()):
-                word = term[:start] + other + term[start + length :]
-                if word not in found and query_terms(word) == [word]:
-                    found.append(word)
-    return tuple(found)
 
 
 def _covered(spans: Sequence[tuple[int, int, str]], terms: Collection[str], start: int, end: int) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lawsearch.analysis import analyze_query, fold, index_terms
+from lawsearch.analysis import fold, index_terms
 from lawsearch.errors import InvalidArgumentError, QuerySyntaxError
 from lawsearch.highlight import phrase_pattern
 from lawsearch.index import Index
@@ -268,19 +268,6 @@ def test_variants_widen_a_keyword_and_are_highlighted_where_they_occur(seed_inde
     assert results.hits[0].passage.id == "heping-edu-2024#12"  # the typed word outranks its variants
 
 
-def test_a_variant_inside_a_word_searches_the_word_with_the_other_form(seed_index) -> None:
-    """法制副校长 (the old spelling, one word) finds the passages on 法治副校长: it found 1, the one that says both."""
-    old, new = seed_index.search("法制副校长", limit=50), seed_index.search("法治副校长", limit=50)
-    assert {h.passage.id for h in old.hits} == {h.passage.id for h in new.hits} and old.total == 8
-    assert old.hits[0].passage.id == "shanzhou-edu-2023#11"  # the one that says 法制副校长 comes first
-    assert analyze_query("法制教育").expansions == ("法治教育",)
-    assert analyze_query("法制审核工作").expansions == (
-        "合法性审查",
-        "合法性审核",
-        "合法合规性审查",
-    )  # 法治审核: no word
-
-
 def test_a_question_matches_sub_words_at_a_lower_weight(seed_index) -> None:
     results = seed_index.search("查处了多少家违规培训机构", limit=50)
     assert [h.passage.id for h in results.hits[:2]] == ["hanyang-edu-2024#10", "huangzhong-edu-2024#5"]
@@ -291,7 +278,7 @@ def test_a_question_matches_sub_words_at_a_lower_weight(seed_index) -> None:
 def test_a_keywords_sub_words_rank_its_matches_but_match_and_highlight_nothing(seed_index) -> None:
     query = "法治副校长"
     ranked = seed_index.search(query, facets=True)
-    plain = seed_index.search(query, facets=True, weights=Weights(subwords=0, expansion=0))
+    plain = seed_index.search(query, facets=True, weights=Weights(subwords=0))
     assert ranked.total == plain.total == 8  # the same passages match: those that say 法治副校长
     assert {h.passage.id for h in ranked.hits} == {h.passage.id for h in plain.hits}
     assert ranked.facets == plain.facets
@@ -299,10 +286,9 @@ def test_a_keywords_sub_words_rank_its_matches_but_match_and_highlight_nothing(s
     # ... ranked differently: 陕州's passage on 法制副校长 speaks of 校长 in its heading and of 法治 in its text too
     order = [h.passage.id for h in ranked.hits]
     assert order.index("shanzhou-edu-2023#11") < [h.passage.id for h in plain.hits].index("shanzhou-edu-2023#11")
-    for hit in ranked.hits:  # highlights show what matched: 法治副校长 (or 法制副校长), never 法治 or 校长 alone
-        assert "法治副校长" in {hit.passage.text[s.start : s.end] for s in hit.spans}
-        assert {hit.passage.text[s.start : s.end] for s in hit.spans} <= {"法治副校长", "法制副校长"}
-        assert all(hit.passage.section_path[s.start : s.end] in ("法治副校长", "法制副校长") for s in hit.section_spans)
+    for hit in ranked.hits:  # highlights show what matched: 法治副校长, never 法治 or 校长 alone
+        assert {hit.passage.text[s.start : s.end] for s in hit.spans} == {"法治副校长"}
+        assert all(hit.passage.section_path[s.start : s.end] == "法治副校长" for s in hit.section_spans)
         explanation = seed_index.explain(query, hit.passage.id)
         assert explanation.matched and explanation.score == pytest.approx(hit.score, abs=1e-4)
     assert any(t.source == "subword" and t.contribution > 0 for t in explanation.terms)
