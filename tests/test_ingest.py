@@ -353,6 +353,57 @@ def test_region_org_and_year_from_titles_as_reports_write_them(text: str, region
     assert (document.region, document.org, document.year) == (region, org, year)
 
 
+@pytest.mark.parametrize(
+    "head",
+    [
+        "汉阳区教育局文件\n汉教〔2025〕5号\n",  # an official document's red header and number
+        "",  # the number under the title, below
+        "武汉市汉阳区人民政府\n",  # the site's name over a title that names its own organization
+        "网站无障碍关怀版登录注册\n",  # navigation words run together (<span>s without spaces)
+        "首页 政务公开 政务服务 互动交流\n",  # a site's section menu as a row of plain links
+    ],
+    ids=["red header", "number under title", "site name", "nav words run together", "section menu"],
+)
+def test_lines_above_the_title_are_not_glued_into_it(head: str) -> None:
+    """The title took up to three leading short lines: 汉阳区教育局文件汉教〔2025〕5号汉阳区教育局关于…, org and region
+    with them (an ingest audit)."""
+    under = "汉教[2025]5号\n" if not head else ""
+    text = f"{head}汉阳区教育局关于2024年度法治政府建设情况的报告\n{under}{_BODY}"
+    layout = split_report(text, doc_id="r")
+    document = layout.parsed.document
+    assert (document.title, document.org, document.region) == (
+        "汉阳区教育局关于2024年度法治政府建设情况的报告",
+        "汉阳区教育局",
+        "汉阳区",
+    )
+    assert [p.text for p in layout.parsed.passages] == ["全年召开会议3次，研究部署法治政府建设工作。"]
+    assert set((head + under).split("\n")) - {""} <= {line.text.strip() for line in layout.dropped}  # kept aside
+
+
+def test_a_government_above_its_own_report_title_is_the_titles_organization() -> None:
+    document = split_report(
+        f"武汉市汉阳区人民政府\n关于2024年度法治政府建设情况的报告\n{_BODY}", doc_id="r"
+    ).parsed.document
+    assert document.title == "武汉市汉阳区人民政府关于2024年度法治政府建设情况的报告"
+
+
+def test_an_attachment_list_heads_no_section() -> None:
+    """2.法治副校长名单 under 附件： was a level-3 heading, and the signature and 抄送 went under it."""
+    tail = (
+        "附件：1.汉阳区教育局2024年度行政执法统计表\n2.法治副校长名单\n汉阳区教育局\n2025年3月20日\n抄送：区司法局。\n"
+    )
+    text = f"汉阳区教育局关于2024年度法治政府建设情况的报告\n{_BODY}二、存在问题\n学习不够深入。\n{tail}"
+    passages = split_report(text, doc_id="r").parsed.passages
+    assert [(p.text, p.section_path) for p in passages[-5:]] == [
+        ("附件：1.汉阳区教育局2024年度行政执法统计表", ""),
+        ("2.法治副校长名单", ""),
+        ("汉阳区教育局", ""),
+        ("2025年3月20日", ""),
+        ("抄送：区司法局。", ""),
+    ]
+    assert passages[1].section_path == "二、存在问题"
+
+
 def test_discover_gives_relative_ids_and_rejects_unsupported_files(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "r.txt").write_text("x", encoding="utf-8")

@@ -18,10 +18,18 @@ __all__ = ["CleanLine", "clean_lines", "drop_control_characters", "is_content_fr
 # Navigation bars: every item of the line is a navigation word (丨 网站无障碍 丨 关怀版, 法律声明 | 关于我们 …).
 _NAV_ITEM = re.compile(
     r"^(网站)?(无障碍|关怀版|关爱版|长者版|适老化|法律声明|关于我们|网站地图|使用帮助|联系我们|隐私声明|"
-    r"微博|微信|QQ空间|QQ|分享到?[:：]?|打印本?页?|关闭(窗口)?|返回顶部|扫一扫(在手机(上)?(打开|浏览)(当前|本)页)?|"
+    r"微博|微信|QQ空间|QQ|分享到?[:：]?|打印本?页?|关闭(窗口)?|返回顶部|扫一扫(在手机(上)?(打开|浏览)(当前|本)页)?|登录|注册|"
     r"首页|繁体|简体|English|字体[:：]?[大中小]?|[大中小])$"
 )
 _NAV_SPLIT = re.compile(r"[\s|丨｜·•【】\[\]:：]+")
+# … the same words run together, as <span>网站无障碍</span><span>关怀版</span> come out of a page
+_NAV_RUN = re.compile(rf"(?:{_NAV_ITEM.pattern[1:-1]})+")
+# A site's section menu (首页 政务公开 政务服务 互动交流) as a row of plain links: three items or more, all of them
+# navigation or section words (one such word alone may be a report's heading: 政务公开)
+_SITE_SECTION = re.compile(
+    r"^(首页|网站首页|政务公开|政府信息公开|信息公开|政务服务|办事服务|互动交流|政民互动|公众参与|新闻中心|新闻动态|"
+    r"走进[\u4e00-\u9fff]{1,4}|专题专栏|数据发布|政策文件|政策解读|机构设置|领导信息|联系我们)$"
+)
 # Footers: lines that start with a footer key, or carry a registration number no report sentence has.
 _FOOTER = re.compile(
     r"^\s*(主办单位|承办单位|协办单位|主办|承办|技术支持|版权所有|运维单位|网站标识码|上一篇|下一篇|责任编辑|"
@@ -106,4 +114,6 @@ def _is_chrome(line: str) -> bool:
     if _FOOTER.search(line):
         return True
     items = [item for item in _NAV_SPLIT.split(line) if item]
-    return bool(items) and all(_NAV_ITEM.match(item) for item in items)
+    if items and all(_NAV_ITEM.match(item) or _NAV_RUN.fullmatch(item) for item in items):
+        return True
+    return len(items) >= 3 and all(_NAV_ITEM.match(item) or _SITE_SECTION.match(item) for item in items)

@@ -53,7 +53,10 @@ _CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "search", "com
 _CONTAINER_TAGS = frozenset({"html", "body", "main", "article"})
 _NAME_SPLIT = re.compile(r"[-_\s]+")
 # "当前位置：首页 > 政务公开 > …": a breadcrumb written as plain text.
-_BREADCRUMB = re.compile(r"^\s*(当前位置|您的位置|您现在的位置|您当前的位置|现在位置|所在位置)\s*[:：]")
+_BREADCRUMB = re.compile(
+    r"^\s*(当前位置|您的位置|您现在的位置|您当前的位置|现在位置|所在位置|位置)\s*[:：]"
+    r"|^\s*(网站)?首页\s*(>|＞|»|›|&gt;|/|→)"  # 首页 > 政务公开 > …, with no 当前位置 before it
+)
 _SPACE_RUN = re.compile(r"[ \t\n\r\f]+")
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 # 报告名_网站名, 报告名 | 网站名, 报告名-网站名 (a hyphen between digits is part of a date or a range).

@@ -47,6 +47,8 @@ _HEADINGS: tuple[tuple[int, re.Pattern[str]], ...] = (
     (2, re.compile(r"^[（(][0-9０-９]{1,2}[）)]")),
 )
 _ITEM_RANK = 3
+_NUMBERED_RANK = 2  # 1. and （1）
+_ATTACHMENTS = re.compile(r"^附\s*件\s*[0-9０-９]{0,2}\s*[:：]")
 _ITEM = re.compile(rf"(?:^|(?<=[。；;：:！？!?\s]))([{_NUMERALS}]{{1,2}})(是|抓|要|方面)")
 # the numbers of items in order, 一 to 二十 (a report lists up to a dozen: …十是…十一是…十二是…)
 _ITEM_NUMBERS = [*_NUMERALS, *(f"十{digit}" for digit in _NUMERALS[:9]), "二十"]
@@ -58,6 +60,10 @@ _TITLE_ORG = re.compile(
     r"^(?P<org>.{0,24}?(教育和体育局|教育体育局|教体局|教育局|局|委员会|委|办公室|政府|厅|院|中心|公司))(关于)?\s*(?=[0-9]{4}\s*年)"
 )
 _YEAR = re.compile(r"(20[0-9]{2}|19[0-9]{2})\s*年")
+# above the title: an official document's number (汉教〔2025〕5号, 汉教[2025]5号), a site's name
+_DOCUMENT_NUMBER = re.compile(r"^\S{1,12}[〔\[［【(（]\s*(19|20)[0-9]{2}\s*[〕\]］】)）]\s*第?\s*[0-9]{1,4}\s*号$")
+_SITE_NAME = re.compile(r"(人民政府|门户网站|政府网站?|政务网|政务服务网)$")
+_MASTHEAD_LINES = 3
 _REGION = re.compile(r"[\u4e00-\u9fff]{2,3}[区县]")
 # an autonomous county (大通回族土族自治县) named after its city or province, or first in the title
 _AUTONOMOUS = re.compile(r"(?:^|(?<=[市省州]))([\u4e00-\u9fff]{2,12}?自治[县旗])")
@@ -97,7 +103,15 @@ def split_report(text: str, *, doc_id: str, path: str = "") -> ReportLayout:
             meta.update(parse_meta_line(line.text))
     content = [line for line in lines if not line.dropped]
 
+    masthead = _find_masthead(content)
+    if masthead:
+        dropped += tuple(attrs.evolve(line, dropped="masthead") for line in masthead)
+        content = content[len(masthead) :]
     title_lines = _find_title(content)
+    after = content[len(title_lines)] if title_lines and len(content) > len(title_lines) else None
+    if after is not None and _DOCUMENT_NUMBER.match(after.text.strip()):  # the number under the title
+        dropped += (attrs.evolve(after, dropped="masthead"),)
+        content = [line for line in content if line is not after]
     title = "".join(line.text.strip() for line in title_lines)
     body = [line for line in content if line not in title_lines]
     body_text = "\n".join(line.text for line in body)
@@ -128,6 +142,22 @@ def split_report(text: str, *, doc_id: str, path: str = "") -> ReportLayout:
         title_lines=tuple(line.number for line in title_lines),
         dropped=dropped,
     )
+
+
+def _find_masthead(content: Sequence[CleanLine]) -> list[CleanLine]:
+    """The lines above the title that are no part of it: an official document's header (汉阳区教育局文件) and
+    number (汉教〔2025〕5号), and the site's name above a title that names its own organization (汉阳区人民政府
+    over 汉阳区教育局关于2024年度…报告; over 关于2024年度…报告 it is the title's organization, and stays)."""
+    masthead: list[CleanLine] = []
+    for at, line in enumerate(content[:_MASTHEAD_LINES]):
+        stripped = line.text.strip()
+        following = content[at + 1].text.strip() if at + 1 < len(content) else ""
+        header = len(stripped) <= 30 and stripped.endswith("文件")
+        site = len(stripped) <= 30 and _SITE_NAME.search(stripped) and _TITLE_ORG.match(following)
+        if not (_DOCUMENT_NUMBER.match(stripped) or header or site):
+            break
+        masthead.append(line)
+    return masthead
 
 
 def _find_title(content: Sequence[CleanLine]) -> list[CleanLine]:
@@ -227,9 +257,14 @@ def _iso_date(value: str) -> str:
 def _passages(body: Sequence[CleanLine], doc_id: str) -> Iterator[Passage]:
     stack: list[tuple[int, str]] = []
     number = 0
+    attachments = False  # after 附件：, numbered lines (1.… 2.…) list the attachments, they head no section
     for line in body:
         text = line.text.strip()
         rank = _heading_rank(text)
+        if _ATTACHMENTS.match(text):
+            attachments, stack = True, []  # the list and what follows it (signature, 抄送) are no part of a section
+        elif attachments and rank == _NUMBERED_RANK:
+            rank = None
         is_heading = rank is not None
         if rank is not None:
             heading, rest = _split_heading(text)
