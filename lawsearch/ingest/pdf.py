@@ -175,9 +175,15 @@ def _drop_furniture(pages: list[list[TextLine]]) -> list[list[TextLine]]:
     kept: list[list[TextLine]] = []
     for page in pages:
         start, end = 0, len(page)
-        while start < end and is_furniture(page[start]):
+        # a running header is one line: a second line of the same text under it is the page's own (the title
+        # on the first page, when the header repeats it)
+        seen: set[str] = set()
+        while start < end and is_furniture(page[start]) and _furniture_key(page[start]) not in seen:
+            seen.add(_furniture_key(page[start]))
             start += 1
-        while end > start and is_furniture(page[end - 1]):
+        seen.clear()
+        while end > start and is_furniture(page[end - 1]) and _furniture_key(page[end - 1]) not in seen:
+            seen.add(_furniture_key(page[end - 1]))
             end -= 1
         kept.append(page[start:end])
     return kept
