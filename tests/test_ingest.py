@@ -12,6 +12,7 @@ import pytest
 from lawsearch.errors import IngestError
 from lawsearch.ingest import decode_bytes, discover, parse_jsonl, read_file, split_report
 from lawsearch.models import ParsedDocument
+from lawsearch.sections import section_kind
 
 from conftest import CORPUS, REPORTS, assert_golden, parse_seed
 
@@ -385,6 +386,33 @@ def test_a_government_above_its_own_report_title_is_the_titles_organization() ->
         f"武汉市汉阳区人民政府\n关于2024年度法治政府建设情况的报告\n{_BODY}", doc_id="r"
     ).parsed.document
     assert document.title == "武汉市汉阳区人民政府关于2024年度法治政府建设情况的报告"
+
+
+def test_part_headings_circled_numbers_colons_and_one_hand_phrases() -> None:
+    """第一部分 … above 一、 (it was body text, and 第二部分's passages lost their kind); ① as a heading below 1.;
+    a heading ended by a colon (the whole sentence was the heading); 一方面… alone is no item."""
+    text = (
+        "汉阳区教育局关于2024年度法治政府建设情况的报告\n第一部分 工作成效\n一、主要做法\n（二）强化学习：全年学习10次。\n"
+        "①成立领导小组，召开会议3次。\n一方面，加强学习。另一方面，强化执法。\n（三）8:30开会。\n"
+        "第二部分 存在问题\n一、学习不够\n不深入。\n"
+    )
+    passages = split_report(text, doc_id="r").parsed.passages
+    assert [(p.text, p.section, p.is_heading) for p in passages] == [
+        ("（二）强化学习：全年学习10次。", ("第一部分 工作成效", "一、主要做法", "（二）强化学习："), True),
+        (
+            "①成立领导小组，召开会议3次。",
+            ("第一部分 工作成效", "一、主要做法", "（二）强化学习：", "①成立领导小组，召开会议3次。"),
+            True,
+        ),
+        (
+            "一方面，加强学习。另一方面，强化执法。",
+            ("第一部分 工作成效", "一、主要做法", "（二）强化学习：", "①成立领导小组，召开会议3次。"),
+            False,
+        ),
+        ("（三）8:30开会。", ("第一部分 工作成效", "一、主要做法", "（三）8:30开会。"), True),
+        ("不深入。", ("第二部分 存在问题", "一、学习不够"), False),
+    ]
+    assert section_kind(passages[-1].section, report_year=2024) == "problems"
 
 
 def test_an_attachment_list_heads_no_section() -> None:

@@ -6,13 +6,17 @@ The layout of a 法治政府建设 report:
     title, possibly over two lines        汉阳区教育局关于2024年度法治政府建设 / 情况的报告
     [发布日期:… 发布者:…]                  publish date and publisher
     opening paragraph(s)
+    [第一部分 heading]                     above level 1, where a report has parts
     一、heading                            level 1
-    （一）heading。body on the same line   level 2, a heading and a passage at once
-    1.heading。body                        level 3
+    （一）heading。body on the same line   level 2, a heading and a passage at once (or heading：body)
+    1.heading。body  /  （1）heading       level 3
+    ①heading                               level 4
     一是…。二是…。                         items: their own passage each (see below)
+    [附件：1.… 2.…, signature, 抄送]       no section
 
-Heading levels are ranked by their marker (一、 > （一） > 1. > 一是), so a report that skips a level still nests
-correctly. A heading line with body text after its first sentence is both a heading and a passage; a heading line
+Heading levels are ranked by their marker (第一部分 > 一、 > （一） > 1. > ① > 一是), so a report that skips a level
+still nests correctly. A heading line with body text after its first sentence (or colon) is both a heading and a
+passage; a heading line
 that is a whole sentence (ends with 。) is a passage too; a bare heading only labels the passages under it.
 
 Items: a paragraph that packs ``一是…二是…`` (or ``一抓…二抓…``) items at sentence starts is split into one passage
@@ -41,10 +45,12 @@ _NUMERALS = "一二三四五六七八九十"
 
 # (rank, pattern) — rank 0 is the outermost level.
 _HEADINGS: tuple[tuple[int, re.Pattern[str]], ...] = (
+    (-1, re.compile(rf"^第[{_NUMERALS}]{{1,3}}部分")),  # 第一部分 …, above 一、 where a report has both
     (0, re.compile(rf"^[{_NUMERALS}]{{1,3}}\s*[、.．]")),
     (1, re.compile(rf"^[（(]\s*[{_NUMERALS}]{{1,3}}\s*[）)]")),
     (2, re.compile(r"^[0-9０-９]{1,2}\s*[.．、](?![0-9０-９])")),
     (2, re.compile(r"^[（(][0-9０-９]{1,2}[）)]")),
+    (3, re.compile(r"^[①-⑳]")),
 )
 _ITEM_RANK = 3
 _NUMBERED_RANK = 2  # 1. and （1）
@@ -53,6 +59,7 @@ _ITEM = re.compile(rf"(?:^|(?<=[。；;：:！？!?\s]))([{_NUMERALS}]{{1,2}})(�
 # the numbers of items in order, 一 to 二十 (a report lists up to a dozen: …十是…十一是…十二是…)
 _ITEM_NUMBERS = [*_NUMERALS, *(f"十{digit}" for digit in _NUMERALS[:9]), "二十"]
 _SENTENCE_END = re.compile(r"[。！？；!?;]")
+_HEADING_END = re.compile(r"[。！？；!?;：]|(?<![0-9]):(?![0-9])")  # a colon too, but not in 8:30
 _CLAUSE_END = re.compile(r"[，、：,:]")
 _SPACE = re.compile(r"\s+")
 _TITLE_END = re.compile(r"(报告|总结|情况|汇报|通报|要点|计划|方案|意见|通知|纲要|规划)$")
@@ -291,8 +298,9 @@ def _passages(body: Sequence[CleanLine], doc_id: str) -> Iterator[Passage]:
 
 
 def _split_heading(text: str) -> tuple[str, str]:
-    """A heading line's heading (up to its first sentence end) and the body text after it."""
-    match = _SENTENCE_END.search(text)
+    """A heading line's heading (up to its first sentence end, or colon: （二）强化学习：全年学习10次。) and the
+    body text after it."""
+    match = _HEADING_END.search(text)
     if match is None or match.end() == len(text):
         return _shorten(text), ""
     return _shorten(text[: match.end()]), text[match.end() :].strip()
@@ -313,8 +321,10 @@ def _split_items(text: str) -> list[tuple[str, str]]:
             starts.append(match.start())
             suffix = kind
     if len(starts) < 2:
-        # A paragraph of its own that starts with an item marker (二是…) is one item.
-        return [(text, _split_heading(text)[0] if _ITEM.match(text) else "")]
+        # A paragraph of its own that starts with an item marker (二是…) is one item; 一方面… alone is a phrase
+        # (一方面…另一方面…), no item
+        single = _ITEM.match(text)
+        return [(text, _split_heading(text)[0] if single and single.group(2) != "方面" else "")]
     chunks: list[tuple[str, str]] = []
     lead = text[: starts[0]].strip()
     if lead:
