@@ -238,6 +238,25 @@ def test_a_small_sites_page_loses_its_unmarked_chrome_and_keeps_its_date(tmp_pat
     ]
 
 
+def test_a_heading_in_bold_at_the_start_of_a_paragraph_is_a_line_of_its_own(tmp_path: Path) -> None:
+    """<p><strong>（一）加强领导</strong>全年召开会议3次。</p>: the heading took the sentence with it."""
+    page = (
+        "<h1>汉阳区教育局2024年度法治政府建设情况报告</h1><p>一、主要成效</p>"
+        "<p>&nbsp;&nbsp;<strong>（一）加强领导</strong>全年召开会议3次。</p>"
+        "<p><b>（二）规范执法。</b>全年办理案件3件。</p><p><strong>注意</strong>这一句不是标题。</p>"
+    )
+    path = tmp_path / "bold.html"
+    path.write_text(page, encoding="utf-8")
+    assert [(p.text, p.section_path) for p in ingest(path, "bold").passages] == [
+        ("全年召开会议3次。", "一、主要成效 › （一）加强领导"),
+        (
+            "（二）规范执法。全年办理案件3件。",
+            "一、主要成效 › （二）规范执法。",
+        ),  # as its .txt copy: heading and passage
+        ("注意这一句不是标题。", "一、主要成效 › （二）规范执法。"),
+    ]
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_html_page_ingests_like_the_txt(name: str, tmp_path: Path) -> None:
     path = tmp_path / f"{name}.html"

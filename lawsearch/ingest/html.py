@@ -4,8 +4,10 @@ Dropped whole: ``script``, ``style``, ``nav``, ``aside``, forms' controls, the s
 (those of an ``article`` or ``main`` are kept: they hold its title and date), and elements whose class or id
 names a navigation bar, breadcrumb, sidebar, share box or footer (``class="breadcrumb"``, ``id="footer"`` …).
 Block elements (``p``, ``div``, ``h1``–``h6``, ``li``, ``tr``, ``br`` …) end a line; table cells are joined by
-a space. White space collapses as in a browser, except that a line break in the page source between two Chinese
-characters is dropped, not made a space (CSS Text 3: word processors and editors wrap Chinese text anywhere).
+a space; a heading in bold that opens a paragraph with no sentence end (``<strong>（一）加强领导</strong>全年…``)
+is a line of its own. White space collapses as in a browser, except that a line break in the page source
+between two Chinese characters is dropped, not made a space (CSS Text 3: word processors and editors wrap Chinese
+text anywhere).
 Breadcrumbs written as plain text (``当前位置：首页 > …``) are dropped; the line-level cleaning of ``clean.py``
 then applies as for any report.
 
@@ -23,7 +25,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from lawsearch.ingest.decode import decode_bytes
-from lawsearch.ingest.report import split_report
+from lawsearch.ingest.report import is_heading_line, split_report
 
 __all__ = ["decode_html", "read_html"]
 
@@ -38,6 +40,8 @@ _BLOCK_TAGS = frozenset({
     "tbody", "tfoot", "thead", "tr", "ul", "header", "footer", "form", "fieldset", "legend",
 })  # fmt: skip
 _CELL_TAGS = frozenset({"td", "th"})
+_BOLD_TAGS = frozenset({"strong", "b"})
+_ENDED = re.compile(r"[。！？；!?;：:]$")
 _VOID_TAGS = frozenset({
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr",
 })  # fmt: skip
@@ -145,6 +149,10 @@ class _PageParser(HTMLParser):
         self._in_content = 0  # open <article> and <main> elements: their header and footer are content
         self._in_title = False
         self._h1_parts: list[str] | None = None
+        # a bold run that opens a line (<strong>（一）加强领导</strong>全年召开会议3次。): where its parts start, and
+        # whether it was a heading with no sentence end, so that the text after it starts a line of its own
+        self._bold_from: int | None = None
+        self._after_heading = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self._skipping is not None:
@@ -165,6 +173,8 @@ class _PageParser(HTMLParser):
             self._break()
         elif tag in _CELL_TAGS:
             self._parts.append(" ")
+        elif tag in _BOLD_TAGS and not "".join(self._parts).strip():
+            self._bold_from = len(self._parts)
 
     def handle_endtag(self, tag: str) -> None:
         if self._skipping is not None:
@@ -178,6 +188,10 @@ class _PageParser(HTMLParser):
             self._in_title = False
         if tag in _BLOCK_TAGS:
             self._break()
+        elif tag in _BOLD_TAGS and self._bold_from is not None:
+            bold = _collapse("".join(self._parts[self._bold_from :])).strip()
+            self._after_heading = is_heading_line(bold) and not _ENDED.search(bold)
+            self._bold_from = None
         if tag == "h1" and self._h1_parts is not None:
             self.h1 = _collapse("".join(self._h1_parts)).strip()
             self._h1_parts = None
@@ -188,6 +202,8 @@ class _PageParser(HTMLParser):
         if self._in_title:
             self.title = _collapse(self.title + data).strip()
             return
+        if self._after_heading and data.strip():
+            self._break()  # the heading in bold is a line; the body after it another, as in the .txt copy
         self._parts.append(data)
         if self._h1_parts is not None:
             self._h1_parts.append(data)
@@ -201,6 +217,7 @@ class _PageParser(HTMLParser):
         if line:
             self.lines.append(line)
         self._parts = []
+        self._bold_from, self._after_heading = None, False
 
     def _is_chrome(self, tag: str, attrs: list[tuple[str, str | None]]) -> bool:
         if tag in _DROPPED_TAGS or (tag in _PAGE_PARTS and not self._in_content):

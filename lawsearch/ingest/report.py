@@ -37,7 +37,7 @@ import attrs
 from lawsearch.ingest.clean import CleanLine, clean_lines, parse_meta_line
 from lawsearch.models import Document, ParsedDocument, Passage
 
-__all__ = ["MAX_PASSAGE_CHARS", "ReportLayout", "parse_report", "split_report"]
+__all__ = ["MAX_PASSAGE_CHARS", "ReportLayout", "is_heading_line", "parse_report", "split_report"]
 
 MAX_PASSAGE_CHARS = 1500
 _MAX_HEADING_CHARS = 60
@@ -185,6 +185,15 @@ def _find_title(content: Sequence[CleanLine]) -> list[CleanLine]:
     joined = "".join(line.text.strip() for line in picked)
     # A lone short line with no title word could be a stray heading; keep it only if it reads as a title.
     return picked if picked and _TITLE_END.search(joined) else []
+
+
+def is_heading_line(line: str) -> bool:
+    """Whether a line starts with a heading marker (一、 （一） 1. （1） ① 第一部分).
+
+    >>> is_heading_line("（一）加强组织领导"), is_heading_line("全年召开会议3次。")
+    (True, False)
+    """
+    return _heading_rank(line.strip()) is not None
 
 
 def _heading_rank(line: str) -> int | None:
