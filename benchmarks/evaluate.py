@@ -26,6 +26,7 @@ The run reads like its data flow:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import hashlib
 import json
@@ -334,6 +335,8 @@ def open_index(
         try:
             index = lawsearch.Index.open(final)
             info["reused"] = True
+            with contextlib.suppress(OSError):
+                os.utime(final)  # used now: the pruning below keeps the most recently used
             return index, info
         except lawsearch.IndexStateError:
             pass  # damaged or foreign: build it again
@@ -356,7 +359,26 @@ def open_index(
                 raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    prune_cache(cache, keep=final)
     return lawsearch.Index.open(final), info
+
+
+#: How many cached indexes (and reference indexes) the cache keeps: each change of lawsearch's ingest or ranking
+#: code keys a new one (the law corpus's is 5 MB, with its vectors 30 MB), so without a bound it only grows.
+CACHE_KEEP = 6
+
+
+def prune_cache(cache: Path, *, keep: Path) -> list[Path]:
+    """Remove all but the ``CACHE_KEEP`` most recently used ``index-*`` folders of ``cache`` (never ``keep``), and
+    as many ``reference-*`` ones; returns what was removed."""
+    removed: list[Path] = []
+    for prefix in ("index-", "reference-"):
+        folders = [p for p in cache.glob(f"{prefix}*") if p.is_dir() and p != keep]
+        folders.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+        for folder in folders[CACHE_KEEP - keep.name.startswith(prefix) :]:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
 
 
 # --- systems --------------------------------------------------------------------------------------------------
@@ -430,6 +452,7 @@ def reference_system(
     if saved is not None and saved.is_dir():
         try:
             model = bm25s.BM25.load(str(saved), show_progress=False)
+            os.utime(saved)  # used now: prune_cache keeps the most recently used
         except (OSError, ValueError, KeyError):
             model = None  # damaged: build it again
     if model is None:

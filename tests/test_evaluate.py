@@ -258,3 +258,23 @@ def test_stard_files_read() -> None:
     assert {grade for grades in qrels.values() for grade in grades.values()} == {1}
     stopwords = evaluate.read_stopwords(evaluate.STARD_STOPWORDS)
     assert {"的", "了", "（", "\n"} <= stopwords
+
+
+def test_the_index_cache_keeps_the_most_recently_used(tmp_path: Path) -> None:
+    """Each change of ingest or ranking code keys a new cached index; the cache keeps the last few, not all."""
+    import os
+
+    for number in range(10):
+        for prefix in ("index", "reference"):
+            folder = tmp_path / f"{prefix}-{number:02d}"
+            folder.mkdir()
+            os.utime(folder, (1_000_000 + number, 1_000_000 + number))  # 09 the most recently used
+    (tmp_path / "unrelated").mkdir()
+    current = tmp_path / "index-00"  # the oldest, but the one just built or opened
+    removed = evaluate.prune_cache(tmp_path, keep=current)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    keep = evaluate.CACHE_KEEP
+    indexes = ["index-00", *(f"index-{n:02d}" for n in range(10 - keep + 1, 10))]  # the current one counts
+    references = [f"reference-{n:02d}" for n in range(10 - keep, 10)]
+    assert left == sorted([*indexes, *references, "unrelated"])
+    assert len(removed) == 20 - len(indexes) - len(references)
