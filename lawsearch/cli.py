@@ -39,7 +39,7 @@ from lawsearch.render import (
     render_tokens,
     results_to_dict,
 )
-from lawsearch.semantic import prepare
+from lawsearch.semantic import load_model, prepare
 
 __all__ = ["main"]
 
@@ -69,6 +69,7 @@ query syntax:
   "食品安全"                 a phrase: these characters in this order
   (A OR B) AND C             grouping
   year:2024  year:2023..2024  org:…  region:…  section:…  title:…  doc:…  collection:…   filters
+  kind:problems (or 问题, 计划 …)  cites:未成年人保护法                                     filters
 
 After the matches of keywords come the related passages, which have none of the keywords but words inside
 one covering more than half of it (学宪法 → 宪法), marked "related"; --no-related leaves them out.
@@ -179,7 +180,7 @@ def _build_parser() -> argparse.ArgumentParser:
     index = commands.add_parser(
         "index",
         help="build or update an index",
-        description="Index reports (.txt, .html, .docx, .pdf) and JSONL records under PATH (files or folders).",
+        description="Index reports (.txt, .html/.htm, .docx, .pdf) and JSONL records under PATH (files or folders).",
         epilog=_INDEX_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -200,7 +201,9 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     search.add_argument("query", metavar="QUERY", help='the query, or "-" to read one query per line from stdin')
     _add_index_option(search)
-    search.add_argument("--limit", type=_positive, default=10, metavar="N", help="hits per page (default: 10)")
+    search.add_argument(
+        "--limit", type=_positive, default=10, metavar="N", help="hits per page, 1 to 1000 (default: 10)"
+    )
     search.add_argument("--page", type=_positive, default=1, metavar="N", help="page to show (default: 1)")
     search.add_argument("--json", action="store_true", help="print the results as one JSON object")
     search.add_argument(
@@ -265,6 +268,8 @@ def _run_index(args: argparse.Namespace) -> int:
     # A path that does not exist, or a named file lawsearch cannot read, stops the run before the index is
     # touched: no empty index is left behind, and --rebuild does not replace the old one with nothing.
     empty = [path for path in paths if not discover([path], on_error=lambda error: None) and path.is_dir()]
+    if args.semantic:
+        load_model()  # no model, or a broken one: say so before the index changes (exit 2 means nothing changed)
     try:
         with _open_for_index(target, rebuild=args.rebuild, cache=not explicit) as index:
             report = index.update(paths, progress=_progress_bar() if _is_tty(sys.stderr) else None)

@@ -120,6 +120,10 @@ def test_a_missing_model_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.
     with pytest.raises(ModelError):
         index.search("法治副校长", semantic=True)
     assert index.search("法治副校长") == before and before.total > 0  # the lexical search is untouched
+    # index --semantic says so before it indexes (it indexed, then exited 2: "nothing changed" was not true)
+    assert main(["index", str(CORPUS), "--semantic", "--index", str(index.path)]) == 2
+    assert "LAWSEARCH_MODEL" in capsys.readouterr().err
+    assert [document.id for document in Index.open(index.path).documents()] == ["hanyang-edu-2024"]
 
 
 def test_a_model_folder_without_weights_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
