@@ -711,7 +711,7 @@ class Index:
             for name, count in core.segments:
                 try:
                     part = np.load(folder / f"{name}.npy", allow_pickle=False)
-                except (OSError, ValueError):
+                except (OSError, ValueError, EOFError):  # EOFError: an empty file
                     part = None
                 if part is None or part.shape != (count, model.dimensions):
                     missing.append((len(parts), name, range(base, base + count)))

@@ -548,7 +548,8 @@ def _fuse(
     corpus's. Highlights stay honest: a passage that joined by meaning alone has no spans.
     """
     text = " ".join(_free_text(plan.node))
-    if not text.strip() or not core.size:
+    if not text.strip() or not core.size or not plan.terms:
+        # no word to search for (的 了, ！？, 😀): what the model would read is noise, and nothing matches
         return rows, ranked, None
     model = load_model()
     similarity = index.vectors(model) @ model.encode([text])[0]

@@ -284,12 +284,22 @@ class Model:
 
     def __init__(self, folder: Path, config: dict[str, Any], weights: dict[str, FloatArray], tokenizer: WordPiece):
         self.folder = folder
+        if not isinstance(config, dict):
+            raise ModelError(f"the model's config.json in {folder} is not a JSON object; {_INSTALL}")
         self.key = _model_key(folder, config)
         self.tokenizer = tokenizer
-        self.dimensions = int(config["hidden_size"])
-        self.heads = int(config["num_attention_heads"])
-        self.layers = int(config["num_hidden_layers"])
-        self.epsilon = float(config.get("layer_norm_eps", 1e-12))
+        self.dimensions = _size(config, "hidden_size", folder)
+        self.heads = _size(config, "num_attention_heads", folder)
+        self.layers = _size(config, "num_hidden_layers", folder)
+        if self.dimensions % self.heads:
+            raise ModelError(
+                f"the model's config.json in {folder} has hidden_size {self.dimensions}, which its "
+                f"{self.heads} attention heads do not divide; {_INSTALL}"
+            )
+        try:
+            self.epsilon = float(config.get("layer_norm_eps", 1e-12))
+        except (TypeError, ValueError):
+            raise ModelError(f"the model's config.json in {folder} has a layer_norm_eps that is no number") from None
         if (
             config.get("hidden_act", "gelu") != "gelu"
             or config.get("position_embedding_type", "absolute") != "absolute"
@@ -307,6 +317,29 @@ class Model:
             self._blocks = [self._block(weights, f"encoder.layer.{n}.") for n in range(self.layers)]
         except KeyError as exc:
             raise ModelError(f"the model in {folder} lacks the weight {exc.args[0]!r}; {_INSTALL}") from None
+        except (ValueError, IndexError) as exc:  # weights of shapes that do not fit together
+            raise ModelError(f"the model's weights in {folder} do not fit together ({exc}); {_INSTALL}") from None
+        self._check_shapes()
+
+    def _check_shapes(self) -> None:
+        """Raise ``ModelError`` unless every weight has the shape the config says (a config of another model)."""
+        width = self.dimensions
+        expected: list[tuple[str, tuple[int, ...], tuple[int, ...]]] = [
+            ("word embeddings", self._embed[0].shape[1:], (width,))
+        ]
+        expected += [("position embeddings", self._embed[1].shape[1:], (width,))]
+        for number, block in enumerate(self._blocks):
+            expected += [
+                (f"layer {number} attention", block["qkv"].shape, (width, 3 * width)),
+                (f"layer {number} output", block["out"].shape, (width, width)),
+                (f"layer {number} feed-forward", block["up"].shape[:1] + block["down"].shape[1:], (width, width)),
+            ]
+        for what, shape, wanted in expected:
+            if tuple(shape) != wanted:
+                raise ModelError(
+                    f"the model in {self.folder}: the {what} weights are {tuple(shape)}, where its config.json "
+                    f"(hidden_size {width}) needs {wanted}; {_INSTALL}"
+                )
 
     @staticmethod
     def _block(weights: dict[str, FloatArray], prefix: str) -> dict[str, FloatArray]:
@@ -468,13 +501,28 @@ def _gelu(x: FloatArray, a: FloatArray, m: FloatArray, p: FloatArray) -> FloatAr
 
 
 def _model_key(folder: Path, config: dict[str, Any]) -> str:
-    """Names a model's cached vectors: its folder name and a hash of its config and weight files' sizes."""
+    """Names a model's cached vectors: its folder name and a hash of its config and its weight and tokenizer files'
+    sizes and modification times (a model of the same shape installed over it, or fine-tuned, gets new vectors;
+    hashing 90 MB of weights at each start would take longer than the search)."""
     digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode())
-    for name in ("model.safetensors", "pytorch_model.bin", "tokenizer.json"):
+    for name in ("model.safetensors", "pytorch_model.bin", "tokenizer.json", "vocab.txt"):
         path = folder / name
         if path.is_file():
-            digest.update(f"{name}:{path.stat().st_size}".encode())
+            stat = path.stat()
+            digest.update(f"{name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     return f"{folder.name}-{digest.hexdigest()[:10]}"
+
+
+def _size(config: dict[str, Any], name: str, folder: Path) -> int:
+    """A positive whole number of the model's config.
+
+    Raises:
+        ModelError: it is missing or not one.
+    """
+    value = config.get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ModelError(f"the model's config.json in {folder} needs {name} as a whole number >= 1, got {value!r}")
+    return value
 
 
 def passage_texts(core: Core, rows: Iterable[int]) -> list[str]:

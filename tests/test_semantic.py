@@ -6,7 +6,9 @@ from __future__ import annotations
 import collections
 import io
 import json
+import os
 import pickle
+import shutil
 import sys
 import types
 import zipfile
@@ -145,6 +147,13 @@ def test_a_word_no_passage_contains_is_found_by_meaning(reports_and_laws: Index)
     assert len(top) == 5 and all(hit.passage.id.startswith("未成年人保护法-") for hit in top)
     assert "未成年人保护法-第七十四条" in [hit.passage.id for hit in top]  # 不得 … 诱导其沉迷
     assert all(not hit.spans and not hit.section_spans for hit in results.hits)  # nothing is highlighted
+
+
+@needs_model
+@pytest.mark.parametrize("query", ["的 了", "😀😀", "！？。，"])
+def test_a_query_with_no_word_matches_nothing_by_meaning_either(reports_and_laws: Index, query: str) -> None:
+    """What the model would read is noise (😀 is its unknown token, as any other): 的 了 matched 3 passages."""
+    assert reports_and_laws.search(query, semantic=True).total == 0
 
 
 @needs_model
@@ -299,15 +308,60 @@ def test_a_damaged_weights_file_is_one_clear_error(tmp_path: Path) -> None:
 
 
 @needs_model
-def test_a_damaged_vector_cache_is_encoded_again(tmp_path: Path) -> None:
+@pytest.mark.parametrize("cut", [100, 0], ids=["truncated", "empty"])
+def test_a_damaged_vector_cache_is_encoded_again(tmp_path: Path, cut: int) -> None:
     index = Index.create(tmp_path / "index")
     index.update([CORPUS / "zhongzhan-edu-2024.txt"])
     model = load_model()
     vectors = index.vectors(model)
     (cached,) = (index.path / VECTORS / model.key).glob("*.npy")
-    cached.write_bytes(cached.read_bytes()[:100])  # truncated, as by a full disk
+    cached.write_bytes(cached.read_bytes()[:cut])  # as by a full disk (an empty file was an EOFError for good)
     assert np.array_equal(Index.open(index.path).vectors(model), vectors)
     assert np.array_equal(np.load(cached), vectors.astype(np.float16))  # and written whole again
+
+
+@needs_model
+def test_a_model_of_the_same_shape_installed_over_it_gets_vectors_of_its_own(tmp_path: Path) -> None:
+    """The cache key was the folder name, config and file sizes: a fine-tune or upgrade reused the old vectors."""
+    folder = tmp_path / find_model().name
+    shutil.copytree(find_model(), folder)
+    before = Model.load(folder).key
+    weights = next(path for path in folder.iterdir() if path.name in ("model.safetensors", "pytorch_model.bin"))
+    os.utime(weights, ns=(weights.stat().st_atime_ns, weights.stat().st_mtime_ns + 10**9))
+    assert Model.load(folder).key != before
+
+
+@needs_model
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({}, "needs hidden_size as a whole number >= 1, got None"),
+        ({"hidden_size": "abc"}, "needs hidden_size as a whole number >= 1, got 'abc'"),
+        ({"num_attention_heads": 0}, "needs num_attention_heads as a whole number >= 1, got 0"),
+        ({"num_attention_heads": 7}, "which its 7 attention heads do not divide"),
+        (
+            {"hidden_size": 768, "num_attention_heads": 12},
+            "weights are (512,), where its config.json (hidden_size 768)",
+        ),
+        ([1], "is not a JSON object"),
+    ],
+    ids=["empty", "text", "no heads", "heads not dividing", "another model's size", "a list"],
+)
+def test_a_config_that_does_not_fit_the_weights_is_a_model_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: object, message: str
+) -> None:
+    """Each was a KeyError, TypeError, ValueError or ZeroDivisionError, some in the middle of encoding."""
+    folder = tmp_path / "model"
+    shutil.copytree(find_model(), folder)
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    if isinstance(change, dict):
+        config = {key: value for key, value in config.items() if change or key != "hidden_size"} | change
+    else:
+        config = change
+    (folder / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    with pytest.raises(ModelError) as caught:
+        Model.load(folder)
+    assert message in str(caught.value)
 
 
 @needs_model
