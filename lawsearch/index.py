@@ -308,6 +308,9 @@ class Index:
             except IngestError as exc:
                 file_errors.append(exc)
                 skipped += 1
+            except InvalidArgumentError as exc:  # a document or passage field the file cannot give
+                file_errors.append(IngestError(str(exc), path=source.path))
+                skipped += 1
             errors.extend(file_errors)
             if progress is not None:
                 progress(done, len(files), source.path)
@@ -336,12 +339,13 @@ class Index:
         )
 
     def add(self, documents: Iterable[ParsedDocument], *, source: str = "", source_hash: str = "") -> int:
-        """Add parsed documents, replacing any earlier version of the same document ids. Returns passages written.
+        """Add parsed documents, replacing what earlier adds put under the same document ids. Returns passages written.
 
         Without ``source`` each document is its own source (``api:<doc id>``).
 
         Raises:
-            IngestError: a passage id that another source's document already uses, or text with a lone surrogate
+            IngestError: a document or passage id that a file's document (or another source's) already uses — delete
+                that document first —, or text with a lone surrogate
                 (bytes that were not UTF-8, decoded with ``surrogateescape``); nothing is written then.
             InvalidArgumentError: ``documents`` is not ``ParsedDocument`` objects, or two of them share a
                 document id or a passage id.
@@ -362,7 +366,12 @@ class Index:
         with self._writer() as change:
             # decided under the write lock, from the records this commit starts from: another writer may have
             # added the same ids since this object last read the index
-            replaced = {d.document.id for d in documents} & {record["doc_id"] for record in change.records}
+            # documents that add put there (api:…, or this source): a file's document is no one's to replace
+            replaced = {d.document.id for d in documents} & {
+                record["doc_id"]
+                for record in change.records
+                if record["source"].startswith("api:") or record["source"] in {b[0] for b in batches}
+            }
             errors = self._check_ids(batches, [b[0] for b in batches], replaced=replaced)
             if errors:
                 raise errors[0]

@@ -5,6 +5,7 @@ They hold data only: no I/O, no markup. ``render`` turns them into text, HTML or
 
 from __future__ import annotations
 
+import numbers
 import os
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
@@ -59,8 +60,13 @@ def _text(instance: object, attribute: attrs.Attribute[str], value: str) -> None
 
 
 def _identifier(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str) or not value:  # " " is a file name (and so a document id) like any other
         raise _problem(instance, attribute, "a non-empty string", value)
+
+
+def _whole(value: Any) -> Any:
+    """A whole number of another integer type (numpy's int64) as a Python int; anything else as it is."""
+    return int(value) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
 
 
 def _flag(instance: object, attribute: attrs.Attribute[bool], value: bool) -> None:
@@ -100,7 +106,7 @@ class Document:
     path: str = attrs.field(default="", converter=_path_text, validator=_text)
     org: str = attrs.field(default="", validator=_text)
     region: str = attrs.field(default="", validator=_text)
-    year: int | None = attrs.field(default=None, validator=_year)
+    year: int | None = attrs.field(default=None, converter=_whole, validator=_year)
     publisher: str = attrs.field(default="", validator=_text)
     published: str = attrs.field(default="", validator=_text)
     title_derived: bool = attrs.field(default=False, validator=_flag)
@@ -128,7 +134,7 @@ class Passage:
 
     id: str = attrs.field(validator=_identifier)
     document_id: str = attrs.field(validator=_identifier)
-    number: int = attrs.field(validator=_non_negative)
+    number: int = attrs.field(converter=_whole, validator=_non_negative)
     text: str = attrs.field(validator=_text)
     section: tuple[str, ...] = attrs.field(default=(), converter=_strings, validator=_headings)
     is_heading: bool = attrs.field(default=False, validator=_flag)

@@ -1024,7 +1024,7 @@ API_MISUSE: list[tuple[str, Callable[[Index], object], str]] = [
     ("year 10**30", lambda ix: lawsearch.Document("y", "t", year=10**30), "Document.year must be None or a year"),
     ("year '2024'", lambda ix: lawsearch.Document("y", "t", year="2024"), "Document.year must be None or a year"),
     ("year True", lambda ix: lawsearch.Document("y", "t", year=True), "Document.year must be None or a year"),
-    ("empty id", lambda ix: lawsearch.Document(" ", "t"), "Document.id must be a non-empty string, got ' '"),
+    ("empty id", lambda ix: lawsearch.Document("", "t"), "Document.id must be a non-empty string, got ''"),
     ("org 5", lambda ix: lawsearch.Document("y", "t", org=5), "Document.org must be a string, got 5"),
     ("text None", lambda ix: lawsearch.Passage("p", "y", 1, None), "Passage.text must be a string, got None"),
     ("section str", lambda ix: lawsearch.Passage("p", "y", 1, "x", section="一、"), "Passage.section must be a"),
@@ -1090,3 +1090,14 @@ def test_a_folder_that_cannot_be_made_for_an_index_is_named(tmp_path: Path) -> N
             f"cannot make the folder {blocker / 'sub'} for the index at {blocker / 'sub' / 'index'} ({blocker} is not "
             "a folder); choose another place for it"
         )
+
+
+def test_a_file_whose_name_is_only_spaces_is_indexed_with_the_others(tmp_path: Path) -> None:
+    """The id ' ' was refused by the document's check when made, which stopped the whole run (exit 2)."""
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    shutil.copy(CORPUS / "zhongzhan-edu-2024.txt", folder / " .txt")
+    shutil.copy(CORPUS / "heping-edu-2024.txt", folder / "ok.txt")
+    with Index.create(tmp_path / "index") as index:
+        report = index.update([folder])
+        assert (report.added, report.errors) == (2, ()) and {d.id for d in index.documents()} == {" ", "ok"}

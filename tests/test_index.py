@@ -12,7 +12,7 @@ import pytest
 import whoosh.index
 
 import lawsearch.index
-from lawsearch.errors import IndexLockedError, IndexMismatchError, IndexNotFoundError, InvalidArgumentError
+from lawsearch.errors import IndexLockedError, IndexMismatchError, IndexNotFoundError, IngestError, InvalidArgumentError
 from lawsearch.index import Index, bundled_corpus, default_index_path
 from lawsearch.ingest import discover, read_file
 from lawsearch.models import Document, ParsedDocument, Passage
@@ -135,23 +135,30 @@ def _api_report(doc_id: str, passage_ids: list[str]) -> ParsedDocument:
 
 
 def test_a_document_id_stays_unique_between_files_and_added_documents(fresh: Index, corpus_copy: Path) -> None:
-    """``add`` replaces a file's document of the same id; the file, indexed again, is then refused, not doubled."""
+    """``add`` replaces what an earlier ``add`` put under an id, never a file's document (it did, and the file was
+    then refused by every later update); a file whose id an added document has is reported, not doubled."""
     assert fresh.update(str(corpus_copy)).unchanged == 5  # one path as a string: that path, not its characters
-    assert fresh.add([_api_report("hanyang-edu-2024", ["hy-api#1"])]) == 1
-    assert [p.id for p in fresh.passages("hanyang-edu-2024")] == ["hy-api#1"]
-    report = fresh.update([corpus_copy])
-    assert (report.added, report.skipped) == (0, 1)
-    assert str(report.errors[0]) == (
-        f"{corpus_copy.resolve() / 'hanyang-edu-2024.txt'}: document id 'hanyang-edu-2024' is already used by "
-        "api:hanyang-edu-2024; ids must be unique (delete that document first, or give this one another id)"
-    )
-    assert [d.id for d in fresh.documents()].count("hanyang-edu-2024") == 1
-    # reusing the replaced document's passage ids is no clash: they leave with it
-    fresh.add([_api_report("zhongzhan-edu-2024", ["zhongzhan-edu-2024#1"])])
-    assert [p.id for p in fresh.passages("zhongzhan-edu-2024")] == ["zhongzhan-edu-2024#1"]
-    assert fresh.delete_document("hanyang-edu-2024") == 1
-    assert fresh.update([corpus_copy]).added == 1
+    with pytest.raises(IngestError, match=r"document id 'hanyang-edu-2024' is already used by .*hanyang-edu-2024\.txt"):
+        fresh.add([_api_report("hanyang-edu-2024", ["hy-api#1"])])
     assert fresh.passages("hanyang-edu-2024") == list(read_file(corpus_copy / "hanyang-edu-2024.txt")[0].passages)
+    # an added document is replaced by the next add of its id, whose passage ids may be the same
+    fresh.add([_api_report("notes", ["notes#1", "notes#2"])])
+    fresh.add([_api_report("notes", ["notes#1"])])
+    assert [p.id for p in fresh.passages("notes")] == ["notes#1"]
+    # a file that gets the id of an added document later is reported and skipped; the rest are indexed
+    (corpus_copy / "notes.txt").write_text(
+        "某区教育局2024年度法治政府建设情况报告\n一、主要做法\n全员持证上岗。\n", encoding="utf-8"
+    )
+    report = fresh.update([corpus_copy])
+    assert (report.added, report.skipped, report.unchanged) == (0, 1, 5)
+    assert str(report.errors[0]) == (
+        f"{corpus_copy.resolve() / 'notes.txt'}: document id 'notes' is already used by api:notes; ids must be unique "
+        "(delete that document first, or give this one another id)"
+    )
+    assert [d.id for d in fresh.documents()].count("notes") == 1
+    assert fresh.delete_document("notes") == 1
+    assert fresh.update([corpus_copy]).added == 1
+    assert len(fresh.passages("notes")) == 1
 
 
 def test_two_writers_adding_one_document_id_leave_one_document(tmp_path: Path) -> None:
