@@ -377,8 +377,10 @@ def explain(
     if weights.semantic or (not matched and plan.rank_only):
         _, _, fusion, tail = _rank(index, core, plan, weights, related=not matched and bool(plan.rank_only))
         related = row in tail.rows
-        if related:  # listed after the matches, scored by the words inside the keywords alone: no coordination
-            coordination = 1.0
+        if related:  # listed after the matches, scored by the words inside the keywords alone: no coordination,
+            coordination = 1.0  # and no section-kind boost (that ranks matches)
+            parts = [attrs.evolve(p, contribution=0.0) if p.source == "kind" else p for p in parts]
+            total = sum(part.contribution for part in parts)
     if fusion is None:  # lexical only, or nothing for the model to read (a query of filters only)
         return Explanation(passage_id, round(total * coordination, 6), matched, parts, coordination, related=related)
     part = fusion.contribution(row, weights.semantic if related else fusion.weight)

@@ -328,6 +328,11 @@ def test_related_passages_follow_the_matches_of_keywords(seed_index) -> None:
     # within the query's filters
     in_2023 = seed_index.search(query + " year:2023", limit=20)
     assert in_2023.related and all(h.document.year == 2023 for h in in_2023.hits)
+    # a word naming a section kind ranks the matches only: explain gave related passages its boost too
+    mixed = seed_index.search("学宪法 成效", limit=60)
+    assert mixed.related
+    for hit in mixed.hits:
+        assert seed_index.explain("学宪法 成效", hit.passage.id).score == pytest.approx(hit.score, abs=1e-4)
     # only the words they were found by are marked: 进一步提高's related passages had 提高 marked too
     further = seed_index.search("进一步提高", limit=200)
     assert further.within == ("进一步",) and further.related
