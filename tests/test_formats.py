@@ -255,6 +255,14 @@ def test_a_heading_in_bold_at_the_start_of_a_paragraph_is_a_line_of_its_own(tmp_
         ),  # as its .txt copy: heading and passage
         ("注意这一句不是标题。", "一、主要成效 › （二）规范执法。"),
     ]
+    # where the line stays whole: a bold marker alone, punctuation after the bold, a table row
+    for html_line, line in [
+        ("<p><strong>一、</strong>加强组织领导，全年召开会议3次。</p>", "一、加强组织领导，全年召开会议3次。"),
+        ("<p><strong>（一）加强组织领导</strong>。全年召开会议3次。</p>", "（一）加强组织领导。全年召开会议3次。"),
+        ("<table><tr><td><b>（一）组织领导</b></td><td>成立领导小组</td></tr></table>", "（一）组织领导 成立领导小组"),
+        ("<p>位置：汉阳区某某路1号，占地20亩。</p>", "位置：汉阳区某某路1号，占地20亩。"),  # no breadcrumb
+    ]:
+        assert read_html(html_line.encode(), path="x") == line
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -48,6 +48,8 @@ _RESIDUE = re.compile(rf"\[bookmark:[^\]]*\]|\{{\.(underline|mark|smallcaps)\}}|
 _META_KEYS = "发布日期|发布时间|成文日期|发布者|发布机构|发文机关|来源|信息来源|作者|浏览次数|点击数|访问量|字号"
 _META_PAIR = re.compile(rf"({_META_KEYS})\s*[:：]\s*([^\s【】\[\]]*)")
 _META_LINE = re.compile(rf"^[\s【\[]*({_META_KEYS})\s*[:：]")  # 【发布时间：2025-03-20】【来源：…】 too
+# what may stand between a metadata line's pairs: brackets, spaces, and the time of a date (2025-03-20 10:30)
+_META_REST = re.compile(r"[\s【】\[\]]+|\b[0-9]{1,2}[:：][0-9]{2}([:：][0-9]{2})?\b")
 _WORD_CHAR = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 
 
@@ -78,8 +80,8 @@ def parse_meta_line(line: str) -> dict[str, str]:
     >>> parse_meta_line("发布日期:2025-03-14    发布者:和平区人民政府")
     {'发布日期': '2025-03-14', '发布者': '和平区人民政府'}
     """
-    if not _META_LINE.match(line):
-        return {}
+    if not _META_LINE.match(line) or _WORD_CHAR.search(_META_REST.sub("", _META_PAIR.sub("", line))):
+        return {}  # not only key: value pairs (【来源：…】全年召开会议3次。 is a sentence, whatever it starts with)
     return {key: value for key, value in _META_PAIR.findall(line) if value}
 
 

@@ -66,7 +66,9 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 # Content of a paragraph that is not its text: text boxes (drawn shapes, and the fallback copy of each for old
 # readers), deleted and moved-away text of tracked changes, field codes (w:instrText, never w:t)
-_NOT_TEXT = frozenset({f"{_W}txbxContent", f"{_MC}Fallback", f"{_W}del", f"{_W}moveFrom", f"{_W}pPr", f"{_W}rPr"})
+_NOT_TEXT = frozenset(
+    {f"{_W}txbxContent", f"{_MC}Fallback", f"{_W}del", f"{_W}moveFrom", f"{_W}pPr", f"{_W}rPr", f"{_W}rt"}
+)  # w:rt: the phonetic guide over characters (ruby), not the text
 
 
 def _blocks(container: Any) -> Iterator[str]:
@@ -111,10 +113,20 @@ def _collect_text(element: Any, parts: list[str]) -> None:
             _collect_text(child, parts)  # runs, w:ins, w:sdtContent, w:smartTag, w:fldSimple, w:hyperlink …
 
 
+def _children(element: Any, tag: str) -> Iterator[Any]:
+    """The children of ``element`` with ``tag``, also those inside content controls around them (a row or a cell
+    in a w:sdt)."""
+    for child in element.iterchildren():
+        if child.tag == tag:
+            yield child
+        elif child.tag in (f"{_W}sdt", f"{_W}sdtContent", f"{_W}customXml"):
+            yield from _children(child, tag)
+
+
 def _table_rows(table: Any) -> Iterator[str]:
     """A row a line, its cells' texts joined by spaces (a cell's own tables inside it, flattened)."""
-    for row in table.iterchildren(f"{_W}tr"):
-        cells = [" ".join(" ".join(_blocks(cell)).split()) for cell in row.iterchildren(f"{_W}tc")]
+    for row in _children(table, f"{_W}tr"):
+        cells = [" ".join(" ".join(_blocks(cell)).split()) for cell in _children(row, f"{_W}tc")]
         # a cell merged over several rows (w:vMerge) is empty in the rows after its first; one over several
         # columns (w:gridSpan) is one w:tc
         text = " ".join(cell for cell in cells if cell)

@@ -42,6 +42,8 @@ _BLOCK_TAGS = frozenset({
 _CELL_TAGS = frozenset({"td", "th"})
 _BOLD_TAGS = frozenset({"strong", "b"})
 _ENDED = re.compile(r"[。！？；!?;：:]$")
+_HEADING_WORDS = re.compile(r"[\u4e00-\u9fff](?<![一二三四五六七八九十])[\u4e00-\u9fff]")  # two, not numerals
+_CLOSING = re.compile(r"[。，、；：！？,.;:!?）)]")
 _VOID_TAGS = frozenset({
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr",
 })  # fmt: skip
@@ -58,7 +60,8 @@ _CONTAINER_TAGS = frozenset({"html", "body", "main", "article"})
 _NAME_SPLIT = re.compile(r"[-_\s]+")
 # "当前位置：首页 > 政务公开 > …": a breadcrumb written as plain text.
 _BREADCRUMB = re.compile(
-    r"^\s*(当前位置|您的位置|您现在的位置|您当前的位置|现在位置|所在位置|位置)\s*[:：]"
+    r"^\s*(当前位置|您的位置|您现在的位置|您当前的位置|现在位置|所在位置)\s*[:：]"
+    r"|^\s*位置\s*[:：]\s*(网站)?首页"  # 位置：首页 > …, not 位置：汉阳区某某路1号
     r"|^\s*(网站)?首页\s*(>|＞|»|›|&gt;|/|→)"  # 首页 > 政务公开 > …, with no 当前位置 before it
 )
 _SPACE_RUN = re.compile(r"[ \t\n\r\f]+")
@@ -153,6 +156,7 @@ class _PageParser(HTMLParser):
         # whether it was a heading with no sentence end, so that the text after it starts a line of its own
         self._bold_from: int | None = None
         self._after_heading = False
+        self._in_cell = 0  # open <td>/<th>: a row is one line, bold or not
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self._skipping is not None:
@@ -173,6 +177,7 @@ class _PageParser(HTMLParser):
             self._break()
         elif tag in _CELL_TAGS:
             self._parts.append(" ")
+            self._in_cell += 1
         elif tag in _BOLD_TAGS and not "".join(self._parts).strip():
             self._bold_from = len(self._parts)
 
@@ -186,11 +191,16 @@ class _PageParser(HTMLParser):
             self._in_content = max(0, self._in_content - 1)
         if tag == "title":
             self._in_title = False
+        if tag in _CELL_TAGS:
+            self._in_cell = max(0, self._in_cell - 1)
         if tag in _BLOCK_TAGS:
             self._break()
         elif tag in _BOLD_TAGS and self._bold_from is not None:
             bold = _collapse("".join(self._parts[self._bold_from :])).strip()
-            self._after_heading = is_heading_line(bold) and not _ENDED.search(bold)
+            # a heading with words of its own (not 一、 alone), not ended, not in a table cell
+            self._after_heading = (
+                is_heading_line(bold) and _HEADING_WORDS.search(bold) is not None and not _ENDED.search(bold)
+            ) and not self._in_cell
             self._bold_from = None
         if tag == "h1" and self._h1_parts is not None:
             self.h1 = _collapse("".join(self._h1_parts)).strip()
@@ -203,7 +213,9 @@ class _PageParser(HTMLParser):
             self.title = _collapse(self.title + data).strip()
             return
         if self._after_heading and data.strip():
-            self._break()  # the heading in bold is a line; the body after it another, as in the .txt copy
+            if not _CLOSING.match(data.strip()):  # （一）加强领导</strong>。全年… stays one line
+                self._break()  # the heading in bold is a line; the body after it another, as in the .txt copy
+            self._after_heading = False
         self._parts.append(data)
         if self._h1_parts is not None:
             self._h1_parts.append(data)

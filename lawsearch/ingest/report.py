@@ -10,11 +10,10 @@ The layout of a 法治政府建设 report:
     一、heading                            level 1
     （一）heading。body on the same line   level 2, a heading and a passage at once (or heading：body)
     1.heading。body  /  （1）heading       level 3
-    ①heading                               level 4
     一是…。二是…。                         items: their own passage each (see below)
     [附件：1.… 2.…, signature, 抄送]       no section
 
-Heading levels are ranked by their marker (第一部分 > 一、 > （一） > 1. > ① > 一是), so a report that skips a level
+Heading levels are ranked by their marker (第一部分 > 一、 > （一） > 1. > 一是), so a report that skips a level
 still nests correctly. A heading line with body text after its first sentence (or colon) is both a heading and a
 passage; a heading line
 that is a whole sentence (ends with 。) is a passage too; a bare heading only labels the passages under it.
@@ -50,7 +49,6 @@ _HEADINGS: tuple[tuple[int, re.Pattern[str]], ...] = (
     (1, re.compile(rf"^[（(]\s*[{_NUMERALS}]{{1,3}}\s*[）)]")),
     (2, re.compile(r"^[0-9０-９]{1,2}\s*[.．、](?![0-9０-９])")),
     (2, re.compile(r"^[（(][0-9０-９]{1,2}[）)]")),
-    (3, re.compile(r"^[①-⑳]")),
 )
 _ITEM_RANK = 3
 _NUMBERED_RANK = 2  # 1. and （1）
@@ -70,10 +68,11 @@ _YEAR = re.compile(r"(20[0-9]{2}|19[0-9]{2})\s*年")
 # above the title: an official document's number (汉教〔2025〕5号, 汉教[2025]5号), a site's name
 _DOCUMENT_NUMBER = re.compile(r"^\S{1,12}[〔\[［【(（]\s*(19|20)[0-9]{2}\s*[〕\]］】)）]\s*第?\s*[0-9]{1,4}\s*号$")
 _SITE_NAME = re.compile(r"(人民政府|门户网站|政府网站?|政务网|政务服务网)$")
+_PLACE = re.compile(r"[\u4e00-\u9fff]{2,}[省市区县州旗]")
 _MASTHEAD_LINES = 3
 _REGION = re.compile(r"[\u4e00-\u9fff]{2,3}[区县]")
-# an autonomous county (大通回族土族自治县) named after its city or province, or first in the title
-_AUTONOMOUS = re.compile(r"(?:^|(?<=[市省州]))([\u4e00-\u9fff]{2,12}?自治[县旗])")
+# an autonomous county (大通回族土族自治县): the name before 自治县, after its city or province (or 关于)
+_AUTONOMOUS = re.compile(r"([\u4e00-\u9fff]{2,12}?)自治[县旗]")
 # a plan period (《法治政府建设实施纲要（2021－2025年）》, 2021年至2025年): its years are not the report's
 _YEAR_RANGE = re.compile(r"(?:19|20)[0-9]{2}\s*年?\s*[-－—–~～至到]+\s*(?:19|20)[0-9]{2}\s*年?")
 # Two-character endings that make X区/X县 a generic word, not a place (全区, 辖区, 社区 …).
@@ -159,8 +158,11 @@ def _find_masthead(content: Sequence[CleanLine]) -> list[CleanLine]:
     for at, line in enumerate(content[:_MASTHEAD_LINES]):
         stripped = line.text.strip()
         following = content[at + 1].text.strip() if at + 1 < len(content) else ""
-        header = len(stripped) <= 30 and stripped.endswith("文件")
-        site = len(stripped) <= 30 and _SITE_NAME.search(stripped) and _TITLE_ORG.match(following)
+        # 汉阳区教育局文件, not 汉阳区教育局关于行政规范性文件 (the first line of a title)
+        header = len(stripped) <= 20 and stripped.endswith("文件") and "关于" not in stripped
+        # over 汉阳区教育局关于…, not over 办公室关于… (the rest of the government's own office's name)
+        org = _TITLE_ORG.match(following)
+        site = len(stripped) <= 30 and _SITE_NAME.search(stripped) and org and _PLACE.search(org.group("org"))
         if not (_DOCUMENT_NUMBER.match(stripped) or header or site):
             break
         masthead.append(line)
@@ -206,9 +208,10 @@ def _heading_rank(line: str) -> int | None:
 def _find_region(title: str, body: str) -> str:
     """The county-level region (区/县) the report is about: from the title, else the most frequent in the text."""
     for source in (title, body):
-        autonomous = _AUTONOMOUS.findall(source)
+        autonomous = _AUTONOMOUS.search(source)
         if autonomous and source is title:
-            return str(autonomous[0])
+            name = re.split(r"[省市州于]", autonomous.group(1))[-1]
+            return name + autonomous.group(0)[len(autonomous.group(1)) :] if len(name) >= 2 else ""
         counts: Counter[str] = Counter(
             # a 3+1 match after the city's name (焦作市中站区 → 市中站区) is the 2+1 name after it
             found[1:] if len(found) == 4 and found[0] in "市省州" else found
@@ -281,6 +284,8 @@ def _passages(body: Sequence[CleanLine], doc_id: str) -> Iterator[Passage]:
             attachments, stack = True, []  # the list and what follows it (signature, 抄送) are no part of a section
         elif attachments and rank == _NUMBERED_RANK:
             rank = None
+        elif rank is not None and rank < _NUMBERED_RANK:
+            attachments = False  # a 一、 or （一） after 附件： in the middle of a report: its sections go on
         is_heading = rank is not None
         if rank is not None:
             heading, rest = _split_heading(text)
