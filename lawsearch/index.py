@@ -308,9 +308,6 @@ class Index:
             except IngestError as exc:
                 file_errors.append(exc)
                 skipped += 1
-            except InvalidArgumentError as exc:  # a document or passage field the file cannot give
-                file_errors.append(IngestError(str(exc), path=source.path))
-                skipped += 1
             errors.extend(file_errors)
             if progress is not None:
                 progress(done, len(files), source.path)
@@ -363,16 +360,17 @@ class Index:
             if source
             else [(f"api:{d.document.id}", source_hash or uuid.uuid4().hex, [d]) for d in documents]
         )
+        sources = [batch[0] for batch in batches]
         with self._writer() as change:
             # decided under the write lock, from the records this commit starts from: another writer may have
-            # added the same ids since this object last read the index
-            # documents that add put there (api:…, or this source): a file's document is no one's to replace
+            # added the same ids since this object last read the index. Replaced are documents that add put there
+            # (api:…, or this source): a file's document is no one's to replace
             replaced = {d.document.id for d in documents} & {
                 record["doc_id"]
                 for record in change.records
-                if record["source"].startswith("api:") or record["source"] in {b[0] for b in batches}
+                if record["source"].startswith("api:") or record["source"] in sources
             }
-            errors = self._check_ids(batches, [b[0] for b in batches], replaced=replaced)
+            errors = self._check_ids(batches, sources, replaced=replaced)
             if errors:
                 raise errors[0]
             for doc_id in sorted(replaced):
@@ -495,8 +493,7 @@ class Index:
     ) -> list[IngestError]:
         """Document and passage ids must be unique across the index: report sources whose ids another uses.
 
-        ``leaving``: sources this change removes; ``replaced``: documents it replaces (``add``), whatever their
-        source. Their ids are free.
+        ``leaving``: sources this change removes; ``replaced``: documents ``add`` replaces. Their ids are free.
         """
         if not batches:  # nothing to write: no need to load the core (2,000 segments take 3 s)
             return []

@@ -28,7 +28,7 @@ from typing import Protocol
 import attrs
 
 from lawsearch.analysis import lone_surrogate
-from lawsearch.errors import IngestError
+from lawsearch.errors import IngestError, InvalidArgumentError
 from lawsearch.ingest.decode import decode_bytes
 from lawsearch.ingest.docx import SAVE_AS_DOCX, read_docx
 from lawsearch.ingest.html import read_html
@@ -304,6 +304,15 @@ def parse_bytes(
     Raises:
         IngestError: as ``read_file``; for a JSONL file, a bad line unless ``on_error`` takes it.
     """
+    try:
+        return _parse_bytes(data, path=path, doc_id=doc_id, on_error=on_error)
+    except InvalidArgumentError as exc:  # a document or passage field the file cannot give (Document checks)
+        raise IngestError(str(exc), path=path) from None
+
+
+def _parse_bytes(
+    data: bytes, *, path: Path, doc_id: str, on_error: Callable[[IngestError], None] | None
+) -> list[ParsedDocument]:
     if not data.strip():
         raise IngestError("file is empty; there is nothing to index", path=path)
     suffix = path.suffix.lower()

@@ -72,21 +72,17 @@ _NOT_TEXT = frozenset(
 
 
 def _blocks(container: Any) -> Iterator[str]:
-    """The lines of the body (or a cell, or a content control): a paragraph a line, a table a line per row.
+    """The lines of the body (or a cell): a paragraph a line, a table a line per row.
 
     Walks the XML rather than python-docx's objects, whose ``Paragraph.text`` leaves out what sits inside tracked
     insertions (w:ins), content controls (w:sdt), smart tags and simple fields, and whose body skips block-level
     content controls: text a report has, which must not be lost.
     """
-    for element in container.iterchildren():
+    for element in _children(container, (f"{_W}p", f"{_W}tbl")):
         if element.tag == f"{_W}p":
             yield _paragraph_text(element)
-        elif element.tag == f"{_W}tbl":
+        else:
             yield from _table_rows(element)
-        elif element.tag in (f"{_W}sdt", f"{_W}customXml"):
-            content = element.find(f"{_W}sdtContent") if element.tag == f"{_W}sdt" else element
-            if content is not None:
-                yield from _blocks(content)
 
 
 def _paragraph_text(paragraph: Any) -> str:
@@ -113,20 +109,20 @@ def _collect_text(element: Any, parts: list[str]) -> None:
             _collect_text(child, parts)  # runs, w:ins, w:sdtContent, w:smartTag, w:fldSimple, w:hyperlink …
 
 
-def _children(element: Any, tag: str) -> Iterator[Any]:
-    """The children of ``element`` with ``tag``, also those inside content controls around them (a row or a cell
-    in a w:sdt)."""
+def _children(element: Any, tags: tuple[str, ...]) -> Iterator[Any]:
+    """The children of ``element`` with one of ``tags``, also those inside content controls around them (a
+    paragraph, table, row or cell in a w:sdt)."""
     for child in element.iterchildren():
-        if child.tag == tag:
+        if child.tag in tags:
             yield child
         elif child.tag in (f"{_W}sdt", f"{_W}sdtContent", f"{_W}customXml"):
-            yield from _children(child, tag)
+            yield from _children(child, tags)
 
 
 def _table_rows(table: Any) -> Iterator[str]:
     """A row a line, its cells' texts joined by spaces (a cell's own tables inside it, flattened)."""
-    for row in _children(table, f"{_W}tr"):
-        cells = [" ".join(" ".join(_blocks(cell)).split()) for cell in _children(row, f"{_W}tc")]
+    for row in _children(table, (f"{_W}tr",)):
+        cells = [" ".join(" ".join(_blocks(cell)).split()) for cell in _children(row, (f"{_W}tc",))]
         # a cell merged over several rows (w:vMerge) is empty in the rows after its first; one over several
         # columns (w:gridSpan) is one w:tc
         text = " ".join(cell for cell in cells if cell)
