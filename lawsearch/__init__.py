@@ -33,6 +33,7 @@ from lawsearch.models import (
     Passage,
     SearchResults,
     Span,
+    SplitWord,
     TermScore,
 )
 from lawsearch.query import parse_query
@@ -59,6 +60,7 @@ __all__ = [
     "QuerySyntaxError",
     "SearchResults",
     "Span",
+    "SplitWord",
     "TermScore",
     "UpdateReport",
     "Weights",

@@ -30,7 +30,7 @@ from lawsearch.analysis import ANALYZE_MODES, analyze
 from lawsearch.errors import IndexNotFoundError, LawsearchError, QuerySyntaxError
 from lawsearch.index import Index, ProgressCallback, UpdateReport, bundled_corpus, default_index_path
 from lawsearch.ingest import SUPPORTED_SUFFIXES, discover
-from lawsearch.models import Explanation, SearchResults
+from lawsearch.models import Explanation, SearchResults, SplitWord
 from lawsearch.render import (
     explanation_to_dict,
     plural,
@@ -343,7 +343,12 @@ def _run_search(args: argparse.Namespace) -> int:
             print(_to_json(_record(results, explained), indent=2))
         else:
             style = "ansi" if _use_color(args.color, sys.stdout) else "plain"
-            print(render_results(results, style, width=_width(sys.stdout), next_hint=f"--page {args.page + 1}"))
+            split = _split_words(index, results, args)
+            print(
+                render_results(
+                    results, style, width=_width(sys.stdout), next_hint=f"--page {args.page + 1}", split=split
+                )
+            )
             if explained:
                 print("\nexplain (score = sum of the terms' contributions):")
                 for hit, explanation in zip(results.hits, explained):
@@ -364,6 +369,12 @@ def _record(results: SearchResults, explained: list[Explanation]) -> dict[str, A
     for hit, explanation in zip(record["hits"], explained):
         hit["explain"] = explanation_to_dict(explanation)
     return record
+
+
+def _split_words(index: Index, results: SearchResults, args: argparse.Namespace) -> tuple[SplitWord, ...]:
+    """The hint for keywords that passages say across other words (学法 in 尊法学法); not with --semantic, whose
+    model reaches past the words anyway."""
+    return () if args.semantic else index.split_words(results.query)
 
 
 def _search_options(args: argparse.Namespace) -> dict[str, Any]:

@@ -59,7 +59,7 @@ from lawsearch.errors import (
     LawsearchError,
 )
 from lawsearch.ingest import content_hash, discover, parse_bytes, path_text, read_bytes
-from lawsearch.models import Document, Explanation, ParsedDocument, Passage, SearchResults
+from lawsearch.models import Document, Explanation, ParsedDocument, Passage, SearchResults, SplitWord
 from lawsearch.ranking import Core, Segment, build_segment
 from lawsearch.schema import SCHEMA_VERSION, build_schema
 from lawsearch.semantic import EncodeProgress, Model, passage_texts
@@ -815,6 +815,13 @@ class Index:
         from lawsearch.search import explain
 
         return explain(self, query, passage_id, **options)
+
+    def split_words(self, query: str, **options: Any) -> tuple[SplitWord, ...]:
+        """The keywords of ``query`` that passages say but were cut into other words there (学法 in 尊法学法);
+        see ``lawsearch.search.split_words``."""
+        from lawsearch.search import split_words
+
+        return split_words(self, query, **options)
 
     def cited_laws(self, passage_id: str) -> tuple[str, ...]:
         """The laws and regulations a passage cites (canonical names, e.g. 未成年人保护法).

@@ -25,6 +25,7 @@ __all__ = [
     "Passage",
     "SearchResults",
     "Span",
+    "SplitWord",
 ]
 
 #: Joins the headings of a section path (章节路径) for display.
@@ -250,6 +251,21 @@ class Facet:
 
 def _facets(items: Iterable[Facet]) -> tuple[Facet, ...]:
     return tuple(items)
+
+
+@attrs.frozen
+class SplitWord:
+    """A keyword that passages say, but that the index cut into other words there, so they do not match it.
+
+    Chinese is written without spaces and jieba cuts 尊法学法 as 尊 法学 法: the word 学法 is in the text, not
+    among its words. ``passages`` counts the passages that have ``word``'s characters in a row (as the phrase
+    ``"word"`` finds them) without matching the query; ``examples`` are how the first of them were cut around
+    it, words separated by spaces (``尊 法学 法``), each way once.
+    """
+
+    word: str
+    passages: int
+    examples: tuple[str, ...] = attrs.field(converter=_strings)
 
 
 @attrs.frozen

@@ -30,6 +30,7 @@ from lawsearch.models import (
     Passage,
     SearchResults,
     Span,
+    SplitWord,
     TermScore,
 )
 from lawsearch.query import And, Node, Not, Or, Soft, parse_query
@@ -304,6 +305,15 @@ def _no_match_hint(results: SearchResults) -> str:
     return "the query has no searchable word: stop words (的, 了, 吗 …) and punctuation are not indexed"
 
 
+def _split_hint(word: SplitWord, *, more: bool) -> str:
+    """``3 more passages say 学法 across other words (法学 法; 中小学 法治副校长): "学法" in quotes finds them``."""
+    count = plural(word.passages, "more passage" if more else "passage")
+    verb = "says" if word.passages == 1 else "say"
+    them = "it" if word.passages == 1 else "them"
+    cuts = "; ".join(word.examples)
+    return f'{count} {verb} {word.word} across other words ({cuts}): "{word.word}" in quotes finds {them}'
+
+
 def _negates(node: Node) -> bool:
     if isinstance(node, Not):
         return True
@@ -324,12 +334,18 @@ def _hit_title(document: Document) -> str:
 
 
 def render_results(
-    results: SearchResults, style: str, *, width: int = _DEFAULT_WIDTH, next_hint: str | None = None
+    results: SearchResults,
+    style: str,
+    *,
+    width: int = _DEFAULT_WIDTH,
+    next_hint: str | None = None,
+    split: Sequence[SplitWord] = (),
 ) -> str:
     """A terminal listing of one page of results: a header, then each hit with its section path and fragments.
 
     ``width`` is the terminal's width in columns; ``next_hint`` (e.g. ``--page 2`` or ``:next``) is shown
-    after the last hit when more pages follow. The result has no trailing newline.
+    after the last hit when more pages follow; ``split`` (``Index.split_words``) adds a hint per keyword that
+    passages say across other words. The result has no trailing newline.
 
     Raises:
         InvalidArgumentError: ``style`` is not one of ``STYLES``.
@@ -340,7 +356,8 @@ def render_results(
     width = max(width, 40)
     lines = [_styled(_header(results), _BOLD, style)]
     if results.listed == 0:
-        lines.append(f"  hint: {_no_match_hint(results)}")
+        hints = [_split_hint(word, more=False) for word in split] or [_no_match_hint(results)]
+        lines.extend(f"  hint: {hint}" for hint in hints)
         return "\n".join(lines)
     rank_width = len(str(results.hits[-1].rank)) if results.hits else 1
     indent = " " * (rank_width + 3)
@@ -356,6 +373,9 @@ def render_results(
         more = results.listed - results.hits[-1].rank
         unit = "more report" if results.group else "more passage"
         lines.append(_styled(f"{plural(more, unit)} — next page: {next_hint}", _DIM, style))
+    if split:
+        lines.append("")
+        lines.extend(_styled(f"hint: {_split_hint(word, more=True)}", _DIM, style) for word in split)
     if results.facets:
         lines.append("")
         lines.extend(render_facets(results.facets, style))

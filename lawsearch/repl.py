@@ -142,7 +142,8 @@ class _Session:
     def _search(self, query: str, *, page: int) -> None:
         results = self.index.search(query, page=page, limit=PAGE_SIZE, facets=self.facets, **self._ranking())
         self.results = results
-        self._write(render_results(results, self.style, width=self.width, next_hint=":next"))
+        split = () if self.semantic else self.index.split_words(query)
+        self._write(render_results(results, self.style, width=self.width, next_hint=":next", split=split))
 
     def _hit(self, command: str, argument: str) -> Hit:
         last = self._last()

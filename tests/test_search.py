@@ -346,6 +346,29 @@ def test_related_passages_follow_the_matches_of_keywords(seed_index) -> None:
     assert all("宣传周" in h.passage.text for h in nothing.hits)
 
 
+def test_split_words_name_the_passages_that_say_a_keyword_across_other_words(seed_index) -> None:
+    """jieba cuts 尊法学法 as 尊 法学 法: the hanyang report says 学法 twice without the word 学法, so the
+    keyword does not match there. ``split_words`` counts the passages whose text says it without matching (the
+    phrase "学法" finds them) and shows how they were cut."""
+    passages = all_passages()
+    matches = {h.passage.id for h in seed_index.search("学法", limit=100, related=False).hits}
+    says = {p.id for p in passages if "学法" in fold(p.text)}
+    (split,) = seed_index.split_words("学法")
+    assert split.word == "学法" and split.passages == len(says - matches) >= 2
+    assert "法学 法" in split.examples and len(split.examples) <= 3
+    assert {"hanyang-edu-2024#2", "hanyang-edu-2024#20"} <= says - matches
+    assert says - matches <= {h.passage.id for h in seed_index.search('"学法"', limit=100).hits}
+    # within the query's filters; only for keywords: not for a question, a phrase, NOT or OR
+    assert seed_index.split_words("学法", filters={"year": 2023}) == ()
+    assert seed_index.split_words("学法 doc:hanyang-edu-2024")[0].passages == len(
+        {i for i in says - matches if i.startswith("hanyang")}
+    )
+    for query in ('"学法"', "学法 OR 守法", "NOT 学法", "领导干部怎样带头学法用法守法", "学"):
+        assert seed_index.split_words(query) == (), query
+    # a word every passage that says it matches has nothing split
+    assert seed_index.split_words("法治副校长") == ()
+
+
 # --- section kinds, citations, facets, grouping (issue 6) ----------------------------------------------------
 
 
