@@ -372,8 +372,8 @@ def _record(results: SearchResults, explained: list[Explanation]) -> dict[str, A
 
 
 def _split_words(index: Index, results: SearchResults, args: argparse.Namespace) -> tuple[SplitWord, ...]:
-    """The hint for keywords that passages say across other words (学法 in 尊法学法); not with --semantic, whose
-    model reaches past the words anyway."""
+    """The hint for keywords that passages say only as part of other words (学法 in 尊法学法, 陕州 in 陕州区); not
+    with --semantic, whose model reaches past the words anyway."""
     return () if args.semantic else index.split_words(results.query)
 
 

@@ -306,12 +306,13 @@ def _no_match_hint(results: SearchResults) -> str:
 
 
 def _split_hint(word: SplitWord, *, more: bool) -> str:
-    """``3 more passages say 学法 across other words (法学 法; 中小学 法治副校长): "学法" in quotes finds them``."""
+    """``5 more passages say 学法 only as part of other words (法学 法; 中小学 法治副校长): "学法" in quotes
+    finds them``."""
     count = plural(word.passages, "more passage" if more else "passage")
     verb = "says" if word.passages == 1 else "say"
     them = "it" if word.passages == 1 else "them"
     cuts = "; ".join(word.examples)
-    return f'{count} {verb} {word.word} across other words ({cuts}): "{word.word}" in quotes finds {them}'
+    return f'{count} {verb} {word.word} only as part of other words ({cuts}): "{word.word}" in quotes finds {them}'
 
 
 def _negates(node: Node) -> bool:
@@ -345,7 +346,7 @@ def render_results(
 
     ``width`` is the terminal's width in columns; ``next_hint`` (e.g. ``--page 2`` or ``:next``) is shown
     after the last hit when more pages follow; ``split`` (``Index.split_words``) adds a hint per keyword that
-    passages say across other words. The result has no trailing newline.
+    passages say only as part of other words. The result has no trailing newline.
 
     Raises:
         InvalidArgumentError: ``style`` is not one of ``STYLES``.

@@ -1001,4 +1001,13 @@ def _filter_mask(core: Core, node: Field) -> npt.NDArray[np.bool_]:
     mask = np.ones(core.size, dtype=bool) if words else np.zeros(core.size, dtype=bool)
     for word in words:
         mask &= core.term_mask(word, (node.name,))
+    if node.name in _NAMED_BY_DOCUMENT and core.size:  # or part of the name: 陕州 of 陕州区, 中站 of 中站区教育局
+        value = fold(node.value)
+        named = np.array([value in fold(doc[node.name] or "") for doc in core.documents] or [False])
+        mask |= named[core.passage_document]
     return mask
+
+
+#: The filters on a document's own fields, which a part of its value passes too (``region:陕州`` for 陕州区):
+#: jieba keeps a place name whole (陕州区), so its words alone would not.
+_NAMED_BY_DOCUMENT = ("org", "region", "title")

@@ -116,20 +116,20 @@ def test_a_keyword_said_across_other_words_gets_a_hint_that_the_phrase_finds_it(
     assert main(["search", "十届", "--index", index_dir]) == 0
     assert capsys.readouterr().out == (
         "no passages match '十届'\n"
-        '  hint: 6 passages say 十届 across other words (二十 届): "十届" in quotes finds them\n'
+        '  hint: 6 passages say 十届 only as part of other words (二十 届): "十届" in quotes finds them\n'
     )
     assert main(["search", '"十届"', "--index", index_dir, "--json", "--limit", "20"]) == 0
     assert json.loads(capsys.readouterr().out)["total"] == 6
     # after the matches: 学法 in 尊法学法 (尊 法学 法); the phrase itself and a question get no hint
     assert main(["search", "学法", "--index", index_dir, "--limit", "1"]) == 0
     last = capsys.readouterr().out.splitlines()[-1]
-    assert last.startswith("hint: 5 more passages say 学法 across other words (法学 法; ") and last.endswith(
+    assert last.startswith("hint: 5 more passages say 学法 only as part of other words (法学 法; ") and last.endswith(
         '"学法" in quotes finds them'
     )
     for query in ('"学法"', "领导干部怎样带头学法用法"):
         assert main(["search", query, "--index", index_dir]) == 0
         assert "across other words" not in capsys.readouterr().out
-    assert "hint: 5 more passages say 学法 across other words" in repl(seed_index, "学法\n")
+    assert "hint: 5 more passages say 学法 only as part of other words" in repl(seed_index, "学法\n")
 
 
 def test_control_characters_of_a_query_are_shown_not_sent_to_the_terminal(index_dir: str, capsys) -> None:
