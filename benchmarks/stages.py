@@ -72,7 +72,7 @@ def run_stages(index: Index, query: str, limit: int = 10) -> tuple[list[str], di
     seconds["bm25f"] = clock() - started
 
     started = clock()
-    if engine._only_words(plan.node):
+    if engine._only_words(plan.node) and not plan.compounds:
         rows = np.flatnonzero(scores > 0)
     else:
         rows = np.flatnonzero(engine._matching(core, plan.node, weights))
@@ -80,6 +80,8 @@ def run_stages(index: Index, query: str, limit: int = 10) -> tuple[list[str], di
         scores += ranking
     ranked = scores[rows]
     engine._add_kind_boosts(core, plan, weights, rows, ranked)
+    for mask, boost in engine._phrase_boosts(core, plan, weights).values():  # keywords jieba cut in two
+        ranked[mask[rows]] += boost
     order = engine._top(ranked, limit)
     top, top_scores = rows[order], ranked[order]
     seconds["top"] = clock() - started

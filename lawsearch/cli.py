@@ -65,6 +65,7 @@ exit status: 0 all files indexed, 1 some files were skipped (the rest were index
 _SEARCH_EPILOG = """\
 query syntax:
   法治副校长 培训            words; passages matching more of them rank first
+  执法队伍                   a word jieba cuts in two (执法 队伍): both parts; saying it whole ranks higher
   A AND B, A OR B, NOT A     boolean operators (upper case)
   "食品安全"                 a phrase: these characters in this order
   (A OR B) AND C             grouping

@@ -251,6 +251,7 @@ def _help_text() -> str:
     lines += [
         "anything else is a query:",
         "  法治副校长 培训            words; passages matching more of them rank first",
+        "  执法队伍                   a word jieba cuts in two (执法 队伍): both parts; saying it whole ranks higher",
         "  A AND B, A OR B, NOT A     boolean operators (upper case)",
         '  "食品安全"                 a phrase: these characters in this order',
         "  (A OR B) AND C             grouping",

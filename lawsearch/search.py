@@ -102,6 +102,10 @@ class Weights:
     #: λ of the fusion with the sentence-embedding model, before the query's coverage scales it (0: lexical only;
     #: ``search(semantic=True)``: ``SEMANTIC_WEIGHT``)
     semantic: float = 0.0
+    #: a keyword that jieba cuts in two (经济补偿 → 经济 补偿, 执法队伍 → 执法 队伍) matches the passages that have
+    #: both parts, and those that say it whole gain ``phrase`` × the idf of saying it, as a section kind's boost
+    #: (``_compound``); 0: a passage with either part matches and none gains, as in plain BM25
+    phrase: float = 1.0
 
     @classmethod
     def bm25(cls, *, k1: float = 1.2, b: float = 0.75) -> Weights:
@@ -119,6 +123,7 @@ class Weights:
             lucene=True,
             cited=1.0,
             stand_in=0.0,
+            phrase=0.0,
         )
 
     def __attrs_post_init__(self) -> None:
@@ -176,6 +181,8 @@ class Plan:
     #: terms typed only inside phrases: highlighted only where their phrase occurs (加强 of "加强校园" is not
     #: marked in 持续加强校外培训机构)
     phrase_only: frozenset[str] = frozenset()
+    #: keywords that jieba cut in two (``_compound``), folded: 经济补偿; its parts are among ``terms``
+    compounds: tuple[str, ...] = ()
 
 
 def search(
@@ -354,6 +361,19 @@ def explain(
                 stands_for=words if source == "expansion" and weight > weights.expansion else (),
             )
         )
+    for compound, (mask, boost) in _phrase_boosts(core, plan, weights).items():
+        inside = bool(mask[row])
+        parts.append(
+            TermScore(
+                f'"{compound}"',
+                "phrase",
+                weights.phrase,
+                [("body", 1)] if inside else [],
+                1.0 if inside else 0.0,
+                round(boost / weights.phrase, 6),
+                round(boost, 6) if inside else 0.0,
+            )
+        )
     for number, boost in _kind_boosts(core, plan, weights):
         inside = int(core.section_kinds()[row]) == number
         parts.append(
@@ -372,7 +392,7 @@ def explain(
     if plan.typed and weights.coordination:
         hit_typed = sum(1 for part in parts[: plan.typed] if part.frequencies)
         coordination = (hit_typed / plan.typed) ** weights.coordination
-    if _only_words(plan.node) and all(weight > 0 for weight, _ in fields.values()):
+    if _only_words(plan.node) and not plan.compounds and all(weight > 0 for weight, _ in fields.values()):
         matched = sum(p.contribution for p in parts if p.term not in plan.rank_only and p.source != "kind") > 0
     else:
         matched = bool(_matching(core, plan.node, weights)[row])
@@ -382,7 +402,7 @@ def explain(
         related = row in tail.rows
         if related:  # listed after the matches, scored by the words inside the keywords alone: no coordination,
             coordination = 1.0  # and no section-kind boost (that ranks matches)
-            parts = [attrs.evolve(p, contribution=0.0) if p.source == "kind" else p for p in parts]
+            parts = [attrs.evolve(p, contribution=0.0) if p.source in ("kind", "phrase") else p for p in parts]
             total = sum(part.contribution for part in parts)
     if fusion is None:  # lexical only, or nothing for the model to read (a query of filters only)
         return Explanation(passage_id, round(total * coordination, 6), matched, parts, coordination, related=related)
@@ -435,7 +455,11 @@ def split_words(
     plan = compile_query(_with_filters(query, filters), weights)
     core = index.core()
     scope = _open_scope(core, plan.node, weights) if plan.typed < _SUBWORDS_FROM else None
-    words = [word for word in plan.terms[: plan.typed] if _chinese(word)]
+    words: list[str] = []
+    for text in _plain_words(plan.node):  # a keyword jieba cut in two (执法队伍) as a whole
+        parts = _compound(text) if weights.phrase else ()
+        words.extend(w for w in (["".join(parts)] if parts else analyze_query(text).terms) if w not in words)
+    words = [word for word in words if _chinese(word)]
     if scope is None or not words:
         return ()
     scope &= ~_matching(core, plan.node, weights)
@@ -501,7 +525,7 @@ def _rank(
     passages and their scores (``_related``)."""
     coordinate = bool(plan.typed and weights.coordination)
     scores, matched = _plan_scores(core, plan, weights, count=plan.typed * coordinate)
-    if _only_words(plan.node) and all(weight > 0 for weight, _ in weights.fields().values()):
+    if _only_words(plan.node) and not plan.compounds and all(weight > 0 for weight, _ in weights.fields().values()):
         rows = np.flatnonzero(scores > 0)  # the common case, plain words: scoring already found who matches
     else:
         rows = np.flatnonzero(_matching(core, plan.node, weights))
@@ -511,6 +535,8 @@ def _rank(
         scores += inside
     ranked = scores[rows]
     _add_kind_boosts(core, plan, weights, rows, ranked)
+    for mask, boost in _phrase_boosts(core, plan, weights).values():
+        ranked[mask[rows]] += boost
     if coordinate:
         coverage = matched[rows] / plan.typed
         ranked *= coverage if weights.coordination == 1 else coverage**weights.coordination
@@ -783,6 +809,9 @@ def compile_query(node: Node, weights: Weights | None = None) -> Plan:
     phrases: dict[str, None] = {}
     matches: dict[str, bool] = {}  # whether a term matches by itself somewhere in the query
     _collect(node, weights, typed, extra, phrases, matches, negated=False)
+    compounds = dict.fromkeys(
+        "".join(parts) for parts in map(_compound, _plain_words(node)) if parts and weights.phrase
+    )
     added = {term: found for term, found in extra.items() if term not in typed and found[0] > 0}
     return Plan(
         node=node,
@@ -794,6 +823,7 @@ def compile_query(node: Node, weights: Weights | None = None) -> Plan:
         rank_only=frozenset(term for term in added if not matches[term]),
         origins=((),) * len(typed) + tuple(origins for _, _, origins in added.values()),
         phrase_only=frozenset(term for term in typed if term not in matches),
+        compounds=tuple(compounds),
     )
 
 
@@ -911,6 +941,52 @@ def _kind_boosts(core: Core, plan: Plan, weights: Weights) -> list[tuple[int, fl
     return boosts
 
 
+def _compound(text: str) -> tuple[str, ...]:
+    """The parts of a keyword that jieba cuts in two, every character in one of them (执法队伍 → 执法 队伍, 经济补偿
+    → 经济 补偿), else (): a dictionary word is one part, a question three or more, and a run that lost a stop
+    or question word (存在哪些问题 → 存在 问题) is a question too. Two parts, not one of them, make the keyword:
+    matching either (OR, as for two words typed apart) found 人身 or 损害 for 人身损害, 29 articles say it and
+    none of them came in the top 10 of the law corpus."""
+    terms = analyze_query(text).terms
+    return terms if 1 < len(terms) < _SUBWORDS_FROM and "".join(terms) == fold(text) else ()
+
+
+def _plain_words(node: Node, negated: bool = False) -> list[str]:
+    """The texts of the query's word runs that are not negated."""
+    if isinstance(node, Words):
+        return [] if negated else [node.text]
+    if isinstance(node, Not):
+        return _plain_words(node.child, not negated)
+    if isinstance(node, (And, Or, Soft)):
+        return [text for child in node.children for text in _plain_words(child, negated)]
+    return []
+
+
+def _phrase_boosts(core: Core, plan: Plan, weights: Weights) -> dict[str, tuple[npt.NDArray[np.bool_], float]]:
+    """For each keyword jieba cut in two (``Plan.compounds``): the passages that say it whole (its characters in
+    a row, as the phrase ``"经济补偿"`` finds them, among those with both parts), and what each gains,
+    ``Weights.phrase`` × the idf of saying it."""
+    boosts = {}
+    for compound in plan.compounds:
+        mask = _matching(core, Words(compound, 0), weights)  # it has both parts: only those can say it whole
+        rows = np.flatnonzero(mask)
+        if len(rows) > _SCAN_ROWS:
+            mask &= _phrase_mask(core, compound)
+        else:  # a few dozen rows at the median (65 in benchmarks/compounds.py): far less than a scan of all
+            pattern = phrase_pattern(compound)
+            mask[rows] = [
+                pattern is not None and pattern.search(core.matching_text(int(row))[0]) is not None for row in rows
+            ]
+        df = int(np.count_nonzero(mask))
+        if df:
+            boosts[compound] = (mask, weights.phrase * core.idf(df))
+    return boosts
+
+
+#: Above this many passages with both parts of a keyword, ``_phrase_boosts`` scans the whole text at once.
+_SCAN_ROWS = 2000
+
+
 def _cited_filters(node: Node, negated: bool = False) -> frozenset[str]:
     """The laws a query's (not negated) ``cites:`` filters name: their citations are highlighted."""
     if isinstance(node, Field):
@@ -929,7 +1005,15 @@ def _only_words(node: Node) -> bool:
 def _matching(core: Core, node: Node, weights: Weights) -> npt.NDArray[np.bool_]:
     """A boolean mask over the core's passages: those that match ``node``."""
     if isinstance(node, Words):
-        terms = [term for term, weight, _, matching, _ in _word_terms(node.text, weights) if weight > 0 and matching]
+        found = _word_terms(node.text, weights)
+        parts = _compound(node.text) if weights.phrase else ()
+        if parts:  # both parts, each as typed or as one of its expansions
+            mask = np.ones(core.size, dtype=bool)
+            for part in parts:
+                alike = [term for term, weight, _, _, origins in found if part in origins and weight > 0]
+                mask &= core.term_mask([part, *alike], SCORED_FIELDS)
+            return mask
+        terms = [term for term, weight, _, matching, _ in found if weight > 0 and matching]
         return core.term_mask(terms, SCORED_FIELDS)
     if isinstance(node, Phrase):
         return _phrase_mask(core, node.text)

@@ -165,6 +165,7 @@ def test_stages_mirror_search_on_the_seed_reports(seed_index: lawsearch.Index) -
 
     questions = ["法治副校长配备率是多少", "违规办学的培训机构被罚了多少钱", "明年的法治工作打算是什么", '"食品安全"']
     questions += ["法治副校长", "宪法宣传周"]  # keywords: their sub-words rank, but match nothing by themselves
+    questions += ["执法队伍"]  # a keyword jieba cuts in two: both parts, and saying it whole ranks higher
     ids, seconds = stages.run_stages(seed_index, questions[0])
     assert ids == [hit.passage.id for hit in seed_index.search(questions[0]).hits]
     assert set(seconds) == {name for name, _ in stages.STAGES} and all(s >= 0 for s in seconds.values())
@@ -181,3 +182,17 @@ def test_stages_notice_when_they_stop_mirroring_search(
     monkeypatch.setattr(stages, "run_stages", lambda index, query: (["not-a-passage"], {"all": 0.0}))
     with pytest.raises(stages.StageMismatchError, match="differs from search"):
         stages.measure(seed_index, ["法治副校长"])
+
+
+def test_compound_keywords_come_from_the_text_and_saying_them_whole_ranks_higher(seed_index: lawsearch.Index) -> None:
+    from benchmarks import compounds
+    from lawsearch.search import _compound
+
+    texts = [p.text for document in seed_index.documents() for p in seed_index.passages(document.id)]
+    keywords = compounds.sample_keywords(texts, count=5)
+    assert len(keywords) == 5 and all(_compound(k) and any(k in text for text in texts) for k in keywords)
+    assert keywords == compounds.sample_keywords(texts, count=5)  # a fixed seed: the same sample each run
+    for keyword in keywords:
+        new = compounds.measure(seed_index, keyword, lawsearch.Weights())
+        old = compounds.measure(seed_index, keyword, lawsearch.Weights(phrase=0))
+        assert new["matches"] < old["matches"] and new["whole@10"] >= old["whole@10"], keyword

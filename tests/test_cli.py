@@ -500,7 +500,9 @@ def test_repl_facets_group_and_law_links(reports_and_laws: Index) -> None:
     assert "matching passage" in out and "in this report" in out
     assert "facets (documents per value):" in out and "cites" in out
     assert "中华人民共和国未成年人保护法" in out  # :law 1 — 汉阳's passage cites it
-    assert "error: hit 4 (zhongzhan-edu-2024#20) cites no law" in out
+    fourth = reports_and_laws.search("collection:reports 未成年人保护 宣传", group="report").hits[3].passage
+    assert fourth.document_id == "zhongzhan-edu-2024"  # a report that cites no law by its title
+    assert f"error: hit 4 ({fourth.id}) cites no law" in out
 
 
 def test_search_facets_and_group_in_json(index_dir: str, capsys) -> None:

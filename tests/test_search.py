@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lawsearch.analysis import fold, index_terms
+from lawsearch.analysis import analyze_query, fold, index_terms
 from lawsearch.errors import InvalidArgumentError, QuerySyntaxError
 from lawsearch.highlight import phrase_pattern
 from lawsearch.index import Index
@@ -361,6 +361,37 @@ def test_related_passages_follow_the_matches_of_keywords(seed_index) -> None:
     nothing = seed_index.search("宪法宣传周")
     assert nothing.total == 0 and nothing.related > 0 and nothing.within == ("宣传周",)
     assert all("宣传周" in h.passage.text for h in nothing.hits)
+
+
+@pytest.mark.parametrize("keyword", ["执法队伍", "普法宣传", "信访投诉", "未成年人保护"])
+def test_a_keyword_jieba_cuts_in_two_needs_both_parts_and_saying_it_whole_ranks_higher(
+    seed_index, keyword: str
+) -> None:
+    """执法队伍 is cut 执法 队伍: either part alone matched (a comparison counted 5 reports for it, 3 say it); now
+    both parts must be there, and the passages that say it whole gain the idf of saying it (explain shows it)."""
+    analysis = analyze_query(keyword)
+    parts = analysis.terms
+    assert len(parts) == 2 and "".join(parts) == keyword
+    # each part as typed or as one of its synonyms (普法: 法治宣传, 宣传教育)
+    alike = [{part, *(e for e, o in zip(analysis.expansions, analysis.origins) if part in o)} for part in parts]
+    titles = {d.id: d.title for d in seed_index.documents()}
+    words = {p.id: set(index_terms(f"{p.text} {p.section_path} {titles[p.document_id]}")) for p in all_passages()}
+    whole = {p.id for p in all_passages() if keyword in fold(p.text)}
+    results = seed_index.search(keyword, limit=200, related=False)
+    both = {i for i, w in words.items() if all(forms & w for forms in alike)}
+    assert {h.passage.id for h in results.hits} == both >= whole
+    assert whole and results.hits[0].passage.id in whole
+    for hit in results.hits:
+        explanation = seed_index.explain(keyword, hit.passage.id)
+        (phrase,) = [part for part in explanation.terms if part.source == "phrase"]
+        assert phrase.term == f'"{keyword}"' and (phrase.contribution > 0) == (hit.passage.id in whole)
+        assert explanation.score == pytest.approx(hit.score, abs=1e-4)
+    # as two words typed apart, or with the weight off, either part matches, as before
+    either = {i for i, w in words.items() if set().union(*alike) & w}
+    assert seed_index.search(" ".join(parts), limit=200, related=False).total == len(either)
+    assert seed_index.search(keyword, limit=200, related=False, weights=Weights(phrase=0)).total == len(either)
+    # a run that lost a question word is a question, not a keyword: 存在哪些问题 matches 存在 or 问题
+    assert seed_index.search("存在哪些问题", limit=1).total == seed_index.search("存在 问题", limit=1).total
 
 
 def test_split_words_name_the_passages_that_say_a_keyword_across_other_words(seed_index) -> None:
