@@ -10,8 +10,9 @@ The body field's pipeline, as ``make_analyzer()`` builds it::
   so offsets into the folded text are offsets into the original and every token keeps exact
   ``startchar``/``endchar`` for highlighting.
 * jieba segments the folded text with a private dictionary: jieba's own plus ``data/userdict.txt``
-  (法治副校长, 双随机、一公开, ...). Indexing adds the dictionary words inside each word (未成年人保护法 →
-  未成年人, 保护法, 保护, ...) so a query's coarser words find finer text; queries use jieba's accurate
+  (法治副校长, 双随机、一公开, ...). Indexing adds the dictionary words inside each word that fit its cut
+  (未成年人保护法 → 未成年人, 保护法, 保护, ...; not 成年人 or 护法, which straddle 未成年|人 and 保护|法)
+  so a query's coarser words find finer text; queries use jieba's accurate
   mode. Compound terms written with separators (双随机、一公开) become one extra token 双随机一公开.
 * Stop words (``data/stopwords.txt``: 的, 了, 多少, 如何 ...) are removed from the body field only.
 * A body token inside a cited title (《…》) that does not end it is marked *cited* (``cited_tokens``): 行政处罚 in
@@ -35,13 +36,14 @@ import importlib.metadata
 import importlib.resources
 import importlib.util
 import logging
+import math
 import os
 import re
 import sys
 import threading
 import unicodedata
 import warnings
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +71,7 @@ __all__ = [
     "cited_tokens",
     "fold",
     "index_terms",
+    "inner_words",
     "lone_surrogate",
     "make_analyzer",
     "make_char_analyzer",
@@ -81,7 +84,7 @@ __all__ = [
 
 #: Bump when a change here changes the terms for the same text (or which are cited); the index then asks to be
 #: rebuilt.
-ANALYZER_VERSION = 1
+ANALYZER_VERSION = 2  # 2: only the sub-words that fit a cut of their word (not 民法 in 人民法院, 2026-11-30)
 
 #: Bump when the rules of ``_build_fold_table`` change.
 FOLD_VERSION = 2
@@ -274,7 +277,8 @@ class _Lexicon:
     """A private segmenter with the user dictionary, and the compound-term matcher.
 
     ``cut(text, hmm)`` is jieba's accurate mode, ``is_word(w)`` says whether ``w`` is a dictionary word (for the
-    sub-words that indexing adds). ``backend`` names the implementation: ``jieba`` (pure Python) or ``rjieba``
+    sub-words that indexing adds), ``frequencies()`` the dictionary's word frequencies (loaded at the first
+    sub-word, for how a word splits). ``backend`` names the implementation: ``jieba`` (pure Python) or ``rjieba``
     (jieba-rs, about ten times faster, with the same dictionary — jieba-rs ships jieba's dict.txt — and the same
     user dictionary).
     """
@@ -282,6 +286,7 @@ class _Lexicon:
     backend: str
     cut: Callable[[str, bool], list[str]]
     is_word: Callable[[str], bool]
+    frequencies: Callable[[], tuple[Mapping[str, int], float]]  # the table, and the log of its sum
     compounds: re.Pattern[str] | None  # group i matches compound_terms[i - 1], separators and all
     compound_terms: tuple[str, ...]
     # word → its sub-words (start, end, sub-word) as ``_spans`` adds them: the same words come back all the time
@@ -306,20 +311,63 @@ class _Lexicon:
 
     def inner_words(self, word: str) -> tuple[tuple[int, int, str], ...]:
         """The dictionary words of 2 to MAX_SUBWORD characters inside ``word`` (not ``word`` itself) that are
-        word-like, by start, then end."""
+        word-like and fit its cut (``_cuts``), by start, then end: 人民 法院 in 人民法院, not 民法; 未成年 in
+        未成年人, not 成年人."""
         found = self.inner.get(word)
         if found is None:
             length, is_word, wordlike = len(word), self.is_word, _WORDLIKE.search
+            cuts = self._cuts(word) if length > 2 else frozenset((0, length))
             found = tuple(
                 (i, j, sub)
                 for i in range(length - 1)
+                if i in cuts
                 for j in range(i + 2, min(length, i + MAX_SUBWORD) + 1)
-                if j - i < length and is_word(sub := word[i:j]) and wordlike(sub)
+                if j - i < length and j in cuts and is_word(sub := word[i:j]) and wordlike(sub)
             )
             if len(self.inner) >= _WORDS_KEPT:
                 self.inner.clear()
             self.inner[word] = found
         return found
+
+    def _cuts(self, word: str) -> frozenset[int]:
+        """Where ``word`` splits into words: its most probable cut into two or more dictionary words or single
+        characters (jieba's route, the word itself left out), and within each part of three or more characters
+        its own cut, down to two. A sub-word is kept only between two of these places, so a word made of the
+        end of one part and the start of the next (民法 of 人民|法院, 裁员 of 仲裁|员, 护法 of 保护|法) is not a
+        term of it. A negation that starts a word (未 不 非) is not cut from what follows, which it turns into
+        its opposite: 未成年人 is cut 未成年|人, never 未|成年人, so 成年人 (adult) is not a term of it (the law
+        corpus's top 10 for 成年人 were all about minors), nor 动产 of 不动产, nor 公有制 of 非公有制经济. (无 is
+        left alone: 无过错责任 and 无民事行为能力人 are kinds of 过错责任 and of 民事行为 … 能力.)"""
+        frequencies, total = self.frequencies()
+        places = {0, len(word)}
+        pending = [(0, word)]
+        while pending:
+            offset, part = pending.pop()
+            length = len(part)
+            negated = part[0] in _NEGATIONS
+            best: list[tuple[float, int]] = [(0.0, length)] * (length + 1)
+            for i in range(length - 1, -1, -1):
+                options = []
+                for j in range(i + 1, length + 1):
+                    if (i, j) == (0, length) or (negated and (i, j) == (0, 1)):
+                        continue  # the part itself (the point is how it splits), or a negation cut off from it
+                    frequency = frequencies.get(part[i:j], 0)
+                    if j - i > 1 and not frequency and not (negated and i == 0):  # 非公有制 of 非公有制经济
+                        continue
+                    options.append((math.log(frequency or 1) - total + best[j][0], j))
+                best[i] = max(options)
+            i = 0
+            while i < length:
+                j = best[i][1]
+                places.add(offset + j)
+                if j - i > 2:
+                    pending.append((offset + i, part[i:j]))
+                i = j
+        return frozenset(places)
+
+
+#: Characters that negate the word they start: 未成年人, 不动产, 非营利 (``_Lexicon._cuts``).
+_NEGATIONS = frozenset("未不非")
 
 
 _WORDS_KEPT = 1 << 17  # words whose sub-words, and terms whose highlight rules, a lexicon keeps (each)
@@ -421,14 +469,42 @@ def _load_lexicon(backend: str, dictionary: str | None) -> _Lexicon:
     entries = [(entry, word.freq, word.tag) for word in userdict for entry in dict.fromkeys((word.joined, *word.parts))]
     if backend == "rjieba":
         cut, is_word = _load_rjieba(dictionary, entries)
+        frequencies = _frequencies_of(lambda: _read_frequencies(_dictionary_path(dictionary), entries))
     else:
-        cut, is_word = _load_jieba(dictionary, entries)
-    return _Lexicon(backend, cut, is_word, compounds, tuple(terms))
+        cut, is_word, table = _load_jieba(dictionary, entries)
+        frequencies = _frequencies_of(lambda: table)
+    return _Lexicon(backend, cut, is_word, frequencies, compounds, tuple(terms))
+
+
+def _frequencies_of(load: Callable[[], Mapping[str, int]]) -> Callable[[], tuple[Mapping[str, int], float]]:
+    """``_Lexicon.frequencies``: the table ``load`` gives and the log of its sum, made at the first call (jieba's
+    main dictionary is read again only for rjieba, 0.3 s, and only when a word has sub-words to choose)."""
+
+    @functools.cache
+    def frequencies() -> tuple[Mapping[str, int], float]:
+        table = load()
+        return table, math.log(max(sum(table.values()), 1))
+
+    return frequencies
+
+
+def _read_frequencies(path: str, entries: list[tuple[str, int | None, str | None]]) -> dict[str, int]:
+    """A jieba dictionary file's word frequencies with the user dictionary's entries over them, as jieba's own
+    ``FREQ`` holds them after ``add_word`` (so both backends cut words into sub-words alike)."""
+    table: dict[str, int] = {}
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            fields = line.split()
+            if len(fields) >= 2:
+                table[fields[0]] = int(fields[1])
+    for entry, freq, _ in entries:
+        table[entry] = freq if freq is not None else table.get(entry, 1)
+    return table
 
 
 def _load_jieba(
     dictionary: str | None, entries: list[tuple[str, int | None, str | None]]
-) -> tuple[Callable[[str, bool], list[str]], Callable[[str], bool]]:
+) -> tuple[Callable[[str, bool], list[str]], Callable[[str], bool], Mapping[str, int]]:
     jieba = _import_jieba()
     # Never jieba.dt: the global instance belongs to whoever else uses jieba in this process.
     segmenter = jieba.Tokenizer() if dictionary is None else jieba.Tokenizer(dictionary)
@@ -445,7 +521,7 @@ def _load_jieba(
     def is_word(word: str) -> bool:
         return bool(freq_table.get(word))  # prefixes of words are in FREQ too, with frequency 0
 
-    return cut, is_word
+    return cut, is_word, freq_table
 
 
 # jieba splits a run that is no dictionary word into letter/digit runs (with a decimal part and %) and single
@@ -575,7 +651,8 @@ class JiebaTokenizer(_OffsetTokenizer):
 
     ``index_mode`` is used when whoosh indexes (``mode="index"`` or ``""``), ``query_mode`` when it parses
     a query (``mode="query"``): ``"search"`` emits each word and then the dictionary words inside it
-    (未成年人保护法 → 未成年人保护法, 未成, 未成年, 未成年人, 成年, 成年人, 保护, 保护法, 护法), ``"default"``
+    that fit its cut (未成年人保护法 → 未成年人保护法, 未成, 未成年, 未成年人, 保护, 保护法; not 成年人 or 护法,
+    which cross it: ``_Lexicon._cuts``), ``"default"``
     is jieba's accurate mode (未成年人保护法 alone).
     ``dictionary`` replaces jieba's main dictionary file (``None``: the bundled one).
 
@@ -824,6 +901,11 @@ def cited_tokens(text: str, spans: Sequence[tuple[int, int, str]]) -> list[bool]
 def token_rules() -> Callable[[str], TokenRule]:
     """What the highlighter's token test needs from the dictionary: each term's ``_Lexicon.token_rule``."""
     return _lexicon(None).token_rule
+
+
+def inner_words() -> Callable[[str], tuple[tuple[int, int, str], ...]]:
+    """The sub-words indexing adds inside a word, ``(start, end, sub-word)`` (``_Lexicon.inner_words``)."""
+    return _lexicon(None).inner_words
 
 
 @attrs.frozen

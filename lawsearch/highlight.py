@@ -27,7 +27,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from lawsearch.analysis import TokenRule, fold, heading_tokens, make_char_analyzer, term_spans, token_rules
+from lawsearch.analysis import TokenRule, fold, heading_tokens, inner_words, make_char_analyzer, term_spans, token_rules
 from lawsearch.compiled import speedups
 from lawsearch.models import SECTION_SEPARATOR, Fragment, Span, trusted_fragment, trusted_span
 from lawsearch.ranking import PASSAGE_SEPARATOR
@@ -114,6 +114,8 @@ class Matcher:
 
     # the compound terms with their patterns
     compounds: tuple[tuple[str, re.Pattern[str]], ...] = attrs.field(init=False)
+    # the rules as the whole-word pass takes them (occurrences inside a longer word: ``_inner_occurrences``)
+    word_rules: tuple[TokenRule, ...] = attrs.field(init=False)
 
     @openings.default
     def _openings(self) -> frozenset[str]:
@@ -122,6 +124,10 @@ class Matcher:
     @compounds.default
     def _compounds(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
         return tuple((term, compound) for term, _, compound, _ in self.rules if compound is not None)
+
+    @word_rules.default
+    def _word_rules(self) -> tuple[TokenRule, ...]:
+        return tuple((term, size, compound, False) for term, size, compound, _ in self.rules)
 
     def spans(self, text: str, word_starts: npt.NDArray[np.bool_] | None = None) -> tuple[Span, ...]:
         """Merged spans of the terms and phrases in ``text`` (see ``find_spans``)."""
@@ -192,14 +198,15 @@ class Matcher:
             starts = b"\x01".join(word_starts for _, word_starts in texts)
         found = [(m.start(), -m.end(), term) for term, pattern in self.compounds for m in pattern.finditer(joined)]
         found.extend(self._phrase_occurrences(joined))
+        found.extend(_inner_occurrences(joined, starts, self.rules))
         bases = [0]
         for folded, _ in texts[:-1]:
             bases.append(bases[-1] + len(folded) + len(PASSAGE_SEPARATOR))
         for base, extra in zip(bases, extras):
             found.extend((base + start, negative_end - base, term) for start, negative_end, term in extra)
         if _compiled_page_spans is not None:
-            return _compiled_page_spans(joined, starts, self.rules, found, bases, Span)
-        return page_spans(joined, starts, self.rules, found, bases)
+            return _compiled_page_spans(joined, starts, self.word_rules, found, bases, Span)
+        return page_spans(joined, starts, self.word_rules, found, bases)
 
     def _phrase_occurrences(self, folded: str) -> list[tuple[int, int, str]]:
         """Occurrences ``(start, -end, phrase)`` of the phrases in a folded text."""
@@ -248,6 +255,29 @@ def _token_occurrences(folded: str, starts: bytes, rules: Sequence[TokenRule]) -
             ):
                 append((at, -end, term))
             at = find(term, at + 1)
+    return found
+
+
+def _inner_occurrences(folded: str, starts: bytes, rules: Sequence[TokenRule]) -> list[tuple[int, int, str]]:
+    """Occurrences ``(start, -end, term)`` of the terms that are sub-words of a longer word of the text, as
+    indexing adds them (``analysis._Lexicon.inner_words``: 人民 and 法院 in 人民法院, not 民法 across them). The
+    whole-word pass (``page_spans``) finds the others."""
+    found: list[tuple[int, int, str]] = []
+    inner = inner_words()
+    for term, size, compound, sub_word in rules:
+        if not sub_word or compound is not None:
+            continue
+        at = folded.find(term)
+        while at != -1:
+            end = at + size
+            if starts.find(1, at + 1, end) == -1 and not (starts[at] and (end == len(starts) or starts[end])):
+                first = starts.rfind(1, 0, at + 1)
+                first = max(first, 0)
+                last = starts.find(1, end)
+                last = len(folded) if last == -1 else last
+                if (at - first, end - first, term) in inner(folded[first:last]):
+                    found.append((at, -end, term))
+            at = folded.find(term, at + 1)
     return found
 
 

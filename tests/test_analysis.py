@@ -562,7 +562,8 @@ def test_every_synonym_target_is_one_query_term() -> None:
 def test_query_analysis_of_questions_and_keywords() -> None:
     question = analysis.analyze_query("夫妻一方经营个体工商户所欠债务怎么办")
     assert "怎么办" not in question.terms and {"夫妻", "个体", "工商户", "债务"} <= set(question.terms)
-    assert {"工商", "商户"} <= set(question.subwords)
+    # the words inside a word that fit its cut (工商|户): 工商, not 商户 across the cut
+    assert "工商" in question.subwords and "商户" not in question.subwords
     # colloquial words are found inside the text, variants only as whole terms
     assert {"饲养动物", "损害"} <= set(analysis.analyze_query("被狗咬了怎么办").expansions)
     assert analysis.analyze_query("执法证").expansions == ("执法资格证", "行政执法证")
@@ -609,3 +610,25 @@ def test_fold_turns_traditional_characters_into_simplified_ones_that_are_not_sim
 @given(st.text())
 def test_fold_is_idempotent(text: str) -> None:
     assert analysis.fold(analysis.fold(text)) == analysis.fold(text)
+
+
+@pytest.mark.parametrize(
+    ("word", "inside", "not_inside"),
+    [
+        ("人民法院", {"人民", "法院"}, {"民法"}),  # 民法 matched 2,805 articles of the law corpus, all 人民法院
+        ("仲裁员", {"仲裁"}, {"裁员"}),  # 公司裁员 found the 仲裁法
+        ("保护法", {"保护"}, {"护法"}),
+        ("未成年人保护法", {"未成年人", "未成年", "保护法", "保护"}, {"成年人", "成年", "护法"}),  # 成年人: adult
+        ("不动产登记", {"不动产", "登记"}, {"动产"}),  # a negation makes its opposite
+        ("非公有制经济", {"经济"}, {"公有制"}),
+        ("无过错责任", {"过错责任", "过错", "责任"}, set()),  # 无 is left alone: a kind of 过错责任
+        ("校外培训机构", {"校外", "校外培训", "培训", "培训机构", "机构"}, set()),
+        ("中华人民共和国", {"中华", "人民", "共和国", "人民共和国"}, {"华人"}),
+    ],
+)
+def test_the_words_inside_a_word_are_those_that_fit_its_cut(word: str, inside: set[str], not_inside: set[str]) -> None:
+    """Indexing adds the dictionary words inside a word, but only those between two places where the word
+    splits (its most probable cut, jieba's route without the word itself, then each part's): a word across
+    that cut is not a part of its meaning. Both segmenters agree (the parity test runs them on whole texts)."""
+    terms = set(analysis.index_terms(word)) - {word}
+    assert inside <= terms and not terms & not_inside, terms

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
+
+from lawsearch.analysis import term_spans_and_words
 from lawsearch.highlight import best_fragments, find_spans, highlight
 from lawsearch.models import Span
 
@@ -17,6 +20,18 @@ def test_longest_match_wins_over_its_sub_words() -> None:
     assert marked.count("法治副校长") == 3
     assert "副校长" not in marked and "校长" not in marked
     assert next(s for s in spans if TEXT[s.start : s.end] == "法治副校长").term == "法治副校长"
+
+
+def test_a_term_inside_a_word_is_marked_only_where_indexing_put_it() -> None:
+    """民法 is not a part of 人民法院 (人民|法院), nor 成年人 of 未成年人 (未成年|人): the index has neither there, so
+    neither is marked; 法院 and 未成年 are."""
+    text = "向人民法院起诉的未成年人"
+    terms = {"民法", "成年人", "法院", "未成年"}
+    spans = find_spans(text, terms)
+    assert [(text[s.start : s.end], s.term) for s in spans] == [("法院", "法院"), ("未成年", "未成年")]
+    starts = np.zeros(len(text), dtype=bool)
+    starts[term_spans_and_words(text)[1]] = True
+    assert find_spans(text, terms, word_starts=starts) == spans  # from stored word starts, as search does
 
 
 def test_adjacent_matches_merge_into_one_span() -> None:
