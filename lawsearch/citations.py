@@ -42,7 +42,15 @@ import unicodedata
 
 import attrs
 
-__all__ = ["CITATION_KINDS", "Citation", "canonical_law_name", "citation_kind", "extract_citations", "is_law_name"]
+__all__ = [
+    "CITATION_KINDS",
+    "Citation",
+    "canonical_law_name",
+    "citation_kind",
+    "cited_names",
+    "extract_citations",
+    "is_law_name",
+]
 
 #: The kinds of cited work, from binding statute to policy document.
 CITATION_KINDS: tuple[str, ...] = ("law", "regulation", "document")
@@ -115,6 +123,12 @@ class Citation:
     def is_law(self) -> bool:
         """A law or a regulation (法律法规), not a policy document."""
         return self.kind != "document"
+
+
+def cited_names(text: str) -> tuple[str, ...]:
+    """The canonical names of the laws and documents ``text`` cites by title, in order, each once (``Hit.cites``,
+    and what ``cites:`` filters and facets count)."""
+    return tuple(dict.fromkeys(c.canonical for c in extract_citations(text))) if "《" in text else ()
 
 
 def extract_citations(text: str) -> tuple[Citation, ...]:

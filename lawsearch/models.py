@@ -225,6 +225,11 @@ class Hit:
     #: a related passage, listed after every match: it has none of the query's words, only words inside them
     #: (宪法 of 学宪法); its spans are those words
     related: bool = False
+    #: the kind of section the passage is in (``sections.KINDS``: measures, problems, plans, leadership, other),
+    #: as ``kind:`` filters and facets count it
+    kind: str = "other"
+    #: the laws and documents the passage cites by title 《…》, canonical names in order (as ``cites:`` has them)
+    cites: tuple[str, ...] = attrs.field(default=(), converter=_strings)
 
 
 def _hits(items: Iterable[Hit]) -> tuple[Hit, ...]:

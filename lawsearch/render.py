@@ -594,6 +594,8 @@ def _hit_to_dict(hit: Hit) -> dict[str, Any]:
         "document": document,
         **({"document_matches": hit.document_matches} if hit.document_matches else {}),
         **({"related": True} if hit.related else {}),
+        "kind": hit.kind,
+        "cites": list(hit.cites),
     }
 
 

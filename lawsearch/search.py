@@ -43,13 +43,13 @@ import numpy as np
 import numpy.typing as npt
 
 from lawsearch.analysis import analyze_query, fold, make_char_analyzer, query_terms
-from lawsearch.citations import extract_citations
+from lawsearch.citations import cited_names, extract_citations
 from lawsearch.errors import InvalidArgumentError
 from lawsearch.highlight import Matcher, best_fragments, matcher, phrase_pattern
 from lawsearch.models import Explanation, Facet, Hit, SearchResults, SplitWord, TermScore, trusted_hit
 from lawsearch.query import And, Field, Node, Not, Or, Phrase, Soft, Words, filter_nodes, parse_query
 from lawsearch.ranking import SCORED_FIELDS, Core, row_entry
-from lawsearch.sections import KINDS, QUERY_KIND_WORDS
+from lawsearch.sections import KINDS, QUERY_KIND_WORDS, section_kind
 from lawsearch.semantic import load_model
 
 if TYPE_CHECKING:
@@ -302,6 +302,7 @@ class _Highlighter:
         for rank, passage, document, score, spans, section_spans in zip(
             count(first), passages, documents, scores.tolist(), found, sections
         ):
+            year = core.documents[document]["year"]
             hits.append(
                 trusted_hit(
                     rank,
@@ -313,6 +314,8 @@ class _Highlighter:
                     section_spans,
                     0 if counts is None else int(counts[document]),
                     self.related,
+                    section_kind(passage.section, report_year=year),
+                    cited_names(passage.text),
                 )
             )
         return hits

@@ -48,6 +48,8 @@ def test_search_json_finds_all_five_reports_with_spans_on_the_term(index_dir: st
     data = json.loads(capsys.readouterr().out)
     assert data["query"] == "法治副校长" and data["total"] == len(data["hits"]) == 8
     assert {h["document"]["id"] for h in data["hits"]} == FIVE
+    assert {h["kind"] for h in data["hits"]} <= {"measures", "problems", "plans", "leadership", "other"}
+    assert all(isinstance(h["cites"], list) for h in data["hits"])
     for h in data["hits"]:
         assert h["spans"]
         assert any("法治副校长" in nfkc(h["text"][start:end]) for start, end in h["spans"])

@@ -23,6 +23,7 @@ from lawsearch.render import (
     render_tokens,
     results_to_dict,
 )
+from lawsearch.sections import KINDS
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 TEXT = "会同区司法局，开展法治副校长调研。研究制定《中小学法治副校长聘任与管理办法》。"
@@ -199,7 +200,10 @@ def test_results_to_dict_is_json_ready_and_spans_index_the_text(seed_index) -> N
         "section_path",
         "section_spans",
         "document",
+        "kind",
+        "cites",
     }
+    assert first["kind"] in KINDS and isinstance(first["cites"], list)
     assert set(first["document"]) == {
         "id", "title", "path", "org", "region", "year", "publisher", "published", "title_derived", "collection",
         "metadata",

@@ -452,6 +452,21 @@ def test_filter_values_in_full_width_other_case_or_traditional_characters(
     assert expected and [hit.passage.id for hit in seed_index.search(typed, limit=200).hits] == expected
 
 
+def test_each_hit_says_its_section_kind_and_what_it_cites_as_the_filters_select_them(seed_index) -> None:
+    """A tool comparing reports reads ``kind`` and ``cites`` off each hit (and JSON): they agree with what the
+    ``kind:`` and ``cites:`` filters select, on every passage."""
+    hits = seed_index.search("", filters={"collection": "reports"}, limit=200).hits
+    assert len(hits) == 108
+    for kind in KINDS:
+        selected = {h.passage.id for h in seed_index.search(f"kind:{kind}", limit=200).hits}
+        assert selected == {h.passage.id for h in hits if h.kind == kind}, kind
+    citing = [h for h in hits if h.cites]
+    assert len(citing) >= 10 and all("《" in h.passage.text for h in citing)
+    for law in {"未成年人保护法", "行政处罚法", "宪法"}:
+        selected = {h.passage.id for h in seed_index.search("", filters={"cites": law}, limit=200).hits}
+        assert selected and selected == {h.passage.id for h in hits if law in h.cites}, law
+
+
 def test_kind_filter_keeps_only_that_kind_and_takes_chinese_aliases(seed_index) -> None:
     from lawsearch.sections import section_kind
 
