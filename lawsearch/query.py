@@ -163,6 +163,9 @@ def _lex(query: str) -> list[_Token]:
             i = _WORD_RUN.match(text, i).end()  # type: ignore[union-attr]  # * always matches
             word = text[start:i]
             field = _FIELD.fullmatch(word)
+            if field and field.group(2) and field.group(1).lower() in _NAMED:
+                i = _bracketed(text, i)  # cites:刑法修正案(十一): the brackets belong to the name
+                word = text[start:i]
             # fold() lower-cases; operators are upper case only, so look at the query as typed (width-folded).
             typed = unicodedata.normalize("NFKC", query[start:i])
             if typed in _OPERATORS:
@@ -192,6 +195,22 @@ def _lex(query: str) -> list[_Token]:
             else:
                 tokens.append(("word", query[start:i], start))
     return tokens
+
+
+#: Fields whose values are names that may hold brackets (刑法修正案（十一）, …纲要（2021—2025年）).
+_NAMED = frozenset({"cites", "title", "org", "section"})
+
+
+def _bracketed(text: str, i: int) -> int:
+    """The end of a field value at ``i`` in the folded query, taking in what follows it in brackets without a
+    space, and any characters after (刑法修正案(十一), 纲要(2021-2025年)》: full-width brackets fold to these): a
+    field value right before ``(`` is otherwise a syntax error, a group must follow a space or an operator."""
+    while i < len(text) and text[i] == "(":
+        close = text.find(")", i)
+        if close == -1 or any(char.isspace() or char == "(" for char in text[i + 1 : close]):
+            break
+        i = _WORD_RUN.match(text, close + 1).end()  # type: ignore[union-attr]  # * always matches
+    return i
 
 
 def _closing_quote(query: str, text: str, start: int) -> int:

@@ -322,7 +322,11 @@ class _Highlighter:
 
     def _cited_in(self, text: str) -> list[tuple[int, int, str]]:
         """Occurrences ``(start, -end, "cites:<law>")`` of the citations of the laws a filter names."""
-        return [(c.start, -c.end, f"cites:{c.canonical}") for c in extract_citations(text) if c.canonical in self.cited]
+        return [
+            (c.start, -c.end, f"cites:{c.canonical}")
+            for c in extract_citations(text)
+            if any(names_cited(value, c.canonical) for value in self.cited)
+        ]
 
 
 def explain(
@@ -990,6 +994,12 @@ def _phrase_boosts(core: Core, plan: Plan, weights: Weights) -> dict[str, tuple[
 _SCAN_ROWS = 2000
 
 
+def names_cited(value: str, name: str) -> bool:
+    """Whether ``cites:value`` names the cited ``name`` (canonical both): the same, or the same but for the
+    brackets that end the name (天津市法治政府建设实施纲要 for …纲要(2021-2025年), 刑法修正案 for 刑法修正案(十一))."""
+    return name == value or (name.startswith(value) and name[len(value)] == "(" and name.endswith(")"))
+
+
 def _cited_filters(node: Node, negated: bool = False) -> frozenset[str]:
     """The laws a query's (not negated) ``cites:`` filters name: their citations are highlighted."""
     if isinstance(node, Field):
@@ -1073,7 +1083,8 @@ def _filter_mask(core: Core, node: Field) -> npt.NDArray[np.bool_]:
         kind_mask: npt.NDArray[np.bool_] = core.section_kinds() == KINDS.index(node.value)
         return kind_mask
     if node.name == "cites":
-        return np.array([node.value in cited for cited in core.citations()], dtype=bool)
+        value = node.value
+        return np.array([any(names_cited(value, name) for name in cited) for cited in core.citations()], dtype=bool)
     if node.years is not None:
         first, last = node.years
         return (core.years >= first) & (core.years <= last)

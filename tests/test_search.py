@@ -483,6 +483,27 @@ def test_kind_filter_keeps_only_that_kind_and_takes_chinese_aliases(seed_index) 
         seed_index.search("kind:bogus")
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "cites:天津市法治政府建设实施纲要（2021—2025年）",  # as written in the report: full-width brackets, em dash
+        "cites:《天津市法治政府建设实施纲要（2021—2025年）》",
+        "cites:天津市法治政府建设实施纲要(2021-2025年)",  # as the facet lists it
+        "cites:天津市法治政府建设实施纲要",  # without the years in brackets
+        '"纲要" cites:天津市法治政府建设实施纲要（2021—2025年）',
+    ],
+)
+def test_a_cited_name_with_brackets_is_one_filter_value(seed_index, query: str) -> None:
+    """The brackets of a name are part of the value, not a group: the filter once became 纲要 AND the word
+    2021—2025年, and matched nothing."""
+    node = parse_query(query)
+    (field,) = [n for n in getattr(node, "children", [node]) if getattr(n, "name", None) == "cites"]
+    assert field.value.startswith("天津市法治政府建设实施纲要")
+    results = seed_index.search(query)
+    assert [h.passage.id for h in results.hits] == ["heping-edu-2024#1"]
+    assert "天津市法治政府建设实施纲要(2021-2025年)" in results.hits[0].cites
+
+
 def test_cites_filter_merges_the_long_and_short_law_names_and_highlights_the_citation(seed_index) -> None:
     short = seed_index.search("cites:未成年人保护法", limit=20)
     long = seed_index.search("cites:《中华人民共和国未成年人保护法》", limit=20)
