@@ -84,6 +84,8 @@ def run_stages(index: Index, query: str, limit: int = 10) -> tuple[list[str], di
     engine._add_kind_boosts(core, plan, weights, rows, ranked)
     for mask, boost in engine._phrase_boosts(core, plan, weights).values():  # keywords jieba cut in two
         ranked[mask[rows]] += boost
+    for documents, boost in engine._named_boosts(core, plan, weights).values():  # documents named by title
+        ranked[documents[core.passage_document[rows]]] += boost
     order = engine._top(ranked, limit)
     top, top_scores = rows[order], ranked[order]
     seconds["top"] = clock() - started

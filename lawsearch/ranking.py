@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from lawsearch.analysis import cited_tokens, fold, heading_tokens, term_spans, term_spans_and_words
-from lawsearch.citations import extract_citations
+from lawsearch.citations import canonical_law_name, extract_citations
 from lawsearch.compiled import speedups
 from lawsearch.models import Document, ParsedDocument, Passage, trusted_passage
 from lawsearch.sections import KINDS, section_kind
@@ -578,6 +578,7 @@ class Core:
     _document_objects: dict[int, Document] = attrs.field(factory=dict)
     _passage_objects: dict[int, Passage] = attrs.field(factory=dict)
     _annotations: tuple[npt.NDArray[np.int8], list[tuple[str, ...]], list[tuple[str, ...]]] | None = None
+    _titles: dict[str, npt.NDArray[np.bool_]] | None = None
     # per weighting (fields, k1, formula): every term's BM25F contributions (a few recent weightings)
     _tables: dict[Hashable, ScoreTable] = attrs.field(factory=dict)
     _cache_lock: threading.Lock = attrs.field(factory=threading.Lock)
@@ -673,6 +674,19 @@ class Core:
             lengths = np.array([len(t) + len(PASSAGE_SEPARATOR) for t in self.texts], dtype=np.int64)
             self._starts = np.concatenate(([0], np.cumsum(lengths)[:-1])) if len(lengths) else lengths
         return self._starts
+
+    def title_names(self) -> dict[str, npt.NDArray[np.bool_]]:
+        """Each document title as ``cites:`` spells it (``citations.canonical_law_name``: 民法典 for
+        中华人民共和国民法典), with which documents have it (computed once per core)."""
+        if self._titles is None:
+            names: dict[str, npt.NDArray[np.bool_]] = {}
+            for number, document in enumerate(self.documents):
+                title = document["title"]
+                if title:
+                    name = canonical_law_name(fold(title))
+                    names.setdefault(name, np.zeros(len(self.documents), dtype=bool))[number] = True
+            self._titles = names
+        return self._titles
 
     def section_kinds(self) -> npt.NDArray[np.int8]:
         """Each passage's section kind, as an index into ``sections.KINDS`` (computed once per core)."""

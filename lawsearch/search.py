@@ -106,6 +106,11 @@ class Weights:
     #: both parts, and those that say it whole gain ``phrase`` × the idf of saying it, as a section kind's boost
     #: (``_compound``); 0: a passage with either part matches and none gains, as in plain BM25
     phrase: float = 1.0
+    #: a document the query names by its title (劳动合同法 in 劳动合同法第三十九条, 民法典, 刑法 第20条: consecutive
+    #: typed words that are a document's title, as ``cites:`` spells it): its passages gain ``named`` × the idf
+    #: of its share of the passages, as a section kind's boost (``_named_boosts``), so 民法典第九条 is the 民法典's
+    #: and not that of a judicial interpretation whose title also says 民法典
+    named: float = 1.0
 
     @classmethod
     def bm25(cls, *, k1: float = 1.2, b: float = 0.75) -> Weights:
@@ -124,6 +129,7 @@ class Weights:
             cited=1.0,
             stand_in=0.0,
             phrase=0.0,
+            named=0.0,
         )
 
     def __attrs_post_init__(self) -> None:
@@ -381,6 +387,19 @@ def explain(
                 round(boost, 6) if inside else 0.0,
             )
         )
+    for name, (documents, boost) in _named_boosts(core, plan, weights).items():
+        inside = bool(documents[core.passage_document[row]])
+        parts.append(
+            TermScore(
+                f"《{name}》",
+                "named",
+                weights.named,
+                [("title", 1)] if inside else [],
+                1.0 if inside else 0.0,
+                round(boost / weights.named, 6),
+                round(boost, 6) if inside else 0.0,
+            )
+        )
     for number, boost in _kind_boosts(core, plan, weights):
         inside = int(core.section_kinds()[row]) == number
         parts.append(
@@ -409,7 +428,7 @@ def explain(
         related = row in tail.rows
         if related:  # listed after the matches, scored by the words inside the keywords alone: no coordination,
             coordination = 1.0  # and no section-kind boost (that ranks matches)
-            parts = [attrs.evolve(p, contribution=0.0) if p.source in ("kind", "phrase") else p for p in parts]
+            parts = [attrs.evolve(p, contribution=0.0) if p.source in _BOOSTS else p for p in parts]
             total = sum(part.contribution for part in parts)
     if fusion is None:  # lexical only, or nothing for the model to read (a query of filters only)
         return Explanation(passage_id, round(total * coordination, 6), matched, parts, coordination, related=related)
@@ -544,6 +563,8 @@ def _rank(
     _add_kind_boosts(core, plan, weights, rows, ranked)
     for mask, boost in _phrase_boosts(core, plan, weights).values():
         ranked[mask[rows]] += boost
+    for documents, boost in _named_boosts(core, plan, weights).values():
+        ranked[documents[core.passage_document[rows]]] += boost
     if coordinate:
         coverage = matched[rows] / plan.typed
         ranked *= coverage if weights.coordination == 1 else coverage**weights.coordination
@@ -580,6 +601,8 @@ def _related(
     mask = core.term_mask(words, SCORED_FIELDS)
     mask &= scope & (inside > 0)  # in a field that scores (not one a Weights turned off)
     mask[rows] = False
+    if plan.compounds:  # a passage with one part of a keyword cut in two (第二十八条 of 教育法第二十八条) is no match,
+        mask &= ~core.term_mask(keywords, SCORED_FIELDS)  # nor related: it has one of the query's words
     tail = np.flatnonzero(mask)
     return _Related(tail, inside[tail], words if len(tail) else ())
 
@@ -946,6 +969,39 @@ def _kind_boosts(core: Core, plan: Plan, weights: Weights) -> list[tuple[int, fl
         if df:
             boosts.append((number, weights.kind * core.idf(df)))
     return boosts
+
+
+#: The sources of the parts of a score that rank the matches and match nothing (related passages get none).
+_BOOSTS = ("kind", "phrase", "named")
+
+
+def _named_boosts(core: Core, plan: Plan, weights: Weights) -> dict[str, tuple[npt.NDArray[np.bool_], float]]:
+    """The documents the query names by title (``Weights.named``): for each name, which documents have it as
+    their title, and what each of their passages gains, ``Weights.named`` × the idf of their share of the
+    passages. A name is consecutive typed words (劳动 + 合同法 of 劳动合同法第三十九条); a name inside a longer
+    one that is named too does not count (刑法 of 刑法修正案(八))."""
+    if not weights.named or not plan.typed or not core.size:
+        return {}
+    titles = core.title_names()
+    typed = plan.terms[: plan.typed]
+    named = {
+        name
+        for start in range(len(typed))
+        for stop in range(start + 1, min(len(typed), start + _NAME_WORDS) + 1)
+        if (name := "".join(typed[start:stop])) in titles
+    }
+    boosts = {}
+    for name in sorted(named):
+        if any(name != other and name in other for other in named):
+            continue
+        documents = titles[name]
+        share = int(np.count_nonzero(documents[core.passage_document]))
+        if share:
+            boosts[name] = (documents, weights.named * core.idf(share))
+    return boosts
+
+
+_NAME_WORDS = 6  # the most typed words a title is looked for in (中华人民共和国 + 劳动 + 合同法 …)
 
 
 def _compound(text: str) -> tuple[str, ...]:

@@ -196,3 +196,26 @@ def test_compound_keywords_come_from_the_text_and_saying_them_whole_ranks_higher
         new = compounds.measure(seed_index, keyword, lawsearch.Weights())
         old = compounds.measure(seed_index, keyword, lawsearch.Weights(phrase=0))
         assert new["matches"] < old["matches"] and new["whole@10"] >= old["whole@10"], keyword
+
+
+def test_law_lookups_are_drawn_from_the_articles_and_know_names_inside_other_titles() -> None:
+    from benchmarks import lookups
+
+    records = list(corpus.read_records(ROOT / "tests" / "data" / "cited-laws.jsonl"))
+    for record in records:  # the fixture names its records by id; the law corpus by docid
+        record["docid"] = record["id"]
+    queries, laws = lookups.lookups(records)
+    assert queries == lookups.lookups(records)[0]  # a fixed seed
+    assert set(laws) == {"未成年人保护法", "教育法", "行政处罚法", "预防未成年人犯罪法", "义务教育法", "教师法"}
+    assert len(queries) == lookups.PER_LAW * len(laws)
+    by_id = {record["docid"]: record for record in records}
+    for query, docid, inside in queries:
+        name = query[: query.index("第")]
+        assert by_id[docid]["law"].endswith(name) and query == name + by_id[docid]["article_no"]
+        assert inside == (name == "教育法"), query  # 教育法 is inside 义务教育法 (and 犯罪法 is no title)
+
+
+def test_stages_mirror_search_where_a_law_is_named(reports_and_laws: lawsearch.Index) -> None:
+    from benchmarks import stages
+
+    stages.measure(reports_and_laws, ["教育法第二十八条", "教育法", "学习教育法"])  # raises where unlike search

@@ -394,6 +394,29 @@ def test_a_keyword_jieba_cuts_in_two_needs_both_parts_and_saying_it_whole_ranks_
     assert seed_index.search("存在哪些问题", limit=1).total == seed_index.search("存在 问题", limit=1).total
 
 
+def test_a_law_named_in_the_query_ranks_its_own_articles_first(reports_and_laws) -> None:
+    """教育法 is inside 义务教育法: both titles say it, and 义务教育法's 第二十八条 came first for 教育法第二十八条.
+    A query whose consecutive words are a document's title (as cites: spells it) gives its passages a boost."""
+    index = reports_and_laws
+    assert index.search("教育法第二十八条", limit=1).hits[0].passage.id == "教育法-第二十八条"
+    off = Weights(named=0)
+    assert index.search("教育法第二十八条", limit=1, weights=off).hits[0].passage.id == "义务教育法-第二十八条"
+    alone = index.search("教育法", limit=10, related=False).hits
+    assert all(hit.passage.id.startswith("教育法-") for hit in alone)
+    assert not all(h.passage.id.startswith("教育法-") for h in index.search("教育法", limit=10, weights=off).hits)
+    # the longer name wins over the one inside it; explain shows the boost; plain BM25 has none
+    assert index.search("义务教育法第二十八条", limit=1).hits[0].passage.id == "义务教育法-第二十八条"
+    named = [t for t in index.explain("教育法第二十八条", "教育法-第二十八条").terms if t.source == "named"]
+    assert [(t.term, t.frequencies) for t in named] == [("《教育法》", (("title", 1),))] and named[0].contribution > 0
+    other = index.explain("教育法第二十八条", "义务教育法-第二十八条")
+    assert [t.contribution for t in other.terms if t.source == "named"] == [0.0]
+    assert not [
+        t for t in index.explain("教育法", "教育法-第一条", weights=Weights.bm25()).terms if t.source == "named"
+    ]
+    for hit in index.search("教育法第二十八条", limit=5).hits:
+        assert index.explain("教育法第二十八条", hit.passage.id).score == pytest.approx(hit.score, abs=1e-4)
+
+
 def test_split_words_name_the_passages_that_say_a_keyword_across_other_words(seed_index) -> None:
     """jieba cuts 尊法学法 as 尊 法学 法: the hanyang report says 学法 twice without the word 学法, so the
     keyword does not match there. ``split_words`` counts the passages whose text says it without matching (the
