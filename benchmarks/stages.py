@@ -33,10 +33,8 @@ from benchmarks.queries import SHARED_QUERIES, read_stard
 from benchmarks.report import _table  # the suite's table layout (CJK-aware widths), shared on purpose
 from lawsearch import Index, parse_query
 from lawsearch import search as engine
-from lawsearch.citations import cited_names
 from lawsearch.highlight import best_fragments, matcher
 from lawsearch.models import trusted_hit
-from lawsearch.sections import section_kind
 
 __all__ = ["STAGES", "StageMismatchError", "run_stages"]
 
@@ -113,9 +111,7 @@ def run_stages(index: Index, query: str, limit: int = 10) -> tuple[list[str], di
         document = core.document(number)
         fragments = best_fragments(passage.text, spans)
         between = clock()
-        year = document.year
-        kind, cites = section_kind(passage.section, report_year=year), cited_names(passage.text)
-        trusted_hit(rank, round(score, 6), passage, document, spans, fragments, section_spans, 0, False, kind, cites)
+        trusted_hit(rank, round(score, 6), passage, document, spans, fragments, section_spans, 0, False)  # as search
         seconds["passages"] += between - started
         seconds["hits"] += clock() - between
         ids.append(passage.id)

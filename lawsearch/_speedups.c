@@ -15,7 +15,7 @@
  * slots set. Whatever a function does not handle it leaves to the Python (NotImplemented) or refuses with
  * TypeError/ValueError; it never reads memory its arguments do not own.
  *
- * page_spans(text, starts, rules, found, bases, span_type):
+ * page_spans(text, starts, rules, found, bases, span_type, inner, known):
  *   text       the folded texts of a page joined by PASSAGE_SEPARATOR (a word start, no word character)
  *   starts     one byte per character of text, 1 where a word of the accurate cut starts
  *   rules      (term, length, compound pattern or None, may match inside a longer word) per query term;
@@ -23,6 +23,9 @@
  *   found      other occurrences (start, -end, term): compound terms, phrases, citations
  *   bases      where each joined text begins in text
  *   span_type  lawsearch.models.Span
+ *   inner      inner(word): the sub-words (start, end, sub-word) indexing adds inside that word, for a sub-word
+ *              occurrence (few); None to accept every dictionary word inside a word
+ *   known      the dictionary's dict word -> inner(word), looked in first (no call for a word seen before)
  * One pass over the text finds every rule's occurrences already in (start, longer first) order, so the merge
  * needs no sort unless `found` adds occurrences.
  */
@@ -135,14 +138,58 @@ static PyObject *make(const Slotted *value_type, Py_ssize_t start, Py_ssize_t en
     return made;
 }
 
+/* The sub-words indexing adds inside a word, as (start, end, sub-word) tuples: `known` (the dictionary's cache,
+ * a dict word -> tuple) or, for a word not in it, `inner(word)`. A new reference, or NULL with an exception. */
+typedef struct {
+    PyObject *inner; /* callable, or None: every dictionary word inside a word is one of its tokens */
+    PyObject *known; /* dict */
+} Inside;
+
 /* Is the occurrence of rule at `at` one of the text's tokens? No word starts inside it (it does not straddle two
- * words), and it is a whole word or may be a sub-word. The text's end ends a word. */
-static inline int is_token(const char *starts, Py_ssize_t n, Py_ssize_t at, const Rule *rule) {
+ * words), and it is a whole word, or a sub-word indexing adds at that place of its word (`inside`). The text's end
+ * ends a word. -1 with an exception set if `inner` raised. */
+static inline int is_token(PyObject *text, const char *starts, Py_ssize_t n, Py_ssize_t at, const Rule *rule,
+                           const Inside *inside) {
     Py_ssize_t end = at + rule->length;
     for (Py_ssize_t i = at + 1; i < end; i++) {
         if (starts[i]) return 0;
     }
-    return rule->inside || (starts[at] && (end == n || starts[end]));
+    if (starts[at] && (end == n || starts[end])) return 1;
+    if (!rule->inside) return 0;
+    if (inside->inner == Py_None) return 1;
+    Py_ssize_t first = at, last = end; /* the word around it: from its start to the next word's */
+    while (first > 0 && !starts[first]) first--;
+    while (last < n && !starts[last]) last++;
+    PyObject *word = PyUnicode_Substring(text, first, last);
+    if (word == NULL) return -1;
+    PyObject *words = PyDict_GetItemWithError(inside->known, word); /* borrowed */
+    if (words != NULL) {
+        Py_INCREF(words);
+    } else if (PyErr_Occurred()) {
+        Py_DECREF(word);
+        return -1;
+    } else {
+        words = PyObject_CallOneArg(inside->inner, word);
+    }
+    Py_DECREF(word);
+    if (words == NULL) return -1;
+    int found = 0;
+    if (PyTuple_Check(words)) {
+        for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(words) && !found; k++) {
+            PyObject *item = PyTuple_GET_ITEM(words, k);
+            if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 3) continue;
+            Py_ssize_t start = PyLong_AsSsize_t(PyTuple_GET_ITEM(item, 0));
+            if (start == -1 && PyErr_Occurred()) {
+                Py_DECREF(words);
+                return -1;
+            }
+            if (start != at - first) continue;
+            PyObject *sub = PyTuple_GET_ITEM(item, 2);
+            found = sub == rule->term || (PyUnicode_Check(sub) && PyUnicode_Compare(sub, rule->term) == 0);
+        }
+    }
+    Py_DECREF(words);
+    return found;
 }
 
 #define SCAN(T)                                                                                          \
@@ -155,14 +202,16 @@ static inline int is_token(const char *starts, Py_ssize_t n, Py_ssize_t at, cons
                 if (rule->first != c || at + rule->length > n) continue;                                 \
                 Py_ssize_t j = 1;                                                                        \
                 while (j < rule->length && chars[at + j] == PyUnicode_READ_CHAR(rule->term, j)) j++;     \
-                if (j == rule->length && is_token(starts, n, at, rule) && push(out, at, at + j, rule->term) < 0) \
-                    return -1;                                                                           \
+                if (j < rule->length) continue;                                                          \
+                int token = is_token(text, starts, n, at, rule, inside);                                 \
+                if (token < 0 || (token && push(out, at, at + j, rule->term) < 0)) return -1;            \
             }                                                                                            \
         }                                                                                                \
     }
 
 /* Occurrences of the rules that are tokens of the text, in (start, longer first) order. */
-static int token_occurrences(PyObject *text, const char *starts, Rule *rules, Py_ssize_t count, Occurrences *out) {
+static int token_occurrences(PyObject *text, const char *starts, Rule *rules, Py_ssize_t count,
+                             const Inside *inside, Occurrences *out) {
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
@@ -247,11 +296,11 @@ done:
 }
 
 static PyObject *page_spans(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs) {
-    if (!has_arguments("page_spans", nargs, 6)) return NULL;
+    if (!has_arguments("page_spans", nargs, 8)) return NULL;
     PyObject *text = args[0], *starts = args[1], *rule_items = args[2], *found = args[3], *bases = args[4];
     if (!PyUnicode_Check(text) || !PyBytes_Check(starts) || !PyTuple_Check(rule_items) || !PyList_Check(found) ||
         !PyList_Check(bases)) {
-        PyErr_SetString(PyExc_TypeError, "page_spans(str, bytes, tuple, list, list, type)");
+        PyErr_SetString(PyExc_TypeError, "page_spans(str, bytes, tuple, list, list, type, inner, dict)");
         return NULL;
     }
     if (PyBytes_GET_SIZE(starts) != PyUnicode_GET_LENGTH(text)) {
@@ -279,7 +328,12 @@ static PyObject *page_spans(PyObject *Py_UNUSED(module), PyObject *const *args, 
         if (PyTuple_GET_ITEM(rule, 2) != Py_None || PyUnicode_GET_LENGTH(term) == 0) continue;
         rules[count++] = (Rule){term, PyUnicode_GET_LENGTH(term), PyUnicode_READ_CHAR(term, 0), inside};
     }
-    if (token_occurrences(text, PyBytes_AS_STRING(starts), rules, count, &occurrences) < 0) goto done;
+    if (!PyDict_Check(args[7])) {
+        PyErr_SetString(PyExc_TypeError, "page_spans: the known sub-words are a dict");
+        goto done;
+    }
+    Inside inside = {args[6], args[7]};
+    if (token_occurrences(text, PyBytes_AS_STRING(starts), rules, count, &inside, &occurrences) < 0) goto done;
     Py_ssize_t extra = PyList_GET_SIZE(found);
     for (Py_ssize_t i = 0; i < extra; i++) {
         PyObject *item = PyList_GET_ITEM(found, i);
@@ -794,7 +848,7 @@ static PyObject *gelu(PyObject *Py_UNUSED(module), PyObject *x) {
 
 static PyMethodDef methods[] = {
     {"page_spans", (PyCFunction)(void (*)(void))page_spans, METH_FASTCALL,
-     "page_spans(text, starts, rules, found, bases, span_type): highlight.page_spans, compiled."},
+     "page_spans(text, starts, rules, found, bases, span_type, inner, known): highlight.page_spans, compiled."},
     {"best_fragments", (PyCFunction)(void (*)(void))best_fragments, METH_FASTCALL,
      "best_fragments(text, spans, max_chars, count, span_type, fragment_type): highlight.best_fragments, compiled."},
     {"section_spans", (PyCFunction)(void (*)(void))section_spans, METH_FASTCALL,

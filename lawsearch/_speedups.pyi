@@ -1,7 +1,7 @@
 """Types of the compiled loops (``_speedups.c``); ``lawsearch.highlight`` and ``lawsearch.ranking`` have their
 Python."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import NotImplementedType
 
 import numpy as np
@@ -17,6 +17,8 @@ def page_spans(
     found: list[tuple[int, int, str]],
     bases: list[int],
     span_type: type[Span],
+    inner: Callable[[str], tuple[tuple[int, int, str], ...]] | None,
+    known: dict[str, tuple[tuple[int, int, str], ...]],
     /,
 ) -> list[tuple[Span, ...]]: ...
 def best_fragments(

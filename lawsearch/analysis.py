@@ -72,6 +72,7 @@ __all__ = [
     "fold",
     "index_terms",
     "inner_words",
+    "known_inner_words",
     "lone_surrogate",
     "make_analyzer",
     "make_char_analyzer",
@@ -316,54 +317,66 @@ class _Lexicon:
         found = self.inner.get(word)
         if found is None:
             length, is_word, wordlike = len(word), self.is_word, _WORDLIKE.search
-            cuts = self._cuts(word) if length > 2 else frozenset((0, length))
-            found = tuple(
+            inside = [
                 (i, j, sub)
                 for i in range(length - 1)
-                if i in cuts
                 for j in range(i + 2, min(length, i + MAX_SUBWORD) + 1)
-                if j - i < length and j in cuts and is_word(sub := word[i:j]) and wordlike(sub)
-            )
+                if j - i < length and is_word(sub := word[i:j])
+            ]
+            # Words that cross no other fit every cut (most words: 合同法, 校外培训机构): no cut to compute.
+            if inside and (word[0] in _NEGATIONS or _crossing(inside)):
+                cuts = self._cuts(word, inside)
+                inside = [(i, j, sub) for i, j, sub in inside if i in cuts and j in cuts]
+            found = tuple(item for item in inside if wordlike(item[2]))
             if len(self.inner) >= _WORDS_KEPT:
                 self.inner.clear()
             self.inner[word] = found
         return found
 
-    def _cuts(self, word: str) -> frozenset[int]:
-        """Where ``word`` splits into words: its most probable cut into two or more dictionary words or single
-        characters (jieba's route, the word itself left out), and within each part of three or more characters
-        its own cut, down to two. A sub-word is kept only between two of these places, so a word made of the
-        end of one part and the start of the next (民法 of 人民|法院, 裁员 of 仲裁|员, 护法 of 保护|法) is not a
-        term of it. A negation that starts a word (未 不 非) is not cut from what follows, which it turns into
-        its opposite: 未成年人 is cut 未成年|人, never 未|成年人, so 成年人 (adult) is not a term of it (the law
-        corpus's top 10 for 成年人 were all about minors), nor 动产 of 不动产, nor 公有制 of 非公有制经济. (无 is
-        left alone: 无过错责任 and 无民事行为能力人 are kinds of 过错责任 and of 民事行为 … 能力.)"""
+    def _cuts(self, word: str, inside: list[tuple[int, int, str]]) -> frozenset[int]:
+        """Where ``word`` splits into words: its most probable cut into two or more of the dictionary words
+        ``inside`` it or single characters (jieba's route, the word itself left out), and within each part of
+        three or more characters its own cut, down to two. A sub-word is kept only between two of these places,
+        so a word made of the end of one part and the start of the next (民法 of 人民|法院, 裁员 of 仲裁|员, 护法
+        of 保护|法) is not a term of it. A negation that starts a word (未 不 非) is not cut from what follows,
+        which it turns into its opposite: 未成年人 is cut 未成年|人, never 未|成年人, so 成年人 (adult) is not a term
+        of it (the law corpus's top 10 for 成年人 were all about minors), nor 动产 of 不动产, nor 公有制 of
+        非公有制经济. (无 is left alone: 无过错责任 and 无民事行为能力人 are kinds of 过错责任 and of 民事行为能力.)"""
         frequencies, total = self.frequencies()
+        ends: dict[int, list[tuple[int, float]]] = {}  # start → (end, log probability) of each word inside
+        for i, j, sub in inside:
+            ends.setdefault(i, []).append((j, math.log(frequencies.get(sub) or 1) - total))
         places = {0, len(word)}
-        pending = [(0, word)]
+        pending = [(0, len(word))]
         while pending:
-            offset, part = pending.pop()
-            length = len(part)
-            negated = part[0] in _NEGATIONS
-            best: list[tuple[float, int]] = [(0.0, length)] * (length + 1)
-            for i in range(length - 1, -1, -1):
-                options = []
-                for j in range(i + 1, length + 1):
-                    if (i, j) == (0, length) or (negated and (i, j) == (0, 1)):
-                        continue  # the part itself (the point is how it splits), or a negation cut off from it
-                    frequency = frequencies.get(part[i:j], 0)
-                    if j - i > 1 and not frequency and not (negated and i == 0):  # 非公有制 of 非公有制经济
-                        continue
-                    options.append((math.log(frequency or 1) - total + best[j][0], j))
-                best[i] = max(options)
-            i = 0
-            while i < length:
+            start, stop = pending.pop()
+            negated = word[start] in _NEGATIONS
+            best: dict[int, tuple[float, int]] = {stop: (0.0, stop)}
+            for i in range(stop - 1, start - 1, -1):
+                single = math.log(frequencies.get(word[i]) or 1) - total
+                options = [] if negated and i == start else [(single + best[i + 1][0], i + 1)]
+                options += [(p + best[j][0], j) for j, p in ends.get(i, ()) if j <= stop and (i, j) != (start, stop)]
+                if negated and i == start:  # the negation with what follows, a dictionary word or not (非公有制)
+                    known = {j for j, _ in options}
+                    options += [
+                        (math.log(frequencies.get(word[i:j]) or 1) - total + best[j][0], j)
+                        for j in range(i + 2, stop)
+                        if j not in known
+                    ]
+                best[i] = max(options) if options else (single + best[i + 1][0], i + 1)
+            i = start
+            while i < stop:
                 j = best[i][1]
-                places.add(offset + j)
+                places.add(j)
                 if j - i > 2:
-                    pending.append((offset + i, part[i:j]))
+                    pending.append((i, j))
                 i = j
         return frozenset(places)
+
+
+def _crossing(inside: Sequence[tuple[int, int, str]]) -> bool:
+    """Whether two of the words ``(start, end, word)`` overlap without one holding the other."""
+    return any(a < c < b < d for a, b, _ in inside for c, d, _ in inside)
 
 
 #: Characters that negate the word they start: 未成年人, 不动产, 非营利 (``_Lexicon._cuts``).
@@ -906,6 +919,12 @@ def token_rules() -> Callable[[str], TokenRule]:
 def inner_words() -> Callable[[str], tuple[tuple[int, int, str], ...]]:
     """The sub-words indexing adds inside a word, ``(start, end, sub-word)`` (``_Lexicon.inner_words``)."""
     return _lexicon(None).inner_words
+
+
+def known_inner_words() -> dict[str, tuple[tuple[int, int, str], ...]]:
+    """The words whose ``inner_words`` this process has worked out already (the compiled highlighter looks there
+    before it calls ``inner_words``)."""
+    return _lexicon(None).inner
 
 
 @attrs.frozen

@@ -20,14 +20,23 @@ import bisect
 import functools
 import operator
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from types import MappingProxyType, NotImplementedType
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
-from lawsearch.analysis import TokenRule, fold, heading_tokens, inner_words, make_char_analyzer, term_spans, token_rules
+from lawsearch.analysis import (
+    TokenRule,
+    fold,
+    heading_tokens,
+    inner_words,
+    known_inner_words,
+    make_char_analyzer,
+    term_spans,
+    token_rules,
+)
 from lawsearch.compiled import speedups
 from lawsearch.models import SECTION_SEPARATOR, Fragment, Span, trusted_fragment, trusted_span
 from lawsearch.ranking import PASSAGE_SEPARATOR
@@ -114,8 +123,9 @@ class Matcher:
 
     # the compound terms with their patterns
     compounds: tuple[tuple[str, re.Pattern[str]], ...] = attrs.field(init=False)
-    # the rules as the whole-word pass takes them (occurrences inside a longer word: ``_inner_occurrences``)
-    word_rules: tuple[TokenRule, ...] = attrs.field(init=False)
+    # the sub-words indexing adds inside a word (this process's dictionary), and the words it has worked out
+    inner: Callable[[str], tuple[tuple[int, int, str], ...]] = attrs.field(init=False, repr=False)
+    known: dict[str, tuple[tuple[int, int, str], ...]] = attrs.field(init=False, repr=False)
 
     @openings.default
     def _openings(self) -> frozenset[str]:
@@ -125,9 +135,13 @@ class Matcher:
     def _compounds(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
         return tuple((term, compound) for term, _, compound, _ in self.rules if compound is not None)
 
-    @word_rules.default
-    def _word_rules(self) -> tuple[TokenRule, ...]:
-        return tuple((term, size, compound, False) for term, size, compound, _ in self.rules)
+    @inner.default
+    def _inner(self) -> Callable[[str], tuple[tuple[int, int, str], ...]]:
+        return inner_words()
+
+    @known.default
+    def _known(self) -> dict[str, tuple[tuple[int, int, str], ...]]:
+        return known_inner_words()
 
     def spans(self, text: str, word_starts: npt.NDArray[np.bool_] | None = None) -> tuple[Span, ...]:
         """Merged spans of the terms and phrases in ``text`` (see ``find_spans``)."""
@@ -198,15 +212,14 @@ class Matcher:
             starts = b"\x01".join(word_starts for _, word_starts in texts)
         found = [(m.start(), -m.end(), term) for term, pattern in self.compounds for m in pattern.finditer(joined)]
         found.extend(self._phrase_occurrences(joined))
-        found.extend(_inner_occurrences(joined, starts, self.rules))
         bases = [0]
         for folded, _ in texts[:-1]:
             bases.append(bases[-1] + len(folded) + len(PASSAGE_SEPARATOR))
         for base, extra in zip(bases, extras):
             found.extend((base + start, negative_end - base, term) for start, negative_end, term in extra)
         if _compiled_page_spans is not None:
-            return _compiled_page_spans(joined, starts, self.word_rules, found, bases, Span)
-        return page_spans(joined, starts, self.word_rules, found, bases)
+            return _compiled_page_spans(joined, starts, self.rules, found, bases, Span, self.inner, self.known)
+        return page_spans(joined, starts, self.rules, found, bases, self.inner)
 
     def _phrase_occurrences(self, folded: str) -> list[tuple[int, int, str]]:
         """Occurrences ``(start, -end, phrase)`` of the phrases in a folded text."""
@@ -219,29 +232,38 @@ def page_spans(
     rules: Sequence[TokenRule],
     found: list[tuple[int, int, str]],
     bases: Sequence[int],
+    inner: Callable[[str], tuple[tuple[int, int, str], ...]] | None = None,
 ) -> list[tuple[Span, ...]]:
     """The spans of the texts joined in ``text`` (text i begins at ``bases[i]``): the occurrences of the terms
     of ``rules`` that are tokens of the text (``starts``: a byte per character, 1 where a word of the accurate
-    cut starts), with the occurrences ``(start, -end, term)`` in ``found`` (compound terms, phrases, citations),
-    merged (``_merge_texts``).
+    cut starts; ``inner(word)``: the sub-words ``(start, end, sub-word)`` that are tokens inside a word,
+    ``analysis.inner_words()`` as indexing adds them, or None for every dictionary word inside), with the
+    occurrences ``(start, -end, term)`` in ``found`` (compound terms, phrases, citations), merged
+    (``_merge_texts``).
 
-    ``lawsearch._speedups.page_spans`` is this function compiled (and takes the span type as a sixth argument);
-    ``Matcher`` uses it when the build could compile it, and a test checks both give the same spans.
+    ``lawsearch._speedups.page_spans`` is this function compiled (and takes the span type, ``inner`` and the dict
+    of words ``inner`` has already worked out as its sixth to eighth arguments); ``Matcher`` uses it when the
+    build could compile it, and a test checks both give the same spans.
     """
-    found.extend(_token_occurrences(text, starts, rules))
+    found.extend(_token_occurrences(text, starts, rules, inner))
     return _merge_texts(found, bases)
 
 
-def _token_occurrences(folded: str, starts: bytes, rules: Sequence[TokenRule]) -> list[tuple[int, int, str]]:
+def _token_occurrences(
+    folded: str,
+    starts: bytes,
+    rules: Sequence[TokenRule],
+    inner: Callable[[str], tuple[tuple[int, int, str], ...]] | None,
+) -> list[tuple[int, int, str]]:
     """Occurrences ``(start, -end, term)`` of the terms that are tokens of the text, decided by ``starts``
     (1 where a word of the accurate cut starts).
 
     A token is a whole word of the accurate cut, or a dictionary word of 2 to MAX_SUBWORD characters inside a
-    longer word (the sub-words indexing adds); compound terms (their rule has a pattern) are left to their
-    patterns. A test compares the result with re-tokenizing.
+    longer word where ``inner(word)`` says indexing adds it (``analysis.inner_words``); compound terms (their
+    rule has a pattern) are left to their patterns. A test compares the result with re-tokenizing.
     """
     found: list[tuple[int, int, str]] = []
-    append, find, starts_find = found.append, folded.find, starts.find
+    append, find, starts_find, starts_rfind = found.append, folded.find, starts.find, starts.rfind
     starts += b"\x01"  # the text's end ends a word, like the start of the next word
     for term, size, compound, sub_word in rules:
         if compound is not None or not size:
@@ -250,34 +272,14 @@ def _token_occurrences(folded: str, starts: bytes, rules: Sequence[TokenRule]) -
         while at != -1:
             end = at + size
             # no word starts inside (it does not straddle two words), and it is a whole word or a sub-word
-            if (not starts[at + 1] if size == 2 else starts_find(1, at + 1, end) == -1) and (
-                sub_word or (starts[at] and starts[end])
-            ):
-                append((at, -end, term))
+            if not starts[at + 1] if size == 2 else starts_find(1, at + 1, end) == -1:
+                if starts[at] and starts[end]:
+                    append((at, -end, term))
+                elif sub_word:
+                    first = max(starts_rfind(1, 0, at + 1), 0)
+                    if inner is None or (at - first, end - first, term) in inner(folded[first : starts_find(1, end)]):
+                        append((at, -end, term))
             at = find(term, at + 1)
-    return found
-
-
-def _inner_occurrences(folded: str, starts: bytes, rules: Sequence[TokenRule]) -> list[tuple[int, int, str]]:
-    """Occurrences ``(start, -end, term)`` of the terms that are sub-words of a longer word of the text, as
-    indexing adds them (``analysis._Lexicon.inner_words``: 人民 and 法院 in 人民法院, not 民法 across them). The
-    whole-word pass (``page_spans``) finds the others."""
-    found: list[tuple[int, int, str]] = []
-    inner = inner_words()
-    for term, size, compound, sub_word in rules:
-        if not sub_word or compound is not None:
-            continue
-        at = folded.find(term)
-        while at != -1:
-            end = at + size
-            if starts.find(1, at + 1, end) == -1 and not (starts[at] and (end == len(starts) or starts[end])):
-                first = starts.rfind(1, 0, at + 1)
-                first = max(first, 0)
-                last = starts.find(1, end)
-                last = len(folded) if last == -1 else last
-                if (at - first, end - first, term) in inner(folded[first:last]):
-                    found.append((at, -end, term))
-            at = folded.find(term, at + 1)
     return found
 
 

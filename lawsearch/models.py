@@ -225,11 +225,22 @@ class Hit:
     #: a related passage, listed after every match: it has none of the query's words, only words inside them
     #: (宪法 of 学宪法); its spans are those words
     related: bool = False
-    #: the kind of section the passage is in (``sections.KINDS``: measures, problems, plans, leadership, other),
-    #: as ``kind:`` filters and facets count it
-    kind: str = "other"
-    #: the laws and documents the passage cites by title 《…》, canonical names in order (as ``cites:`` has them)
-    cites: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+
+    @property
+    def kind(self) -> str:
+        """The kind of section the passage is in (``sections.KINDS``: measures, problems, plans, leadership,
+        other), as ``kind:`` filters and facets count it (worked out when asked: a page of hits rarely needs it)."""
+        from lawsearch.sections import section_kind
+
+        return section_kind(self.passage.section, report_year=self.document.year)
+
+    @property
+    def cites(self) -> tuple[str, ...]:
+        """The laws and documents the passage cites by title 《…》, canonical names in order, as ``cites:`` names
+        them (worked out when asked)."""
+        from lawsearch.citations import cited_names
+
+        return cited_names(self.passage.text)
 
 
 def _hits(items: Iterable[Hit]) -> tuple[Hit, ...]:

@@ -579,6 +579,7 @@ class Core:
     _passage_objects: dict[int, Passage] = attrs.field(factory=dict)
     _annotations: tuple[npt.NDArray[np.int8], list[tuple[str, ...]], list[tuple[str, ...]]] | None = None
     _titles: dict[str, npt.NDArray[np.bool_]] | None = None
+    _prefixes: frozenset[str] | None = None
     # per weighting (fields, k1, formula): every term's BM25F contributions (a few recent weightings)
     _tables: dict[Hashable, ScoreTable] = attrs.field(factory=dict)
     _cache_lock: threading.Lock = attrs.field(factory=threading.Lock)
@@ -687,6 +688,12 @@ class Core:
                     names.setdefault(name, np.zeros(len(self.documents), dtype=bool))[number] = True
             self._titles = names
         return self._titles
+
+    def title_prefixes(self) -> frozenset[str]:
+        """Every beginning of each of ``title_names`` (民, 民法, 民法典): a run of words that is none is no title."""
+        if self._prefixes is None:
+            self._prefixes = frozenset(name[:end] for name in self.title_names() for end in range(1, len(name) + 1))
+        return self._prefixes
 
     def section_kinds(self) -> npt.NDArray[np.int8]:
         """Each passage's section kind, as an index into ``sections.KINDS`` (computed once per core)."""

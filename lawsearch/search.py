@@ -43,13 +43,13 @@ import numpy as np
 import numpy.typing as npt
 
 from lawsearch.analysis import analyze_query, fold, make_char_analyzer, query_terms
-from lawsearch.citations import cited_names, extract_citations
+from lawsearch.citations import extract_citations
 from lawsearch.errors import InvalidArgumentError
 from lawsearch.highlight import Matcher, best_fragments, matcher, phrase_pattern
 from lawsearch.models import Explanation, Facet, Hit, SearchResults, SplitWord, TermScore, trusted_hit
 from lawsearch.query import And, Field, Node, Not, Or, Phrase, Soft, Words, filter_nodes, parse_query
 from lawsearch.ranking import SCORED_FIELDS, Core, row_entry
-from lawsearch.sections import KINDS, QUERY_KIND_WORDS, section_kind
+from lawsearch.sections import KINDS, QUERY_KIND_WORDS
 from lawsearch.semantic import load_model
 
 if TYPE_CHECKING:
@@ -308,7 +308,6 @@ class _Highlighter:
         for rank, passage, document, score, spans, section_spans in zip(
             count(first), passages, documents, scores.tolist(), found, sections
         ):
-            year = core.documents[document]["year"]
             hits.append(
                 trusted_hit(
                     rank,
@@ -320,8 +319,6 @@ class _Highlighter:
                     section_spans,
                     0 if counts is None else int(counts[document]),
                     self.related,
-                    section_kind(passage.section, report_year=year),
-                    cited_names(passage.text),
                 )
             )
         return hits
@@ -982,14 +979,17 @@ def _named_boosts(core: Core, plan: Plan, weights: Weights) -> dict[str, tuple[n
     one that is named too does not count (刑法 of 刑法修正案(八))."""
     if not weights.named or not plan.typed or not core.size:
         return {}
-    titles = core.title_names()
+    titles, prefixes = core.title_names(), core.title_prefixes()
     typed = plan.terms[: plan.typed]
-    named = {
-        name
-        for start in range(len(typed))
-        for stop in range(start + 1, min(len(typed), start + _NAME_WORDS) + 1)
-        if (name := "".join(typed[start:stop])) in titles
-    }
+    named = set()
+    for start in range(len(typed)):
+        name = ""
+        for word in typed[start : start + _NAME_WORDS]:
+            name += word
+            if name not in prefixes:  # nearly every word of a question: one look
+                break
+            if name in titles:
+                named.add(name)
     boosts = {}
     for name in sorted(named):
         if any(name != other and name in other for other in named):

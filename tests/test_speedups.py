@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lawsearch import highlight
+from lawsearch import analysis, highlight
 from lawsearch.analysis import index_terms, query_terms
 from lawsearch.compiled import COMPILED
 from lawsearch.models import Fragment, Span
@@ -207,8 +207,11 @@ def test_page_spans_equal_the_python_on_generated_pages(
     bases = [0]
     for folded, _ in page[:-1]:
         bases.append(bases[-1] + len(folded) + 1)
-    python = highlight.page_spans(text, starts, rules, list(found), bases)
-    assert compiled.page_spans(text, starts, rules, list(found), bases, Span) == python
+    known = analysis.known_inner_words()
+    for inner in (analysis.inner_words(), None):  # the index's sub-words, or every dictionary word inside a word
+        python = highlight.page_spans(text, starts, rules, list(found), bases, inner)
+        assert compiled.page_spans(text, starts, rules, list(found), bases, Span, inner, known) == python
+        assert compiled.page_spans(text, starts, rules, list(found), bases, Span, inner, {}) == python  # no cache
 
 
 @settings(max_examples=600, deadline=None)
@@ -238,10 +241,10 @@ def test_what_the_compiled_fragments_do_not_handle_goes_to_the_python() -> None:
     with pytest.raises(TypeError, match="6 arguments"):
         compiled.best_fragments(text, [])
     with pytest.raises(ValueError, match="one start byte per character"):
-        compiled.page_spans("法治", b"\x01", (), [], [0], Span)
+        compiled.page_spans("法治", b"\x01", (), [], [0], Span, None, {})
     with pytest.raises(ValueError, match="bases must name where each text begins"):  # once a crash, found by fuzzing
-        compiled.page_spans("法治副校长", b"\x01\x00\x01\x00\x00", (("法治", 2, None, True),), [], [], Span)
-    assert compiled.page_spans("", b"", (), [], [], Span) == []
+        compiled.page_spans("法治副校长", b"\x01\x00\x01\x00\x00", (("法治", 2, None, True),), [], [], Span, None, {})
+    assert compiled.page_spans("", b"", (), [], [], Span, None, {}) == []
 
 
 _JUNK = st.sampled_from(
