@@ -504,12 +504,18 @@ def _frequencies_of(load: Callable[[], Mapping[str, int]]) -> Callable[[], tuple
 def _read_frequencies(path: str, entries: list[tuple[str, int | None, str | None]]) -> dict[str, int]:
     """A jieba dictionary file's word frequencies with the user dictionary's entries over them, as jieba's own
     ``FREQ`` holds them after ``add_word`` (so both backends cut words into sub-words alike)."""
-    table: dict[str, int] = {}
-    with open(path, encoding="utf-8") as lines:
-        for line in lines:
-            fields = line.split()
-            if len(fields) >= 2:
-                table[fields[0]] = int(fields[1])
+    with open(path, encoding="utf-8") as file:
+        text = file.read()
+    fields = text.split()
+    if len(fields) == 3 * text.count("\n") + (3 if text and not text.endswith("\n") else 0):
+        # every line "word frequency tag", as in jieba's dict.txt: one split, no loop over 349,046 lines (0.4 s)
+        table = dict(zip(fields[0::3], map(int, fields[1::3])))
+    else:
+        table = {}
+        for line in text.splitlines():
+            parts = line.split()
+            if len(parts) >= 2:
+                table[parts[0]] = int(parts[1])
     for entry, freq, _ in entries:
         table[entry] = freq if freq is not None else table.get(entry, 1)
     return table
