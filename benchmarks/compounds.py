@@ -110,6 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f" {s['p95_ms']:>7.2f}"
         )
     if not args.no_write:
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)  # benchmarks/results/ is not in git
         RESULTS.write_text(
             json.dumps(
                 {

@@ -101,6 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f" {figures['name_alone_own@10']:>11.3f}"
         )
     if not args.no_write:
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)  # benchmarks/results/ is not in git
         RESULTS.write_text(
             json.dumps(
                 {

@@ -77,6 +77,7 @@ __all__ = [
     "make_analyzer",
     "make_char_analyzer",
     "query_terms",
+    "searched_text",
     "segmenter_backend",
     "term_spans",
     "term_spans_and_words",
@@ -949,6 +950,12 @@ class QueryAnalysis:
     subwords: tuple[str, ...]
     expansions: tuple[str, ...]
     origins: tuple[tuple[str, ...], ...] = ()
+
+
+def searched_text(text: str) -> str:
+    """A run of query words as ``analyze_query`` cuts it: folded, article numbers in words (第15条 → 第十五条)."""
+    folded = fold(text)
+    return _ARTICLE_NUMBER.sub(_article_in_words, folded) if "第" in folded else folded
 
 
 @functools.lru_cache(maxsize=4096)

@@ -263,8 +263,8 @@ def _token_occurrences(
     rule has a pattern) are left to their patterns. A test compares the result with re-tokenizing.
     """
     found: list[tuple[int, int, str]] = []
-    append, find, starts_find, starts_rfind = found.append, folded.find, starts.find, starts.rfind
     starts += b"\x01"  # the text's end ends a word, like the start of the next word
+    append, find, starts_find, starts_rfind = found.append, folded.find, starts.find, starts.rfind
     for term, size, compound, sub_word in rules:
         if compound is not None or not size:
             continue

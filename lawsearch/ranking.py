@@ -578,7 +578,8 @@ class Core:
     _document_objects: dict[int, Document] = attrs.field(factory=dict)
     _passage_objects: dict[int, Passage] = attrs.field(factory=dict)
     _annotations: tuple[npt.NDArray[np.int8], list[tuple[str, ...]], list[tuple[str, ...]]] | None = None
-    _titles: dict[str, npt.NDArray[np.bool_]] | None = None
+    _titles: tuple[dict[str, int], npt.NDArray[np.int32]] | None = None
+    _folded_fields: dict[str, list[str]] = attrs.field(factory=dict)
     _prefixes: frozenset[str] | None = None
     # per weighting (fields, k1, formula): every term's BM25F contributions (a few recent weightings)
     _tables: dict[Hashable, ScoreTable] = attrs.field(factory=dict)
@@ -676,23 +677,30 @@ class Core:
             self._starts = np.concatenate(([0], np.cumsum(lengths)[:-1])) if len(lengths) else lengths
         return self._starts
 
-    def title_names(self) -> dict[str, npt.NDArray[np.bool_]]:
+    def title_names(self) -> tuple[dict[str, int], npt.NDArray[np.int32]]:
         """Each document title as ``cites:`` spells it (``citations.canonical_law_name``: 民法典 for
-        中华人民共和国民法典), with which documents have it (computed once per core)."""
+        中华人民共和国民法典) with a number, and each document's title's number (-1: none); computed once per core."""
         if self._titles is None:
-            names: dict[str, npt.NDArray[np.bool_]] = {}
-            for number, document in enumerate(self.documents):
-                title = document["title"]
-                if title:
-                    name = canonical_law_name(fold(title))
-                    names.setdefault(name, np.zeros(len(self.documents), dtype=bool))[number] = True
-            self._titles = names
+            names: dict[str, int] = {}
+            numbers = np.full(len(self.documents), -1, dtype=np.int32)
+            for index, document in enumerate(self.documents):
+                if document["title"]:
+                    numbers[index] = names.setdefault(canonical_law_name(fold(document["title"])), len(names))
+            self._titles = (names, numbers)
         return self._titles
+
+    def folded_field(self, name: str) -> list[str]:
+        """Each document's ``name`` field (org, region, title …) folded, "" where it has none (once per core)."""
+        found = self._folded_fields.get(name)
+        if found is None:
+            found = self._folded_fields[name] = [fold(document[name] or "") for document in self.documents]
+        return found
 
     def title_prefixes(self) -> frozenset[str]:
         """Every beginning of each of ``title_names`` (民, 民法, 民法典): a run of words that is none is no title."""
         if self._prefixes is None:
-            self._prefixes = frozenset(name[:end] for name in self.title_names() for end in range(1, len(name) + 1))
+            names = self.title_names()[0]
+            self._prefixes = frozenset(name[:end] for name in names for end in range(1, len(name) + 1))
         return self._prefixes
 
     def section_kinds(self) -> npt.NDArray[np.int8]:

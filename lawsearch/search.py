@@ -42,7 +42,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from lawsearch.analysis import analyze_query, fold, make_char_analyzer, query_terms
+from lawsearch.analysis import analyze_query, fold, make_char_analyzer, query_terms, searched_text
 from lawsearch.citations import extract_citations
 from lawsearch.errors import InvalidArgumentError
 from lawsearch.highlight import Matcher, best_fragments, matcher, phrase_pattern
@@ -598,8 +598,9 @@ def _related(
     mask = core.term_mask(words, SCORED_FIELDS)
     mask &= scope & (inside > 0)  # in a field that scores (not one a Weights turned off)
     mask[rows] = False
-    if plan.compounds:  # a passage with one part of a keyword cut in two (第二十八条 of 教育法第二十八条) is no match,
-        mask &= ~core.term_mask(keywords, SCORED_FIELDS)  # nor related: it has one of the query's words
+    if plan.compounds:  # a passage with one part of a keyword cut in two (第二十八条 of 教育法第二十八条), or a synonym
+        # of one, is no match, nor related: it has one of the query's words
+        mask &= ~core.term_mask([term for term in plan.terms if term not in plan.rank_only], SCORED_FIELDS)
     tail = np.flatnonzero(mask)
     return _Related(tail, inside[tail], words if len(tail) else ())
 
@@ -979,7 +980,7 @@ def _named_boosts(core: Core, plan: Plan, weights: Weights) -> dict[str, tuple[n
     one that is named too does not count (刑法 of 刑法修正案(八))."""
     if not weights.named or not plan.typed or not core.size:
         return {}
-    titles, prefixes = core.title_names(), core.title_prefixes()
+    (titles, numbers), prefixes = core.title_names(), core.title_prefixes()
     typed = plan.terms[: plan.typed]
     named = set()
     for start in range(len(typed)):
@@ -994,7 +995,7 @@ def _named_boosts(core: Core, plan: Plan, weights: Weights) -> dict[str, tuple[n
     for name in sorted(named):
         if any(name != other and name in other for other in named):
             continue
-        documents = titles[name]
+        documents = numbers == titles[name]
         share = int(np.count_nonzero(documents[core.passage_document]))
         if share:
             boosts[name] = (documents, weights.named * core.idf(share))
@@ -1011,7 +1012,14 @@ def _compound(text: str) -> tuple[str, ...]:
     matching either (OR, as for two words typed apart) found 人身 or 损害 for 人身损害, 29 articles say it and
     none of them came in the top 10 of the law corpus."""
     terms = analyze_query(text).terms
-    return terms if 1 < len(terms) < _SUBWORDS_FROM and "".join(terms) == fold(text) else ()
+    if not 1 < len(terms) < _SUBWORDS_FROM:
+        return ()
+    # punctuation around it (执法队伍？, 《执法队伍》) and an article number's spelling (第15条) do not count;
+    # punctuation inside (执法、队伍) makes two words
+    return terms if "".join(terms) == _AROUND.sub("", searched_text(text)) else ()
+
+
+_AROUND = re.compile(r"^[\W_]+|[\W_]+$")
 
 
 def _plain_words(node: Node, negated: bool = False) -> list[str]:
@@ -1076,12 +1084,13 @@ def _matching(core: Core, node: Node, weights: Weights) -> npt.NDArray[np.bool_]
     if isinstance(node, Words):
         found = _word_terms(node.text, weights)
         parts = _compound(node.text) if weights.phrase else ()
-        if parts:  # both parts, each as typed or as one of its expansions
+        if parts:  # both parts, each as typed or as one of its expansions; if no passage has both, either
             mask = np.ones(core.size, dtype=bool)
             for part in parts:
                 alike = [term for term, weight, _, _, origins in found if part in origins and weight > 0]
                 mask &= core.term_mask([part, *alike], SCORED_FIELDS)
-            return mask
+            if mask.any():  # (合法性审核问题: two words run together that no passage has both of)
+                return mask
         terms = [term for term, weight, _, matching, _ in found if weight > 0 and matching]
         return core.term_mask(terms, SCORED_FIELDS)
     if isinstance(node, Phrase):
@@ -1157,7 +1166,7 @@ def _filter_mask(core: Core, node: Field) -> npt.NDArray[np.bool_]:
         mask &= core.term_mask(word, (node.name,))
     if node.name in _NAMED_BY_DOCUMENT and core.size:  # or part of the name: 陕州 of 陕州区, 中站 of 中站区教育局
         value = fold(node.value)
-        named = np.array([value in fold(doc[node.name] or "") for doc in core.documents] or [False])
+        named = np.array([value in name for name in core.folded_field(node.name)] or [False])
         mask |= named[core.passage_document]
     return mask
 

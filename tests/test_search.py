@@ -392,6 +392,34 @@ def test_a_keyword_jieba_cuts_in_two_needs_both_parts_and_saying_it_whole_ranks_
     assert seed_index.search(keyword, limit=200, related=False, weights=Weights(phrase=0)).total == len(either)
     # a run that lost a question word is a question, not a keyword: 存在哪些问题 matches 存在 or 问题
     assert seed_index.search("存在哪些问题", limit=1).total == seed_index.search("存在 问题", limit=1).total
+    # punctuation around the keyword does not change it; inside, it makes two words
+    assert seed_index.search(f"《{keyword}》？", limit=1).total == results.total
+    assert seed_index.search(f"{parts[0]}、{parts[1]}", limit=1).total == len(either)
+
+
+@pytest.mark.parametrize(
+    "query", ["合法性审核问题", "执法队伍", "教育法第二十八条", "教育法第28条", "未成年人保护法第15条"]
+)
+def test_every_hit_of_a_keyword_cut_in_two_is_explained_with_its_score(reports_and_laws, query: str) -> None:
+    """A passage with only a synonym of one part (合法性审查 for 合法性审核) is neither a match nor related: it once
+    came as related, scored without the synonym that explain counted."""
+    results = reports_and_laws.search(query, limit=200)
+    assert results.hits
+    for hit in results.hits:
+        explanation = reports_and_laws.explain(query, hit.passage.id)
+        assert explanation.score == pytest.approx(hit.score, abs=1e-4), hit.passage.id
+        assert explanation.related == hit.related
+
+
+def test_an_article_number_in_digits_is_the_same_keyword(reports_and_laws) -> None:
+    """第15条 is searched as 第十五条: 未成年人保护法第15条 is cut in two the same way and matches the same."""
+    for law, article in (("未成年人保护法", "十五"), ("教育法", "二十八")):
+        digits = {"十五": "15", "二十八": "28"}[article]
+        words = reports_and_laws.search(f"{law}第{article}条", limit=50)
+        assert [h.passage.id for h in reports_and_laws.search(f"{law}第{digits}条", limit=50).hits] == [
+            h.passage.id for h in words.hits
+        ]
+        assert words.hits[0].passage.id == f"{law}-第{article}条"
 
 
 def test_a_law_named_in_the_query_ranks_its_own_articles_first(reports_and_laws) -> None:
