@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
-import platform
 import random
 import re
 import statistics
@@ -29,9 +27,9 @@ from typing import Any
 
 import jieba
 
-import lawsearch
 from benchmarks.corpus import REPO_ROOT, cache_dir, default_corpus, read_records
 from benchmarks.evaluate import open_index
+from benchmarks.report import write_figures
 from lawsearch import Index, Weights
 from lawsearch.analysis import fold
 from lawsearch.search import _compound
@@ -110,23 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f" {s['p95_ms']:>7.2f}"
         )
     if not args.no_write:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)  # benchmarks/results/ is not in git
-        RESULTS.write_text(
-            json.dumps(
-                {
-                    "date": time.strftime("%Y-%m-%d"),
-                    "python": platform.python_version(),
-                    "lawsearch": lawsearch.__version__,
-                    "corpus": str(corpus),
-                    "keywords": keywords,
-                    "summary": summary,
-                },
-                ensure_ascii=False,
-                indent=2,
-            )
-            + "\n",
-            encoding="utf-8",
-        )
+        write_figures(RESULTS, corpus, keywords=keywords, summary=summary)
     return 0
 
 

@@ -18,19 +18,16 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
-import platform
 import random
 import statistics
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import lawsearch
 from benchmarks.corpus import REPO_ROOT, cache_dir, default_corpus, read_records
 from benchmarks.evaluate import open_index
+from benchmarks.report import write_figures
 from lawsearch import Weights
 from lawsearch.analysis import fold
 from lawsearch.citations import canonical_law_name
@@ -101,22 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f" {figures['name_alone_own@10']:>11.3f}"
         )
     if not args.no_write:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)  # benchmarks/results/ is not in git
-        RESULTS.write_text(
-            json.dumps(
-                {
-                    "date": time.strftime("%Y-%m-%d"),
-                    "python": platform.python_version(),
-                    "lawsearch": lawsearch.__version__,
-                    "corpus": str(corpus),
-                    "summary": summary,
-                },
-                ensure_ascii=False,
-                indent=2,
-            )
-            + "\n",
-            encoding="utf-8",
-        )
+        write_figures(RESULTS, corpus, summary=summary)
     return 0
 
 

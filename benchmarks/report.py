@@ -16,15 +16,19 @@ b = 1 is linear growth, b = 0 none. Fixed costs (dictionary load, imports) pull 
 
 from __future__ import annotations
 
+import json
 import math
+import platform
+import time
 import unicodedata
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from benchmarks.measure import latency_stats, percentile
 from benchmarks.queries import relevance
 
-__all__ = ["TARGETS", "render", "summarize"]
+__all__ = ["TARGETS", "render", "summarize", "write_figures"]
 
 Result = dict[str, Any]
 
@@ -525,3 +529,19 @@ def render(summary: Mapping[str, Any], meta: Mapping[str, Any]) -> str:
     for note in meta.get("notes", []):
         out.append(f"note: {note}")
     return "\n".join(out)
+
+
+def write_figures(path: Path, corpus: Path, **figures: Any) -> None:
+    """A measuring script's figures as JSON at ``path`` (under the git-ignored ``benchmarks/results/``, made if
+    missing), with the date, the Python and lawsearch versions and the corpus measured."""
+    import lawsearch  # here: the suite's parent process, which only reports, need not load it
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {
+        "date": time.strftime("%Y-%m-%d"),
+        "python": platform.python_version(),
+        "lawsearch": lawsearch.__version__,
+        "corpus": str(corpus),
+        **figures,
+    }
+    path.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -372,44 +372,13 @@ def explain(
             )
         )
     for compound, (mask, boost) in _phrase_boosts(core, plan, weights).items():
-        inside = bool(mask[row])
-        parts.append(
-            TermScore(
-                f'"{compound}"',
-                "phrase",
-                weights.phrase,
-                [("body", 1)] if inside else [],
-                1.0 if inside else 0.0,
-                round(boost / weights.phrase, 6),
-                round(boost, 6) if inside else 0.0,
-            )
-        )
+        parts.append(_boost_part(f'"{compound}"', "phrase", weights.phrase, "body", bool(mask[row]), boost))
     for name, (documents, boost) in _named_boosts(core, plan, weights).items():
         inside = bool(documents[core.passage_document[row]])
-        parts.append(
-            TermScore(
-                f"《{name}》",
-                "named",
-                weights.named,
-                [("title", 1)] if inside else [],
-                1.0 if inside else 0.0,
-                round(boost / weights.named, 6),
-                round(boost, 6) if inside else 0.0,
-            )
-        )
+        parts.append(_boost_part(f"《{name}》", "named", weights.named, "title", inside, boost))
     for number, boost in _kind_boosts(core, plan, weights):
         inside = int(core.section_kinds()[row]) == number
-        parts.append(
-            TermScore(
-                f"kind:{KINDS[number]}",
-                "kind",
-                weights.kind,
-                [("kind", 1)] if inside else [],
-                1.0 if inside else 0.0,
-                round(boost / weights.kind, 6),
-                round(boost, 6) if inside else 0.0,
-            )
-        )
+        parts.append(_boost_part(f"kind:{KINDS[number]}", "kind", weights.kind, "kind", inside, boost))
     total = sum(part.contribution for part in parts)
     coordination = 1.0
     if plan.typed and weights.coordination:
@@ -443,6 +412,20 @@ def explain(
         related=related,
         coverage=0.0 if related else round(fusion.coverage, 6),
         semantic_weight=round(weights.semantic if related else fusion.weight, 6),
+    )
+
+
+def _boost_part(term: str, source: str, weight: float, field: str, inside: bool, boost: float) -> TermScore:
+    """A boost's part in an explanation (``_BOOSTS``): a match of weight ``weight`` in a virtual ``field``, tf 1,
+    whose idf is ``boost / weight``; it adds ``boost`` where the passage is ``inside`` it."""
+    return TermScore(
+        term,
+        source,
+        weight,
+        [(field, 1)] if inside else [],
+        1.0 if inside else 0.0,
+        round(boost / weight, 6),
+        round(boost, 6) if inside else 0.0,
     )
 
 
@@ -1158,7 +1141,7 @@ def _filter_mask(core: Core, node: Field) -> npt.NDArray[np.bool_]:
         wanted = np.array([doc[key] == node.value for doc in core.documents] or [False])
         if not wanted.any():  # typed in full width or another case (ｄｏｃ：ＨＡＮＹＡＮＧ…): as folded
             value = fold(node.value)
-            wanted = np.array([fold(doc[key]) == value for doc in core.documents] or [False])
+            wanted = np.array([name == value for name in core.folded_field(key)] or [False])
         return wanted[core.passage_document] if core.size else np.zeros(0, dtype=bool)
     words = query_terms(node.value)
     mask = np.ones(core.size, dtype=bool) if words else np.zeros(core.size, dtype=bool)
