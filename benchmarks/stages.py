@@ -41,8 +41,8 @@ __all__ = ["STAGES", "StageMismatchError", "run_stages"]
 #: The stages, in the order ``search`` runs them.
 STAGES = (
     ("plan", "query analysis (parse, jieba, sub-words, synonyms)"),
-    ("bm25f", "BM25F over the postings"),
-    ("top", "matching rows and top 10"),
+    ("rank", "BM25F over the postings, matches, boosts"),
+    ("top", "top 10"),
     ("rules", "highlight rules for the query"),
     ("spans", "the 10 passages' spans"),
     ("passages", "10 passages and their fragments"),
@@ -67,23 +67,10 @@ def run_stages(index: Index, query: str, limit: int = 10) -> tuple[list[str], di
     seconds["plan"] = clock() - started
 
     started = clock()
-    scores, _ = engine._plan_scores(core, plan, weights)
-    ranking = engine._plan_scores(core, plan, weights, rank_only=True)[0] if plan.rank_only else None
-    seconds["bm25f"] = clock() - started
+    rows, ranked, _ = engine._scored_matches(core, plan, weights)
+    seconds["rank"] = clock() - started
 
     started = clock()
-    if engine._only_words(plan.node) and not plan.compounds:
-        rows = np.flatnonzero(scores > 0)
-    else:
-        rows = np.flatnonzero(engine._matching(core, plan.node, weights))
-    if ranking is not None:
-        scores += ranking
-    ranked = scores[rows]
-    engine._add_kind_boosts(core, plan, weights, rows, ranked)
-    for mask, boost in engine._phrase_boosts(core, plan, weights).values():  # keywords jieba cut in two
-        ranked[mask[rows]] += boost
-    for documents, boost in engine._named_boosts(core, plan, weights).values():  # documents named by title
-        ranked[documents[core.passage_document[rows]]] += boost
     order = engine._top(ranked, limit)
     top, top_scores = rows[order], ranked[order]
     seconds["top"] = clock() - started

@@ -9,6 +9,7 @@
  *   best_fragments  highlight._best_fragments: the best sentences of a passage for its spans
  *   section_spans   Matcher.section_spans for each section path of a page, from the headings' stored tokens
  *   add_postings    ranking._add_postings: BM25F's sum of the terms' table entries (the same floats)
+ *   top             search._top: the positions of the k best scores, for a page
  *   gelu            semantic._gelu: the sentence model's activation, in place (the same floats)
  *
  * Spans and fragments are made as models.trusted_span and trusted_fragment make them: the object, with its
@@ -798,6 +799,53 @@ done:
     return result;
 }
 
+/* top(scores, k, out) -> m: search._top, compiled: out[:m] the positions of the k best scores (m = min(k,
+ * len(scores))), best first, equal scores in the order of their positions, as numpy's lexsort((positions,
+ * -scores))[:k] gives them (NaN after every number). One pass keeping the best k in order: for the small k of a
+ * page (out must hold k items). */
+static inline int above(double a, double b) { return a > b || (b != b && a == a); }
+
+static PyObject *top(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs) {
+    if (!has_arguments("top", nargs, 3)) return NULL;
+    Py_ssize_t k = PyLong_AsSsize_t(args[1]);
+    if (k == -1 && PyErr_Occurred()) return NULL;
+    Py_buffer scores = {0}, positions = {0};
+    PyObject *result = NULL;
+    double *best = NULL;
+    if (get_buffer(args[0], &scores, 0, "d", sizeof(double), "top", "scores", 1) < 0 ||
+        get_buffer(args[2], &positions, 1, "lqn", sizeof(Py_ssize_t), "top", "out", 1) < 0)
+        goto done;
+    if (scores.obj == NULL || positions.obj == NULL || k < 0 || positions.len / (Py_ssize_t)sizeof(Py_ssize_t) < k) {
+        PyErr_SetString(PyExc_ValueError, "top: scores and out are needed, k >= 0 and out holding k items");
+        goto done;
+    }
+    const double *score = scores.buf;
+    Py_ssize_t size = scores.len / (Py_ssize_t)sizeof(double), *at = positions.buf, m = 0;
+    best = PyMem_Malloc((size_t)(k > 0 ? k : 1) * sizeof(double));
+    if (best == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < size && k > 0; i++) {
+        double value = score[i];
+        if (m == k && !above(value, best[k - 1])) continue; /* an equal score comes later: not better */
+        Py_ssize_t j = m < k ? m++ : k - 1;
+        while (j > 0 && above(value, best[j - 1])) {
+            best[j] = best[j - 1];
+            at[j] = at[j - 1];
+            j--;
+        }
+        best[j] = value;
+        at[j] = i;
+    }
+    result = PyLong_FromSsize_t(m);
+done:
+    PyMem_Free(best);
+    if (scores.obj != NULL) PyBuffer_Release(&scores);
+    if (positions.obj != NULL) PyBuffer_Release(&positions);
+    return result;
+}
+
 /* --- the sentence model's activation --------------------------------------------------------------------------- */
 
 /* GELU, 0.5·x·(1 + erf(x/√2)), with erf by Abramowitz & Stegun 7.1.28: 1 − erf(m) = (1 + a1·m + … + a6·m⁶)^−16
@@ -855,6 +903,7 @@ static PyMethodDef methods[] = {
      "section_spans(sections, known, terms, separator, span_type): Matcher.section_spans for a page, compiled."},
     {"add_postings", (PyCFunction)(void (*)(void))add_postings, METH_FASTCALL,
      "add_postings(scores, counts, docs, values, parts, counted): Core.bm25f's sum, compiled."},
+    {"top", (PyCFunction)(void (*)(void))top, METH_FASTCALL, "top(scores, k, out): search._top, compiled."},
     {"gelu", (PyCFunction)gelu, METH_O, "gelu(x): semantic._gelu, compiled: GELU of a float32 array, in place."},
     {NULL, NULL, 0, NULL},
 };

@@ -44,6 +44,7 @@ import numpy.typing as npt
 
 from lawsearch.analysis import analyze_query, fold, make_char_analyzer, query_terms, searched_text
 from lawsearch.citations import extract_citations
+from lawsearch.compiled import speedups
 from lawsearch.errors import InvalidArgumentError
 from lawsearch.highlight import Matcher, best_fragments, matcher, phrase_pattern
 from lawsearch.models import Explanation, Facet, Hit, SearchResults, SplitWord, TermScore, trusted_hit
@@ -529,6 +530,25 @@ def _rank(
     """The matching rows and their scores: BM25F, kind boosts and coordination, fused with the model's
     similarity when ``Weights.semantic`` is on (then also how, for ``explain``); with ``related``, the related
     passages and their scores (``_related``)."""
+    rows, ranked, inside = _scored_matches(core, plan, weights)
+    fusion = None
+    if weights.semantic:
+        rows, ranked, fusion = _fuse(index, core, plan, rows, ranked, weights, inside)
+    if not related or inside is None:
+        return rows, ranked, fusion, _NO_RELATED
+    tail = _related(core, plan, weights, rows, inside)
+    if fusion is not None and len(tail.rows):  # scored as the matches are: scaled, plus the model's part
+        # they say none of the keywords, so the words say nothing of them: the model weighs in fully
+        tail = attrs.evolve(tail, scores=tail.scores / fusion.best + fusion.meaning(tail.rows, weights.semantic))
+    return rows, ranked, fusion, tail
+
+
+def _scored_matches(
+    core: Core, plan: Plan, weights: Weights
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64], npt.NDArray[np.float64] | None]:
+    """The rows that match the plan, ascending, and their scores: BM25F, plus the boosts that rank the matches
+    (section kind, keyword cut in two, document named), times coordination; and every passage's score for the
+    terms that only rank (``Plan.rank_only``; None without them), which the matches' scores include."""
     coordinate = bool(plan.typed and weights.coordination)
     scores, matched = _plan_scores(core, plan, weights, count=plan.typed * coordinate)
     if _only_words(plan.node) and not plan.compounds and all(weight > 0 for weight, _ in weights.fields().values()):
@@ -540,7 +560,8 @@ def _rank(
         inside = _plan_scores(core, plan, weights, rank_only=True)[0]
         scores += inside
     ranked = scores[rows]
-    _add_kind_boosts(core, plan, weights, rows, ranked)
+    for kind, boost in _kind_boosts(core, plan, weights):
+        ranked[core.section_kinds()[rows] == kind] += boost
     for mask, boost in _phrase_boosts(core, plan, weights).values():
         ranked[mask[rows]] += boost
     for documents, boost in _named_boosts(core, plan, weights).values():
@@ -548,16 +569,7 @@ def _rank(
     if coordinate:
         coverage = matched[rows] / plan.typed
         ranked *= coverage if weights.coordination == 1 else coverage**weights.coordination
-    fusion = None
-    if weights.semantic:
-        rows, ranked, fusion = _fuse(index, core, plan, rows, ranked, weights, inside)
-    if not related or inside is None:
-        return rows, ranked, fusion, _NO_RELATED
-    tail = _related(core, plan, weights, rows, inside)
-    if fusion is not None and len(tail.rows):  # scored as the matches are: scaled, plus the model's part
-        # they say none of the keywords, so the words say nothing of them: the model weighs in fully
-        tail = attrs.evolve(tail, scores=tail.scores / fusion.best + fusion.meaning(tail.rows, weights.semantic))
-    return rows, ranked, fusion, tail
+    return rows, ranked, inside
 
 
 def _related(
@@ -795,9 +807,13 @@ def _passage_values(core: Core, row: int, name: str) -> tuple[str, ...]:
 def _top(scores: npt.NDArray[np.float64], k: int) -> npt.NDArray[np.intp]:
     """Positions of the ``k`` best scores, best first, ties in reading order (positions ascend with rows).
 
-    A long array is first cut down to the scores at or above the k-th best of every 8th score: that bound is
+    For a page (k up to ``_COMPILED_TOP``) ``_speedups.top`` keeps the best k in order in one pass. Otherwise a
+    long array is first cut down to the scores at or above the k-th best of every 8th score: that bound is
     never above the true k-th best, so no top score is lost, and the few scores left (about 8k) are sorted.
     """
+    if speedups is not None and 0 < k <= _COMPILED_TOP:
+        positions = np.empty(k, dtype=np.intp)
+        return positions[: speedups.top(np.ascontiguousarray(scores, dtype=np.float64), k, positions)]
     if len(scores) > _SAMPLE_FROM * k > 0:
         sample = scores[::8]
         positions = np.flatnonzero(scores >= np.partition(sample, len(sample) - k)[len(sample) - k])
@@ -807,6 +823,7 @@ def _top(scores: npt.NDArray[np.float64], k: int) -> npt.NDArray[np.intp]:
 
 
 _SAMPLE_FROM = 32  # scores per wanted hit above which sampling pays off (measured on the law corpus)
+_COMPILED_TOP = 100  # the most hits the compiled pass finds (it keeps them in order: k steps per better score)
 
 
 # --- compiling and matching ------------------------------------------------------------------------------------
@@ -897,7 +914,7 @@ def _plan_scores(
     """BM25F scores of every passage for the plan's terms that match by themselves (> 0 where a passage matches a
     query of plain words), and how many of the first ``count`` (typed) terms each passage has; with
     ``rank_only``, the scores of the terms that only rank (``Plan.rank_only``). The section-kind boosts, which
-    only rank too, are added by ``_add_kind_boosts``."""
+    only rank too, are added by ``_scored_matches``."""
     terms, term_weights = plan.terms, _term_weights(core, plan, weights)
     if rank_only or plan.rank_only:
         keep = [number for number, term in enumerate(terms) if (term in plan.rank_only) == rank_only]
@@ -912,16 +929,6 @@ def _plan_scores(
         cited=weights.cited,
     )
     return scores, matched
-
-
-def _add_kind_boosts(
-    core: Core, plan: Plan, weights: Weights, rows: npt.NDArray[np.intp], ranked: npt.NDArray[np.float64]
-) -> None:
-    """Add to ``ranked`` (the scores of ``rows``) what each of those passages gains for being of a kind of
-    section the query asks for (``_kind_boosts``). A boost ranks the matches; it matches nothing by itself
-    (短板 matches the passages that say 短板, not every passage of a problems section)."""
-    for kind, boost in _kind_boosts(core, plan, weights):
-        ranked[core.section_kinds()[rows] == kind] += boost
 
 
 def _term_weights(core: Core, plan: Plan, weights: Weights) -> tuple[float, ...]:

@@ -171,7 +171,7 @@ def test_stages_mirror_search_on_the_seed_reports(seed_index: lawsearch.Index) -
     assert set(seconds) == {name for name, _ in stages.STAGES} and all(s >= 0 for s in seconds.values())
     figures = stages.measure(seed_index, questions)  # raises StageMismatchError where it ranks unlike search
     assert set(figures) == {*seconds, "all"}
-    assert figures["all"][1] >= figures["plan"][1] + figures["bm25f"][1]  # means: the mean of sums is their sum
+    assert figures["all"][1] >= figures["plan"][1] + figures["rank"][1]  # means: the mean of sums is their sum
 
 
 def test_stages_notice_when_they_stop_mirroring_search(

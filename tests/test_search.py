@@ -6,9 +6,10 @@ import re
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lawsearch import search as search_module
 from lawsearch.analysis import analyze_query, fold, index_terms
 from lawsearch.errors import InvalidArgumentError, QuerySyntaxError
 from lawsearch.highlight import phrase_pattern
@@ -259,20 +260,32 @@ def test_the_stock_jieba_analyzer_cannot_do_what_we_do(tmp_path, seed_index) -> 
     assert seed_index.search('"3名"').total > 0
 
 
+@pytest.fixture(params=["compiled", "numpy"])
+def top_path(request, monkeypatch):  # type: ignore[no-untyped-def]
+    """``_top`` as it runs: compiled for a page (when built), and numpy's sampling and sort without the extension."""
+    if request.param == "numpy":
+        monkeypatch.setattr("lawsearch.search.speedups", None)
+    elif search_module.speedups is None:
+        pytest.skip("the C extension was not built")
+    return request.param
+
+
 @given(st.lists(st.integers(0, 6), max_size=2000), st.integers(1, 12))
-def test_top_k_equals_a_full_sort_ties_in_reading_order(values: list[int], k: int) -> None:
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_top_k_equals_a_full_sort_ties_in_reading_order(top_path: str, values: list[int], k: int) -> None:
     # few distinct values: many ties at the boundary, and long arrays take the sampling path
     scores = np.array(values, dtype=np.float64) / 3
     expected = np.lexsort((np.arange(len(scores)), -scores))[:k]
     assert _top(scores, k).tolist() == expected.tolist()
 
 
-def test_top_k_on_long_score_arrays_with_ties() -> None:
+def test_top_k_on_long_score_arrays_with_ties(top_path: str) -> None:
     rng = np.random.default_rng(7)
-    for size, k in ((5000, 10), (400, 10), (321, 10), (2000, 50)):
+    for size, k in ((5000, 10), (400, 10), (321, 10), (2000, 50), (3000, 150)):
         scores = rng.integers(0, 40, size).astype(np.float64)
         expected = np.lexsort((np.arange(size), -scores))[:k]
         assert _top(scores, k).tolist() == expected.tolist()
+        assert _top(scores[::3], k).tolist() == np.lexsort((np.arange(len(scores[::3])), -scores[::3]))[:k].tolist()
 
 
 def test_variants_widen_a_keyword_and_are_highlighted_where_they_occur(seed_index) -> None:

@@ -119,6 +119,20 @@ def test_postings_add_up_to_the_same_floats_as_numpy(reports_and_laws) -> None: 
         compiled.add_postings(np.zeros(3), None, table.docs.astype(np.int64), table.scores, [], 0)
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from([0.0, -0.0, 0.5, 1.0, 1.5, 2.0, -1.0, math.inf, math.nan]), max_size=300),
+    st.integers(0, 120),
+)
+def test_top_is_numpys_full_sort_ties_in_order_nan_last(values: list[float], k: int) -> None:
+    import numpy as np
+
+    scores = np.array(values, dtype=np.float64)
+    out = np.empty(k, dtype=np.intp)
+    found = compiled.top(scores, k, out)
+    assert out[:found].tolist() == np.lexsort((np.arange(len(scores)), -scores))[:k].tolist()
+
+
 def test_gelu_gives_the_same_floats_as_numpy() -> None:
     import numpy as np
 
@@ -254,7 +268,7 @@ _JUNK = st.sampled_from(
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.sampled_from(["page_spans", "best_fragments", "section_spans", "add_postings", "gelu"]),
+    st.sampled_from(["page_spans", "best_fragments", "section_spans", "add_postings", "top", "gelu"]),
     st.lists(_JUNK, max_size=7),
 )
 def test_the_compiled_functions_refuse_bad_arguments_with_an_error(name: str, arguments: list[object]) -> None:
