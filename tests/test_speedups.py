@@ -133,6 +133,78 @@ def test_top_is_numpys_full_sort_ties_in_order_nan_last(values: list[float], k: 
     assert out[:found].tolist() == np.lexsort((np.arange(len(scores)), -scores))[:k].tolist()
 
 
+def _frequencies_both_ways(path: str, entries: list[tuple[str, int | None, str | None]]) -> tuple[object, object]:
+    """``analysis._read_frequencies`` compiled and in Python: (table, total) each, or the error it raised."""
+    found = []
+    for compiled_loops in (analysis.speedups, None):
+        saved, analysis.speedups = analysis.speedups, compiled_loops
+        try:
+            found.append(analysis._read_frequencies(path, entries))
+        except (ValueError, UnicodeDecodeError) as exc:
+            found.append(type(exc))
+        finally:
+            analysis.speedups = saved
+    return found[0], found[1]
+
+
+def test_the_dictionary_frequencies_are_the_pythons_for_every_word_of_jiebas_dictionary() -> None:
+    entries = [("双随机", None, None), ("法治副校长", 50, "n"), ("人民", 7, None), ("未登录词", None, None)]
+    (table, total), (expected, expected_total) = _frequencies_both_ways(analysis._dictionary_path(None), entries)
+    assert isinstance(table, analysis._FileFrequencies) and isinstance(expected, dict)
+    assert total == expected_total
+    assert [word for word, freq in expected.items() if table.get(word) != freq] == []
+    assert table.get("人民") == 7 and table.get("未登录词") == 1 and table.get("法治副校长") == 50
+    for absent in ("", "人民法院法", "xyzq", "\ud800", "人 民"):
+        assert table.get(absent) is None and expected.get(absent) is None
+
+
+_DICTIONARY_LINES = st.lists(  # well-formed lines (the compiled reading's), in any order, with duplicates
+    st.tuples(
+        st.text(alphabet="法治人民aBé", min_size=1, max_size=4),
+        st.from_regex(r"[0-9]{1,3}", fullmatch=True),
+        st.sampled_from(["", "n", "nr"]),
+    ),
+    max_size=40,
+)
+_ODD_LINES = st.one_of(  # or one line the compiled reading leaves to the Python
+    st.none(),
+    st.tuples(
+        st.text(alphabet="法治 \t\u3000\xa0\x1c", min_size=0, max_size=3),
+        st.sampled_from(["1", "", "+3", "x", "１", "1" * 20]),
+        st.sampled_from(["", "n", "a b"]),
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_DICTIONARY_LINES, _ODD_LINES, st.integers(0, 40), st.sampled_from(["\n", "\n", "\r\n"]), st.booleans())
+def test_the_dictionary_frequencies_equal_the_python_on_generated_files(
+    tmp_path_factory: pytest.TempPathFactory,
+    lines: list[tuple[str, str, str]],
+    odd: tuple[str, str, str] | None,
+    at: int,
+    newline: str,
+    last: bool,
+) -> None:
+    """Duplicates, lines out of order, tags or none; and an odd line (spaces of every kind in a word, numbers
+    Python's int reads and the compiled reading does not): the compiled reading gives the Python's table and
+    total, or leaves the file to the Python (which raises where it raises)."""
+    if odd is not None:
+        lines.insert(at, odd)
+    text = newline.join(" ".join(part for part in line if part) for line in lines) + (newline if last else "")
+    path = tmp_path_factory.mktemp("dictionary") / "dict.txt"
+    path.write_text(text, encoding="utf-8")
+    compiled_found, python_found = _frequencies_both_ways(str(path), [("法治", None, None), ("人民", 9, None)])
+    if isinstance(python_found, type):
+        assert compiled_found is python_found
+        return
+    assert isinstance(compiled_found, tuple)
+    (table, total), (expected, expected_total) = compiled_found, python_found
+    assert total == expected_total
+    words = {word for line in lines for word in line} | set(expected)
+    assert {word: table.get(word) for word in words} == {word: expected.get(word) for word in words}
+
+
 def test_gelu_gives_the_same_floats_as_numpy() -> None:
     import numpy as np
 
@@ -268,7 +340,18 @@ _JUNK = st.sampled_from(
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.sampled_from(["page_spans", "best_fragments", "section_spans", "add_postings", "top", "gelu"]),
+    st.sampled_from(
+        [
+            "page_spans",
+            "best_fragments",
+            "section_spans",
+            "add_postings",
+            "top",
+            "dictionary_index",
+            "dictionary_frequency",
+            "gelu",
+        ]
+    ),
     st.lists(_JUNK, max_size=7),
 )
 def test_the_compiled_functions_refuse_bad_arguments_with_an_error(name: str, arguments: list[object]) -> None:
