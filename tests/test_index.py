@@ -6,6 +6,7 @@ import json
 import random
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,27 @@ def test_an_unchanged_update_and_len_load_no_segment(fresh: Index, corpus_copy: 
     manifest.write_text(json.dumps({"records": records}), encoding="utf-8")
     older = Index.open(fresh.path)
     assert len(older) == 108 - 22 and older._core is not None
+
+
+def test_a_reader_lists_the_folder_only_while_its_time_may_hide_a_commit(
+    fresh: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Searching checks the folder's mtime, and lists it only while a commit could still leave that unchanged (the
+    first 0.1 s after a change on a file system with sub-second times): a commit any later shows at once."""
+    reader = Index.open(fresh.path)
+    listings = []
+    latest_toc = lawsearch.index._latest_toc
+    monkeypatch.setattr(lawsearch.index, "_latest_toc", lambda path: listings.append(path) or latest_toc(path))
+    reader.search("法治副校长")
+    time.sleep(0.25)  # the folder's mtime is now older than its tick
+    reader.search("法治副校长")
+    listed = len(listings)
+    for _ in range(5):
+        reader.search("法治副校长")
+    assert len(listings) == listed  # the unchanged mtime was trusted
+    fresh.delete_document("heping-edu-2024")  # another writer commits: the folder's mtime changes
+    assert reader.search("法治副校长").total < 8 and len(listings) > listed
+    assert lawsearch.index._racy_window(1_700_000_000_000_000_000) == 2_000_000_000  # whole seconds: FAT, ext3
 
 
 def test_a_changed_file_is_replaced_and_a_deleted_file_removed(fresh: Index, corpus_copy: Path) -> None:
