@@ -463,6 +463,17 @@ def test_fingerprint(monkeypatch: pytest.MonkeyPatch) -> None:
         analyzer_fingerprint.cache_clear()
 
 
+def test_the_jieba_version_in_the_fingerprint_is_the_installed_distributions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.metadata
+
+    assert analysis._jieba_version() == importlib.metadata.version("jieba")  # read from jieba's __init__.py
+    (tmp_path / "__init__.py").write_text("# a jieba that does not state its version\n", encoding="utf-8")
+    monkeypatch.setattr(analysis, "_jieba_folder", lambda: tmp_path)
+    assert analysis._jieba_version() == importlib.metadata.version("jieba")  # then the metadata says it
+
+
 def test_userdict_parsing() -> None:
     words = analysis._parse_userdict("# comment\n双随机、一公开 5000 n  # slogan\n\n12345\n学宪法  讲宪法 30\n")
     assert [(w.parts, w.freq, w.tag) for w in words] == [
