@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import math
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -42,6 +44,20 @@ def python_spans(texts: list[tuple[str, bytes]], terms: frozenset[str], phrases:
 
 def test_the_compiled_loops_are_the_ones_that_run() -> None:
     assert COMPILED
+    from lawsearch.compiled import FUNCTIONS
+
+    assert sorted(name for name in vars(compiled) if not name.startswith("_")) == sorted(FUNCTIONS)
+
+
+def test_a_module_built_from_an_older_source_is_not_used() -> None:
+    """An editable install whose _speedups.c moved on without a rebuild runs the Python instead of failing."""
+    code = (
+        "import sys, types; old = types.ModuleType('lawsearch._speedups'); old.page_spans = print; "
+        "sys.modules['lawsearch._speedups'] = old; import lawsearch.compiled as c; "
+        "import lawsearch; print(c.COMPILED, c.speedups, lawsearch.Index.open_or_create is not None)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "None", "True"]
 
 
 def test_page_spans_equal_the_python_on_the_reports_and_laws(reports_and_laws) -> None:  # type: ignore[no-untyped-def]
