@@ -185,8 +185,12 @@ def _build_parser() -> argparse.ArgumentParser:
         epilog=_INDEX_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    index.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: the bundled reports)")
-    index.add_argument("--index", metavar="DIR", help="index folder (default: a cache folder for the first PATH)")
+    index.add_argument(
+        "paths", nargs="*", metavar="PATH", type=_path, help="files or folders (default: the bundled reports)"
+    )
+    index.add_argument(
+        "--index", metavar="DIR", type=_path, help="index folder (default: a cache folder for the first PATH)"
+    )
     index.add_argument("--rebuild", action="store_true", help="start from an empty index")
     index.add_argument(
         "--semantic", action="store_true", help="also encode the passages for --semantic searches now (needs the model)"
@@ -256,7 +260,15 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _add_index_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--index", metavar="DIR", help="index folder (default: the bundled reports' index)")
+    parser.add_argument("--index", metavar="DIR", type=_path, help="index folder (default: the bundled reports' index)")
+
+
+def _path(text: str) -> str:
+    """A path argument, not empty: ``lawsearch index "$DIR"`` with DIR unset would otherwise index the current
+    folder and everything under it (an empty path reads as ".")."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty path (an unset shell variable?); write . for the current folder")
+    return text
 
 
 # --- commands --------------------------------------------------------------------------------------------------

@@ -1106,8 +1106,12 @@ def default_index_path(corpus: str | Path) -> Path:
 
     ``$LAWSEARCH_CACHE`` overrides the cache root; otherwise the platform's cache folder is used
     (``$XDG_CACHE_HOME`` or ``~/.cache`` on Linux, ``~/Library/Caches`` on macOS, ``%LOCALAPPDATA%`` on Windows).
+
+    Raises:
+        InvalidArgumentError: ``corpus`` is not a path (one path: the command line keys an index of several
+            corpora by the first).
     """
-    corpus = Path(corpus).expanduser().resolve()
+    corpus = Path(_path_argument(corpus, "corpus")).expanduser().resolve()
     key = hashlib.sha256(path_text(corpus).encode("utf-8")).hexdigest()[:12]
     return _cache_root() / "indexes" / f"{corpus.name or 'root'}-{key}"
 

@@ -992,6 +992,22 @@ def test_a_long_malformed_query_quotes_only_the_part_around_the_problem() -> Non
     assert caught.value.query == query  # the whole query stays on the exception
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [["index", ""], ["index", "--index", "", "corpus"], ["search", "法治", "--index", ""], ["repl", "--index", ""]],
+)
+def test_an_empty_path_on_the_command_line_is_one_line_and_exit_2(  # type: ignore[no-untyped-def]
+    argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """``lawsearch index "$DIR"`` with DIR unset indexed the current folder and all below it (Path('') is '.')."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LAWSEARCH_CACHE", str(tmp_path / "cache"))
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "an empty path (an unset shell variable?); write . for the current folder" in err
+    assert not (tmp_path / "cache").exists()
+
+
 def test_an_unwritable_cache_is_one_line_and_exit_2(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     monkeypatch.setenv("LAWSEARCH_CACHE", "/dev/null/cache")
     assert main(["search", "法治"]) == 2
@@ -1057,6 +1073,7 @@ API_MISUSE: list[tuple[str, Callable[[Index], object], str]] = [
     ("1,000 NOTs", lambda ix: ix.search("法治 " + "NOT " * 1000 + "教育"), "parentheses and NOTs nested more"),
     ("create(None)", lambda ix: Index.create(None), "path must be a path (a string or pathlib.Path), got None"),
     ("open('')", lambda ix: Index.open(""), "path must be a path (a string or pathlib.Path), got ''"),
+    ("default path [p]", lambda ix: lawsearch.default_index_path([CORPUS]), "corpus must be a path (a string or"),
     ("render_facets style", lambda ix: lawsearch.render.render_facets([], style="nope"), "unknown style 'nope'"),
 ]
 
