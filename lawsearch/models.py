@@ -37,6 +37,10 @@ def _strings(items: Iterable[str]) -> tuple[str, ...]:
     return items if isinstance(items, str) else tuple(items)  # type: ignore[return-value]  # _headings refuses it
 
 
+def _string_tuples(items: Iterable[Iterable[str]]) -> tuple[tuple[str, ...], ...]:
+    return tuple(map(_strings, items))
+
+
 def _path_text(value: str | os.PathLike[str]) -> str:
     return os.fspath(value) if isinstance(value, os.PathLike) else value
 
@@ -357,6 +361,9 @@ class SearchResults:
     group: str | None = None
     related: int = 0
     within: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    #: keywords jieba cuts in two whose parts no passage has together (不安 抗辩权 of 不安抗辩权): their matches
+    #: have one of the parts, not the keyword
+    apart: tuple[tuple[str, ...], ...] = attrs.field(default=(), converter=_string_tuples)
 
     @property
     def listed(self) -> int:

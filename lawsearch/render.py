@@ -315,6 +315,14 @@ def _split_hint(word: SplitWord, *, more: bool) -> str:
     return f'{count} {verb} {word.word} only as part of other words ({cuts}): "{word.word}" in quotes finds {them}'
 
 
+def _apart_notes(results: SearchResults) -> list[str]:
+    """``no passage says both 不安 and 抗辩权 (不安抗辩权, as jieba cuts it): these say one of them``."""
+    return [
+        f"no passage says both {' and '.join(parts)} ({''.join(parts)}, as jieba cuts it): these say one of them"
+        for parts in results.apart
+    ]
+
+
 def _negates(node: Node) -> bool:
     if isinstance(node, Not):
         return True
@@ -360,6 +368,7 @@ def render_results(
         hints = [_split_hint(word, more=False) for word in split] or [_no_match_hint(results)]
         lines.extend(f"  hint: {hint}" for hint in hints)
         return "\n".join(lines)
+    lines.extend(_styled(f"  note: {note}", _DIM, style) for note in _apart_notes(results))
     rank_width = len(str(results.hits[-1].rank)) if results.hits else 1
     indent = " " * (rank_width + 3)
     body_width = width - len(indent)
@@ -484,6 +493,7 @@ def _render_section(hit: Hit, style: str, width: int) -> str:
 def _results_html(results: SearchResults) -> str:
     """The results as an HTML fragment: a header paragraph and an ordered list of hits."""
     out = [f'<p class="lawsearch-header">{html.escape(_header(results))}</p>']
+    out.extend(f'<p class="lawsearch-note">{html.escape(note)}</p>' for note in _apart_notes(results))
     if results.hits:
         out.append(f'<ol class="lawsearch-hits" start="{results.hits[0].rank}">')
         for hit in results.hits:
@@ -528,6 +538,7 @@ def results_to_dict(results: SearchResults) -> dict[str, Any]:
         "pages": results.pages,
         "related": results.related,
         **({"within": list(results.within)} if results.related else {}),
+        **({"apart": [list(parts) for parts in results.apart]} if results.apart else {}),
         "hits": [_hit_to_dict(hit) for hit in results.hits],
         "terms": list(results.terms),
         **({"group": results.group} if results.group else {}),

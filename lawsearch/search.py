@@ -275,6 +275,7 @@ def search(
         group=group,
         related=len(tail.rows),
         within=tail.words,
+        apart=_apart(core, plan, weights) if len(rows) else (),
     )
 
 
@@ -1073,14 +1074,9 @@ def _matching(core: Core, node: Node, weights: Weights) -> npt.NDArray[np.bool_]
     """A boolean mask over the core's passages: those that match ``node``."""
     if isinstance(node, Words):
         found = _word_terms(node.text, weights)
-        parts = _compound(node.text) if weights.phrase else ()
-        if parts:  # both parts, each as typed or as one of its expansions; if no passage has both, either
-            mask = np.ones(core.size, dtype=bool)
-            for part in parts:
-                alike = [term for term, weight, _, _, origins in found if part in origins and weight > 0]
-                mask &= core.term_mask([part, *alike], SCORED_FIELDS)
-            if mask.any():  # (合法性审核问题: two words run together that no passage has both of)
-                return mask
+        together = _together(core, node.text, found, weights)
+        if together is not None and together.any():  # else no passage has both parts: either
+            return together
         terms = [term for term, weight, _, matching, _ in found if weight > 0 and matching]
         return core.term_mask(terms, SCORED_FIELDS)
     if isinstance(node, Phrase):
@@ -1107,6 +1103,34 @@ def _matching(core: Core, node: Node, weights: Weights) -> npt.NDArray[np.bool_]
     for child in optional:
         mask |= _matching(core, child, weights)
     return mask & _constraints(core, node, weights)
+
+
+def _together(
+    core: Core, text: str, found: list[tuple[str, float, str, bool, tuple[str, ...]]], weights: Weights
+) -> npt.NDArray[np.bool_] | None:
+    """For a keyword jieba cuts in two (``_compound``; ``found``: its ``_word_terms``): the passages that have
+    both parts, each as typed or as one of its expansions; None for any other run of words. Where no passage has
+    both (合法性审核问题, 不安抗辩权), ``_matching`` takes those with either, and ``SearchResults.apart`` says so."""
+    parts = _compound(text) if weights.phrase else ()
+    if not parts:
+        return None
+    mask = np.ones(core.size, dtype=bool)
+    for part in parts:
+        alike = [term for term, weight, _, _, origins in found if part in origins and weight > 0]
+        mask &= core.term_mask([part, *alike], SCORED_FIELDS)
+    return mask
+
+
+def _apart(core: Core, plan: Plan, weights: Weights) -> tuple[tuple[str, ...], ...]:
+    """The parts of each keyword jieba cut in two that no passage has together (``SearchResults.apart``)."""
+    if not plan.compounds:
+        return ()
+    apart: dict[tuple[str, ...], None] = {}
+    for text in _plain_words(plan.node):
+        together = _together(core, text, _word_terms(text, weights), weights)
+        if together is not None and not together.any():
+            apart[_compound(text)] = None
+    return tuple(apart)
 
 
 def _constraints(core: Core, node: Soft, weights: Weights) -> npt.NDArray[np.bool_]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lawsearch import render
 from lawsearch import search as search_module
 from lawsearch.analysis import analyze_query, fold, index_terms
 from lawsearch.errors import InvalidArgumentError, QuerySyntaxError
@@ -408,6 +410,27 @@ def test_a_keyword_jieba_cuts_in_two_needs_both_parts_and_saying_it_whole_ranks_
     # punctuation around the keyword does not change it; inside, it makes two words
     assert seed_index.search(f"《{keyword}》？", limit=1).total == results.total
     assert seed_index.search(f"{parts[0]}、{parts[1]}", limit=1).total == len(either)
+
+
+def test_a_keyword_whose_parts_no_passage_has_together_says_so(seed_index) -> None:
+    """教师体罚: jieba cuts it 教师 | 体罚, and no report says both; the matches say one of them, and the results say
+    that (``apart``) rather than pass them off as matches of 教师体罚."""
+    results = seed_index.search("教师体罚", limit=50, related=False)
+    assert results.apart == (("教师", "体罚"),) and results.total == len(results.hits) > 0
+    for hit in results.hits:
+        says = [part for part in ("教师", "体罚") if part in hit.passage.text + "".join(hit.passage.section)]
+        assert len(says) == 1, hit.passage.id
+    # a keyword some passage says both parts of, a question, two words typed apart: nothing to say
+    for query in ("执法队伍", "教师是否可以体罚学生", "教师 体罚"):
+        assert seed_index.search(query).apart == (), query
+    assert seed_index.search("教师体罚 year:1999").apart == ()  # no matches at all: the header says so
+    as_json = json.loads(json.dumps(render.results_to_dict(seed_index.search("教师体罚", limit=1))))
+    assert as_json["apart"] == [["教师", "体罚"]]
+    assert "apart" not in render.results_to_dict(seed_index.search("执法队伍", limit=1))
+    text = render.render_results(seed_index.search("教师体罚", limit=1), "plain")
+    assert text.splitlines()[1] == (
+        "  note: no passage says both 教师 and 体罚 (教师体罚, as jieba cuts it): these say one of them"
+    )
 
 
 @pytest.mark.parametrize(
