@@ -17,15 +17,16 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 import threading
 import uuid
 import zipfile
 import zlib
 from array import array
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from itertools import repeat
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import numpy as np
@@ -44,6 +45,9 @@ SCORED_FIELDS = ("body", "title", "section")
 #: Separates passages in the folded text that phrase queries scan; never part of a passage.
 PASSAGE_SEPARATOR = "\x00"
 _TABLES = 4  # weightings whose ScoreTable a core keeps
+_MEMOS = 256  # values ``Core.memo`` keeps
+_MISSING = object()
+_T = TypeVar("_T")
 
 IntArray = npt.NDArray[np.int64]
 
@@ -587,6 +591,7 @@ class Core:
     _averages: dict[str, float] = attrs.field(factory=dict)
     # per (field, weight, b): weight / (1 − b + b · len / avglen) of each passage, BM25F's per-field factor
     _factors: dict[tuple[str, float, float], npt.NDArray[np.float64]] = attrs.field(factory=dict)
+    _memos: dict[Hashable, Any] = attrs.field(factory=dict)  # ``memo``'s
 
     @property
     def size(self) -> int:
@@ -745,6 +750,27 @@ class Core:
         start = self._start_list[row]
         end = start + len(self.texts[row])
         return folded[start:end], self._word_start_bytes[start:end]
+
+    def memo(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        """``compute()``, kept for ``key`` with the last ``_MEMOS`` others: what one search asks for more than once
+        (a keyword's passages with both its parts: for matching, for its phrase boost, for ``apart``) and the
+        next page's search again. The value is shared: callers must not change it."""
+        found = self._memos.get(key, _MISSING)
+        if found is _MISSING:
+            found = compute()
+            if len(self._memos) >= _MEMOS:
+                self._memos.clear()
+            self._memos[key] = found
+        return found  # type: ignore[no-any-return]
+
+    def say(self, pattern: re.Pattern[str], rows: Iterable[int]) -> list[bool]:
+        """Whether the folded text of each passage of ``rows`` has a match of ``pattern``: searched where it lies in
+        the joined text (no copy; before and after it is the separator, no word character, as at a text's ends)."""
+        if not self._start_list:
+            self._start_list = self.starts().tolist()
+        folded = self._folded if self._folded is not None else self.folded_text()[0]
+        search, starts, texts = pattern.search, self._start_list, self.texts
+        return [search(folded, starts[row], starts[row] + len(texts[row])) is not None for row in rows]
 
     def word_starts_of(self, row: int) -> npt.NDArray[np.bool_]:
         """For passage ``row``: at which characters a word of the accurate cut starts."""

@@ -1036,9 +1036,7 @@ def _phrase_boosts(core: Core, plan: Plan, weights: Weights) -> dict[str, tuple[
             mask &= _phrase_mask(core, compound)
         else:  # a few dozen rows at the median (65 in benchmarks/compounds.py): far less than a scan of all
             pattern = phrase_pattern(compound)
-            mask[rows] = [
-                pattern is not None and pattern.search(core.matching_text(int(row))[0]) is not None for row in rows
-            ]
+            mask[rows] = core.say(pattern, rows.tolist()) if pattern is not None else False
         df = int(np.count_nonzero(mask))
         if df:
             boosts[compound] = (mask, weights.phrase * core.idf(df))
@@ -1114,11 +1112,15 @@ def _together(
     parts = _compound(text) if weights.phrase else ()
     if not parts:
         return None
-    mask = np.ones(core.size, dtype=bool)
-    for part in parts:
-        alike = [term for term, weight, _, _, origins in found if part in origins and weight > 0]
-        mask &= core.term_mask([part, *alike], SCORED_FIELDS)
-    return mask
+
+    def both() -> npt.NDArray[np.bool_]:
+        mask = np.ones(core.size, dtype=bool)
+        for part in parts:
+            alike = [term for term, weight, _, _, origins in found if part in origins and weight > 0]
+            mask &= core.term_mask([part, *alike], SCORED_FIELDS)
+        return mask
+
+    return core.memo(("together", parts, tuple(found)), both).copy()  # a copy: the callers change theirs
 
 
 def _apart(core: Core, plan: Plan, weights: Weights) -> tuple[tuple[str, ...], ...]:

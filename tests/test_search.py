@@ -427,6 +427,13 @@ def test_a_keyword_whose_parts_no_passage_has_together_says_so(seed_index) -> No
     as_json = json.loads(json.dumps(render.results_to_dict(seed_index.search("教师体罚", limit=1))))
     assert as_json["apart"] == [["教师", "体罚"]]
     assert "apart" not in render.results_to_dict(seed_index.search("执法队伍", limit=1))
+    # the passages with both parts are kept for the next search (paging): what a query does with them stays its own
+    alone = seed_index.search("执法队伍", limit=1).total
+    narrowed = [seed_index.search(q).total for q in ("执法队伍 AND 培训", "执法队伍 NOT 法治", "执法队伍 OR 教师")]
+    assert seed_index.search("执法队伍", limit=1).total == alone and narrowed[0] < alone < narrowed[2]
+    assert narrowed == [
+        seed_index.search(q).total for q in ("执法队伍 AND 培训", "执法队伍 NOT 法治", "执法队伍 OR 教师")
+    ]
     text = render.render_results(seed_index.search("教师体罚", limit=1), "plain")
     assert text.splitlines()[1] == (
         "  note: no passage says both 教师 and 体罚 (教师体罚, as jieba cuts it): these say one of them"
