@@ -561,6 +561,8 @@ def _scored_matches(
         inside = _plan_scores(core, plan, weights, rank_only=True)[0]
         scores += inside
     ranked = scores[rows]
+    # the boosts rank the matches and match nothing by themselves (短板 matches the passages that say 短板, not
+    # every passage of a problems section)
     for kind, boost in _kind_boosts(core, plan, weights):
         ranked[core.section_kinds()[rows] == kind] += boost
     for mask, boost in _phrase_boosts(core, plan, weights).values():
