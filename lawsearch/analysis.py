@@ -531,9 +531,22 @@ def _read_frequencies(path: str, entries: list[tuple[str, int | None, str | None
             parts = line.split()
             if len(parts) >= 2:
                 table[parts[0]] = int(parts[1])
-    for entry, freq, _ in entries:
-        table[entry] = freq if freq is not None else table.get(entry, 1)
+    table.update(_entries_over(entries, table.get))
     return table, sum(table.values())
+
+
+def _entries_over(
+    entries: list[tuple[str, int | None, str | None]], known: Callable[[str], int | None]
+) -> dict[str, int]:
+    """The user dictionary's entries as jieba's ``add_word`` leaves them over a table whose frequencies ``known``
+    gives: each at its own frequency, else at the one the word had (1 if none), a later entry over an earlier."""
+    over: dict[str, int] = {}
+    for entry, freq, _ in entries:
+        if freq is None:
+            had = over[entry] if entry in over else known(entry)
+            freq = 1 if had is None else had
+        over[entry] = freq
+    return over
 
 
 @attrs.frozen
@@ -552,11 +565,7 @@ class _FileFrequencies:
         """The table with ``entries`` over the file's words, as ``_read_frequencies``'s dict has them, and its
         total (the file's ``total``, each entry's frequency in place of the file's)."""
         table = cls(data, index, {})
-        for entry, freq, _ in entries:
-            if freq is None:
-                known = table.get(entry)
-                freq = 1 if known is None else known
-            table.over[entry] = freq
+        table.over.update(_entries_over(entries, table.in_file))
         in_file = (table.in_file(entry) for entry in table.over)
         return table, total + sum(freq - (known or 0) for freq, known in zip(table.over.values(), in_file))
 

@@ -578,7 +578,7 @@ class Core:
     _folded: str | None = None
     _starts: IntArray | None = None
     _word_start_bytes: bytes | None = None
-    _start_list: list[int] = attrs.field(factory=list)  # ``starts()`` as ints, for matching_text
+    _start_list: list[int] = attrs.field(factory=list)  # ``_start_ints``
     _document_objects: dict[int, Document] = attrs.field(factory=dict)
     _passage_objects: dict[int, Passage] = attrs.field(factory=dict)
     _annotations: tuple[npt.NDArray[np.int8], list[tuple[str, ...]], list[tuple[str, ...]]] | None = None
@@ -745,9 +745,8 @@ class Core:
         """
         if self._word_start_bytes is None:
             self._word_start_bytes = self.word_starts.tobytes()
-            self._start_list = self.starts().tolist()
         folded = self._folded if self._folded is not None else self.folded_text()[0]
-        start = self._start_list[row]
+        start = self._start_ints()[row]
         end = start + len(self.texts[row])
         return folded[start:end], self._word_start_bytes[start:end]
 
@@ -763,13 +762,17 @@ class Core:
             self._memos[key] = found
         return found  # type: ignore[no-any-return]
 
+    def _start_ints(self) -> list[int]:
+        """``starts()`` as Python ints (a passage's slice of the joined text, for highlighting and ``say``)."""
+        if len(self._start_list) != self.size:
+            self._start_list = self.starts().tolist()
+        return self._start_list
+
     def say(self, pattern: re.Pattern[str], rows: Iterable[int]) -> list[bool]:
         """Whether the folded text of each passage of ``rows`` has a match of ``pattern``: searched where it lies in
         the joined text (no copy; before and after it is the separator, no word character, as at a text's ends)."""
-        if not self._start_list:
-            self._start_list = self.starts().tolist()
         folded = self._folded if self._folded is not None else self.folded_text()[0]
-        search, starts, texts = pattern.search, self._start_list, self.texts
+        search, starts, texts = pattern.search, self._start_ints(), self.texts
         return [search(folded, starts[row], starts[row] + len(texts[row])) is not None for row in rows]
 
     def word_starts_of(self, row: int) -> npt.NDArray[np.bool_]:

@@ -1127,13 +1127,11 @@ def _together(
 
 def _apart(core: Core, plan: Plan, weights: Weights) -> tuple[tuple[str, ...], ...]:
     """The parts of each keyword jieba cut in two that no passage has together (``SearchResults.apart``)."""
-    if not plan.compounds:
-        return ()
-    apart: dict[tuple[str, ...], None] = {}
-    for text in _plain_words(plan.node):
-        together = _together(core, text, _word_terms(text, weights), weights)
+    apart = []
+    for compound in plan.compounds:  # as _phrase_boosts asks for them: the passages with both parts are kept
+        together = _together(core, compound, _word_terms(compound, weights), weights)
         if together is not None and not together.any():
-            apart[_compound(text)] = None
+            apart.append(_compound(compound))
     return tuple(apart)
 
 
