@@ -32,7 +32,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from lawsearch.analysis import cited_tokens, fold, heading_tokens, term_spans, term_spans_and_words
+from lawsearch.analysis import cited_tokens, fold, heading_tokens, is_article_word, term_spans, term_spans_and_words
 from lawsearch.citations import canonical_law_name, extract_citations
 from lawsearch.compiled import speedups
 from lawsearch.models import Document, ParsedDocument, Passage, trusted_passage
@@ -585,6 +585,7 @@ class Core:
     _titles: tuple[dict[str, int], npt.NDArray[np.int32]] | None = None
     _folded_fields: dict[str, list[str]] = attrs.field(factory=dict)
     _prefixes: frozenset[str] | None = None
+    _articles: dict[str, npt.NDArray[np.intp]] | None = None
     # per weighting (fields, k1, formula): every term's BM25F contributions (a few recent weightings)
     _tables: dict[Hashable, ScoreTable] = attrs.field(factory=dict)
     _cache_lock: threading.Lock = attrs.field(factory=threading.Lock)
@@ -707,6 +708,20 @@ class Core:
             names = self.title_names()[0]
             self._prefixes = frozenset(name[:end] for name in names for end in range(1, len(name) + 1))
         return self._prefixes
+
+    def article_rows(self) -> dict[str, npt.NDArray[np.intp]]:
+        """Each article number that ends a passage's section path (a law's article: 第十五条, as the JSONL field
+        ``article_no`` puts it there) → the passages that are that article, ascending (computed once per core)."""
+        if self._articles is None:
+            rows: dict[str, list[int]] = {}
+            for row, meta in enumerate(self.passages):
+                section = meta["section"]
+                if section and "条" in section[-1]:
+                    heading = fold(section[-1]).strip()
+                    if is_article_word(heading):
+                        rows.setdefault(heading, []).append(row)
+            self._articles = {heading: np.array(found, dtype=np.intp) for heading, found in rows.items()}
+        return self._articles
 
     def section_kinds(self) -> npt.NDArray[np.int8]:
         """Each passage's section kind, as an index into ``sections.KINDS`` (computed once per core)."""

@@ -42,7 +42,14 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from lawsearch.analysis import analyze_query, fold, make_char_analyzer, query_terms, searched_text
+from lawsearch.analysis import (
+    analyze_query,
+    fold,
+    is_article_word,
+    make_char_analyzer,
+    query_terms,
+    searched_text,
+)
 from lawsearch.citations import extract_citations
 from lawsearch.compiled import speedups
 from lawsearch.errors import InvalidArgumentError
@@ -112,6 +119,12 @@ class Weights:
     #: of its share of the passages, as a section kind's boost (``_named_boosts``), so 民法典第九条 is the 民法典's
     #: and not that of a judicial interpretation whose title also says 民法典
     named: float = 1.0
+    #: a law's article the query names by its number (第三十九条 in 劳动合同法第三十九条; 第39条 is searched as
+    #: 第三十九条): the passages that are that article (their section path ends in it, as a law's articles' do)
+    #: gain ``article`` × the idf of their share of the passages, as a section kind's boost (``_article_boosts``),
+    #: so the article itself comes before the articles and reports that cite it (2: the article came first for
+    #: 99.7% of 2,870 lookups of the law corpus, ``benchmarks.lookups``; 1: 99.4%; 0: 97.7%)
+    article: float = 2.0
 
     @classmethod
     def bm25(cls, *, k1: float = 1.2, b: float = 0.75) -> Weights:
@@ -131,6 +144,7 @@ class Weights:
             stand_in=0.0,
             phrase=0.0,
             named=0.0,
+            article=0.0,
         )
 
     def __attrs_post_init__(self) -> None:
@@ -378,6 +392,9 @@ def explain(
     for name, (documents, boost) in _named_boosts(core, plan, weights).items():
         inside = bool(documents[core.passage_document[row]])
         parts.append(_boost_part(f"《{name}》", "named", weights.named, "title", inside, boost))
+    for article, (rows, boost) in _article_boosts(core, plan, weights).items():
+        inside = bool(np.any(rows == row))
+        parts.append(_boost_part(article, "article", weights.article, "section", inside, boost))
     for number, boost in _kind_boosts(core, plan, weights):
         inside = int(core.section_kinds()[row]) == number
         parts.append(_boost_part(f"kind:{KINDS[number]}", "kind", weights.kind, "kind", inside, boost))
@@ -569,6 +586,8 @@ def _scored_matches(
         ranked[mask[rows]] += boost
     for documents, boost in _named_boosts(core, plan, weights).values():
         ranked[documents[core.passage_document[rows]]] += boost
+    for articles, boost in _article_boosts(core, plan, weights).values():
+        ranked[np.isin(rows, articles, assume_unique=True)] += boost
     if coordinate:
         coverage = matched[rows] / plan.typed
         ranked *= coverage if weights.coordination == 1 else coverage**weights.coordination
@@ -963,7 +982,22 @@ def _kind_boosts(core: Core, plan: Plan, weights: Weights) -> list[tuple[int, fl
 
 
 #: The sources of the parts of a score that rank the matches and match nothing (related passages get none).
-_BOOSTS = ("kind", "phrase", "named")
+_BOOSTS = ("kind", "phrase", "named", "article")
+
+
+def _article_boosts(core: Core, plan: Plan, weights: Weights) -> dict[str, tuple[npt.NDArray[np.intp], float]]:
+    """The law articles the query names by number (``Weights.article``): for each typed article word (第三十九条),
+    the passages that are that article, ascending, and what each gains, ``Weights.article`` × the idf of their
+    share of the passages."""
+    if not weights.article or not plan.typed or not core.size:
+        return {}
+    boosts = {}
+    for word in plan.terms[: plan.typed]:
+        if is_article_word(word):
+            rows = core.article_rows().get(word)
+            if rows is not None:
+                boosts[word] = (rows, weights.article * core.idf(len(rows)))
+    return boosts
 
 
 def _named_boosts(core: Core, plan: Plan, weights: Weights) -> dict[str, tuple[npt.NDArray[np.bool_], float]]:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from lawsearch import render
 from lawsearch import search as search_module
-from lawsearch.analysis import analyze_query, fold, index_terms
+from lawsearch.analysis import analyze_query, chinese_numeral, fold, index_terms
 from lawsearch.errors import InvalidArgumentError, QuerySyntaxError
 from lawsearch.highlight import phrase_pattern
 from lawsearch.index import Index
@@ -23,7 +23,7 @@ from lawsearch.render import explanation_to_dict, render_explanation
 from lawsearch.search import Weights, _top, compile_query
 from lawsearch.sections import KINDS
 
-from conftest import CORPUS
+from conftest import CORPUS, LAWS
 
 FIVE = {"hanyang-edu-2024", "shanzhou-edu-2023", "huangzhong-edu-2024", "heping-edu-2024", "zhongzhan-edu-2024"}
 
@@ -486,6 +486,51 @@ def test_a_law_named_in_the_query_ranks_its_own_articles_first(reports_and_laws)
     ]
     for hit in index.search("教育法第二十八条", limit=5).hits:
         assert index.explain("教育法第二十八条", hit.passage.id).score == pytest.approx(hit.score, abs=1e-4)
+
+
+def _article_lookups() -> list[tuple[str, str, str]]:
+    """For each article of the six laws in tests/data: its id, and the query ``<short name><article>`` in words
+    (未成年人保护法第一百零五条) and in digits (未成年人保护法第105条)."""
+    number = {f"第{chinese_numeral(n)}条": n for n in range(1, 200)}
+    lookups = []
+    for line in LAWS.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        short, article = record["id"].split("-")
+        lookups.append((record["id"], short + article, f"{short}第{number[article]}条"))
+    return lookups
+
+
+def test_a_law_and_an_article_number_find_that_article_first(reports_and_laws) -> None:
+    """For every one of the 478 articles of the six laws, ``<law><article>`` in words and in digits finds that
+    article first (3 and 3 did not: 行政处罚法第五十七条 brought 第六十五条, which cites it, first). An article
+    number is a word (``analysis.article_words``: jieba's dictionary has 第二十六条 but not 第一百零五条, which it
+    cut 第 | 一百零五 | 条) and the passage that is the article gains ``Weights.article``."""
+    index = reports_and_laws
+    lookups = _article_lookups()
+    assert len(lookups) == 478
+    missed = [
+        query
+        for passage_id, words, digits in lookups
+        for query in (words, digits)
+        if index.search(query, limit=1, related=False).hits[0].passage.id != passage_id
+    ]
+    assert missed == []
+    off = Weights(article=0)
+    missed_off = [
+        q for p, q, _ in lookups if index.search(q, limit=1, related=False, weights=off).hits[0].passage.id != p
+    ]
+    assert missed_off == ["行政处罚法第五十七条", "行政处罚法第六十九条"]  # cited in 第六十五条 and 第五十三条
+    assert compile_query(parse_query("未成年人保护法第一百零五条"), Weights()).terms[:2] == (
+        "未成年人保护法",
+        "第一百零五条",
+    )
+    parts = [t for t in index.explain("教育法第28条", "教育法-第二十八条").terms if t.source == "article"]
+    assert [(t.term, t.frequencies) for t in parts] == [("第二十八条", (("section", 1),))] and parts[0].contribution > 0
+    other = index.explain("教育法第28条", "义务教育法-第二十八条")  # that article of another law: no named boost
+    assert {t.source: t.contribution > 0 for t in other.terms if t.source in ("article", "named")} == {
+        "article": True,
+        "named": False,
+    }
 
 
 def test_split_words_name_the_passages_that_say_a_keyword_across_other_words(seed_index) -> None:
