@@ -1016,13 +1016,17 @@ class QueryAnalysis:
     ``expansions`` what ``synonyms.txt`` adds: the other forms of a term's variant group (法制 = 法治), and the
     legal terms of colloquial words in the text (欠钱 → 借款 债务).
     Expansions never repeat a term of an earlier list. ``origins`` holds, for each expansion, the words of the
-    text it was added for (罚 for 罚款; none for the digits of an article number).
+    text it was added for (罚 for 罚款; none for the digits of an article number). ``text`` is the text as it
+    was cut (``searched_text``) and ``bounds`` where the cut puts a boundary in it: each word's start (stop
+    words and punctuation are words too) and the end.
     """
 
     terms: tuple[str, ...]
     subwords: tuple[str, ...]
     expansions: tuple[str, ...]
     origins: tuple[tuple[str, ...], ...] = ()
+    text: str = ""
+    bounds: frozenset[int] = frozenset()
 
 
 def searched_text(text: str) -> str:
@@ -1047,7 +1051,9 @@ def analyze_query(text: str) -> QueryAnalysis:
         folded = _ARTICLE_NUMBER.sub(_article_in_words, folded)
     # one cut gives both: the index-mode spans are the query-mode ones plus the sub-words (a test checks it)
     inside: set[tuple[int, int, str]] = set()
-    spans = [span for span in _INDEX_TOKENIZER._spans(folded, "index", subwords=inside) if span[2] not in STOPWORDS]
+    starts: list[int] = []
+    cut = _INDEX_TOKENIZER._spans(folded, "index", word_starts=starts, subwords=inside)
+    spans = [span for span in cut if span[2] not in STOPWORDS]
     typed = list(dict.fromkeys(span[2] for span in spans if span not in inside))
     if len(typed) >= 3:
         typed = [term for term in typed if term not in _QUESTION_WORDS] or typed
@@ -1073,7 +1079,12 @@ def analyze_query(text: str) -> QueryAnalysis:
                 words = expansions.setdefault(other, [])
                 words.extend(word for word in origin if word not in words)
     return QueryAnalysis(
-        tuple(typed), tuple(subwords), tuple(expansions), tuple(tuple(words) for words in expansions.values())
+        tuple(typed),
+        tuple(subwords),
+        tuple(expansions),
+        tuple(tuple(words) for words in expansions.values()),
+        folded,
+        frozenset((*starts, len(folded))),
     )
 
 

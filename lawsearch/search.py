@@ -114,8 +114,9 @@ class Weights:
     #: both parts, and those that say it whole gain ``phrase`` × the idf of saying it, as a section kind's boost
     #: (``_compound``); 0: a passage with either part matches and none gains, as in plain BM25
     phrase: float = 1.0
-    #: a document the query names by its title (劳动合同法 in 劳动合同法第三十九条, 民法典, 刑法 第20条: consecutive
-    #: typed words that are a document's title, as ``cites:`` spells it): its passages gain ``named`` × the idf
+    #: a document the query names by its title (劳动合同法 in 劳动合同法第三十九条, 民法典, 刑法 第20条: a stretch of
+    #: the query between word boundaries that is a document's title, as ``cites:`` spells it): its passages gain
+    #: ``named`` × the idf
     #: of its share of the passages, as a section kind's boost (``_named_boosts``), so 民法典第九条 is the 民法典's
     #: and not that of a judicial interpretation whose title also says 民法典
     named: float = 1.0
@@ -1003,21 +1004,24 @@ def _article_boosts(core: Core, plan: Plan, weights: Weights) -> dict[str, tuple
 def _named_boosts(core: Core, plan: Plan, weights: Weights) -> dict[str, tuple[npt.NDArray[np.bool_], float]]:
     """The documents the query names by title (``Weights.named``): for each name, which documents have it as
     their title, and what each of their passages gains, ``Weights.named`` × the idf of their share of the
-    passages. A name is consecutive typed words (劳动 + 合同法 of 劳动合同法第三十九条); a name inside a longer
-    one that is named too does not count (刑法 of 刑法修正案(八))."""
+    passages. A name is a stretch of a run of query words that begins and ends where words do (劳动合同法 in
+    劳动合同法第三十九条; stop words inside it count, 人口与计划生育法, 军人地位和权益保障法, which the typed words
+    alone, 人口 计划生育 法, did not spell); a name inside a longer one that is named too does not count (刑法 of
+    刑法修正案(八))."""
     if not weights.named or not plan.typed or not core.size:
         return {}
     (titles, numbers), prefixes = core.title_names(), core.title_prefixes()
-    typed = plan.terms[: plan.typed]
     named = set()
-    for start in range(len(typed)):
-        name = ""
-        for word in typed[start : start + _NAME_WORDS]:
-            name += word
-            if name not in prefixes:  # nearly every word of a question: one look
-                break
-            if name in titles:
-                named.add(name)
+    for text in _plain_words(plan.node):
+        analysis = analyze_query(text)  # cached: the plan's own
+        folded, bounds = analysis.text, analysis.bounds
+        for start in bounds:
+            for end in range(start + 1, len(folded) + 1):
+                name = folded[start:end]
+                if name not in prefixes:  # at most a character or two past most words of a question
+                    break
+                if end in bounds and name in titles:
+                    named.add(name)
     boosts = {}
     for name in sorted(named):
         if any(name != other and name in other for other in named):
@@ -1027,9 +1031,6 @@ def _named_boosts(core: Core, plan: Plan, weights: Weights) -> dict[str, tuple[n
         if share:
             boosts[name] = (documents, weights.named * core.idf(share))
     return boosts
-
-
-_NAME_WORDS = 6  # the most typed words a title is looked for in (中华人民共和国 + 劳动 + 合同法 …)
 
 
 def _compound(text: str) -> tuple[str, ...]:

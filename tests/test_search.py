@@ -533,6 +533,46 @@ def test_a_law_and_an_article_number_find_that_article_first(reports_and_laws) -
     }
 
 
+def test_a_law_whose_title_holds_a_stop_word_is_named(tmp_path) -> None:
+    """人口与计划生育法: the typed words are 人口 计划生育 法 (与 is a stop word), which do not spell the title, so
+    the law was never named; a name is now a stretch of the query's text between word boundaries. Real articles:
+    the law's 第十八条, and a clause of the 地方组织法's 第七十三条 that says 人口与计划生育 among a county's tasks."""
+    population = "中华人民共和国人口与计划生育法"
+    local = "中华人民共和国地方各级人民代表大会和地方各级人民政府组织法"
+    records = [
+        {
+            "id": "人口与计划生育法-第十八条",
+            "law": population,
+            "article_no": "第十八条",
+            "text": "国家提倡适龄婚育、优生优育。一对夫妻可以生育三个子女。\n符合法律、法规规定条件的，可以要求安排"
+            "再生育子女。具体办法由省、自治区、直辖市人民代表大会或者其常务委员会规定。",
+        },
+        {
+            "id": "地方组织法-第七十三条",
+            "law": local,
+            "article_no": "第七十三条",
+            "text": "（五）编制和执行国民经济和社会发展规划纲要、计划和预算，管理本行政区域内的经济、教育、科学、"
+            "文化、卫生、体育、城乡建设等事业和生态环境保护、自然资源、财政、民政、社会保障、公安、民族事务、"
+            "司法行政、人口与计划生育等行政工作；",
+        },
+    ]
+    corpus = tmp_path / "laws.jsonl"
+    corpus.write_text("\n".join(json.dumps(record, ensure_ascii=False) for record in records), encoding="utf-8")
+    index = Index.create(tmp_path / "index")
+    index.update([corpus])
+    for query in ("人口与计划生育法", "人口与计划生育法第18条"):
+        named = {
+            hit.passage.id: [t.contribution for t in index.explain(query, hit.passage.id).terms if t.source == "named"]
+            for hit in index.search(query).hits
+        }
+        assert named["人口与计划生育法-第十八条"][0] > 0 and named["地方组织法-第七十三条"] == [0.0], query
+        assert index.search(query).hits[0].passage.id == "人口与计划生育法-第十八条"
+    assert compile_query(parse_query("人口与计划生育法"), Weights()).terms[:3] == ("人口", "计划生育", "法")
+    parts = index.explain("人口与计划生育法", "人口与计划生育法-第十八条").terms
+    assert [t.term for t in parts if t.source == "named"] == ["《人口与计划生育法》"]
+    index.close()
+
+
 def test_split_words_name_the_passages_that_say_a_keyword_across_other_words(seed_index) -> None:
     """jieba cuts 尊法学法 as 尊 法学 法: the hanyang report says 学法 twice without the word 学法, so the
     keyword does not match there. ``split_words`` counts the passages whose text says it without matching (the
