@@ -68,7 +68,7 @@ query syntax:
   执法队伍                   a word jieba cuts in two (执法 队伍): both parts; saying it whole ranks higher
   A AND B, A OR B, NOT A     boolean operators (upper case)
   "食品安全"                 a phrase: these characters in this order
-  (A OR B) AND C             grouping
+  (A OR B) AND C             grouping (brackets right after a word are part of it: 刑法修正案（十一）)
   year:2024  year:2023..2024  org:…  region:…  section:…  title:…  doc:…  collection:…   filters
   kind:problems (or 问题, 计划 …)  cites:未成年人保护法                                     filters
 

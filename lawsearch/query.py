@@ -163,11 +163,15 @@ def _lex(query: str) -> list[_Token]:
             i = _WORD_RUN.match(text, i).end()  # type: ignore[union-attr]  # * always matches
             word = text[start:i]
             field = _FIELD.fullmatch(word)
-            if field and field.group(2) and field.group(1).lower() in _NAMED:
-                i = _bracketed(text, i)  # cites:刑法修正案(十一): the brackets belong to the name
-                word = text[start:i]
             # fold() lower-cases; operators are upper case only, so look at the query as typed (width-folded).
             typed = unicodedata.normalize("NFKC", query[start:i])
+            if (field and field.group(2) and field.group(1).lower() in _NAMED) or (
+                not field and typed not in _OPERATORS
+            ):
+                # cites:刑法修正案(十一), 刑法修正案（十一）第三条: brackets right after a word, with no space in them,
+                # belong to it (a name's); a group follows a space or an operator: 法治 (A OR B), NOT(A)
+                i = _bracketed(text, i)
+                word = text[start:i]
             if typed in _OPERATORS:
                 tokens.append(("op", typed, start))
             elif field:

@@ -21,6 +21,20 @@ def test_operator_precedence_not_and_juxtaposition_or() -> None:
     assert tree == Or((Soft((Words("A", 0), And((Words("B", 2), Words("C", 8))))), Not(Words("D", 17))))
 
 
+def test_brackets_right_after_a_word_belong_to_it_and_a_group_follows_a_space() -> None:
+    """Chinese names hold brackets (刑法修正案（十一）, …纲要（2021—2025年）): typed right after a word, with no space
+    inside, they are part of it, so the name can be named; a group follows a space or an operator."""
+    assert parse_query("刑法修正案（十一）") == Words("刑法修正案（十一）", 0)
+    assert parse_query("刑法修正案(十一)第三条 year:2024") == Soft(
+        (Words("刑法修正案(十一)第三条", 0), Field("year", "2024", 13, years=(2024, 2024)))
+    )
+    assert parse_query("法治 (副校长 OR 校长)") == Soft((Words("法治", 0), Or((Words("副校长", 4), Words("校长", 11)))))
+    assert parse_query("法治(副校长 OR 校长)") == Soft((Words("法治", 0), Or((Words("副校长", 3), Words("校长", 10)))))
+    assert parse_query("NOT(培训)") == Not(Words("培训", 4))
+    with pytest.raises(QuerySyntaxError, match="unclosed parenthesis"):
+        parse_query("刑法修正案（十一")
+
+
 def test_phrases_in_ascii_chinese_and_fullwidth_quotes() -> None:
     assert parse_query('"食品安全"') == Phrase("食品安全", 0)
     assert parse_query("“食品安全”") == Phrase("食品安全", 0)
