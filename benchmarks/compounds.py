@@ -25,13 +25,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import jieba
-
 from benchmarks.corpus import REPO_ROOT, cache_dir, default_corpus, read_records
 from benchmarks.evaluate import open_index
 from benchmarks.report import write_figures
 from lawsearch import Index, Weights
-from lawsearch.analysis import fold
+from lawsearch.analysis import fold, import_jieba
 from lawsearch.search import _compound
 
 SEED = 20261130
@@ -44,6 +42,7 @@ _FOUR_HAN = re.compile(r"[\u4e00-\u9fff]{4}")
 def sample_keywords(texts: Sequence[str], *, count: int = KEYWORDS, seed: int = SEED) -> list[str]:
     """``count`` keywords of the corpus that lawsearch's query analysis cuts in two (see the module docstring)."""
     chooser = random.Random(seed)
+    jieba = import_jieba()
     jieba.setLogLevel(60)
     pairs: collections.Counter[str] = collections.Counter()
     for text in chooser.sample(list(texts), min(SAMPLED_ARTICLES, len(texts))):

@@ -49,6 +49,7 @@ from benchmarks.queries import METRICS, SHARED_QUERIES, query_metrics
 from benchmarks.report import _table  # the suite's table layout (CJK-aware widths), shared on purpose
 from benchmarks.run import _commit, _versions  # the suite's provenance: git commit and package versions
 from lawsearch import Weights
+from lawsearch.analysis import import_jieba
 
 if TYPE_CHECKING:
     from lawsearch import Index
@@ -426,8 +427,9 @@ def reference_system(
     """
     try:
         import bm25s
-        import jieba
         import numpy as np
+
+        jieba = import_jieba()
     except ImportError as exc:
         raise EvaluationError(f"{name} needs {exc.name}: python3 -m pip install -e '.[bench]'") from None
     jieba.setLogLevel(logging.WARNING)  # its "Building prefix dict" lines are noise in a report

@@ -64,9 +64,11 @@ class Serving:
 
 
 def _quiet_imports() -> None:
-    # jieba 0.42 imports pkg_resources (deprecated) and logs its dictionary load to stderr.
+    # jieba 0.42 imports pkg_resources (deprecated), and compiling its source (when pip did not) warns of invalid
+    # escapes (lawsearch.analysis.import_jieba); it logs its dictionary load to stderr.
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     warnings.filterwarnings("ignore", message=".*pkg_resources.*")
+    warnings.filterwarnings("ignore", message="invalid escape sequence", category=SyntaxWarning)
 
 
 def tokenize_corpus(corpus: Path) -> tuple[list[str], list[list[str]], dict[str, Any]]:

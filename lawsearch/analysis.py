@@ -262,11 +262,19 @@ def _parse_userdict(text: str) -> tuple[_UserWord, ...]:
 # the jieba dictionary, loaded once per process
 
 
-def _import_jieba() -> Any:
-    # Imported on first use: jieba's import alone costs ~80 ms.
+def import_jieba() -> Any:
+    """The jieba package, imported quietly (lawsearch imports it on first use: its import alone costs ~80 ms).
+
+    jieba 0.42.1 imports pkg_resources, which newer setuptools deprecates, and its source has regexes in plain
+    strings (``"[\\.]"``): where pip installed it from its source archive without compiling it (a new Python 3.10
+    virtual environment without ``wheel``), the first import compiles it and warns of each invalid escape — a
+    DeprecationWarning before Python 3.12, a SyntaxWarning that everyone sees after, and a SyntaxError under
+    ``-W error`` (the test suite's setting). These warnings are jieba's, not the caller's: they are not shown.
+    """
     with warnings.catch_warnings():
-        # jieba 0.42.1 imports pkg_resources, which newer setuptools deprecates.
         warnings.filterwarnings("ignore", message=".*pkg_resources", category=Warning)
+        warnings.filterwarnings("ignore", message="invalid escape sequence", category=DeprecationWarning)
+        warnings.filterwarnings("ignore", message="invalid escape sequence", category=SyntaxWarning)
         import jieba
     # jieba logs "Building prefix dict ..." at DEBUG through its own stderr handler: a library must not print.
     logging.getLogger("jieba").setLevel(logging.WARNING)
@@ -586,7 +594,7 @@ class _FileFrequencies:
 def _load_jieba(
     dictionary: str | None, entries: list[tuple[str, int | None, str | None]]
 ) -> tuple[Callable[[str, bool], list[str]], Callable[[str], bool], Mapping[str, int]]:
-    jieba = _import_jieba()
+    jieba = import_jieba()
     # Never jieba.dt: the global instance belongs to whoever else uses jieba in this process.
     segmenter = jieba.Tokenizer() if dictionary is None else jieba.Tokenizer(dictionary)
     with warnings.catch_warnings():

@@ -403,7 +403,7 @@ def test_tokenizer_equality() -> None:
 
 
 def test_jieba_instance_is_private_and_shared() -> None:
-    import jieba
+    jieba = analysis.import_jieba()
 
     list(JiebaTokenizer()("法治副校长"))
     assert analysis._lexicon(None) is analysis._lexicon(None)  # loaded once per process
