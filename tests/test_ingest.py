@@ -15,7 +15,7 @@ from lawsearch.ingest import decode_bytes, discover, parse_jsonl, read_file, spl
 from lawsearch.models import ParsedDocument
 from lawsearch.sections import section_kind
 
-from conftest import CORPUS, REPORTS, assert_golden, parse_seed
+from conftest import CORPUS, LAWS, REPORTS, assert_golden, parse_seed
 
 EXPECTED = {
     "hanyang-edu-2024": dict(
@@ -509,3 +509,63 @@ def golden_view(parsed: ParsedDocument) -> dict[str, object]:
 def test_golden_passages(name: str) -> None:
     """Each report's passages (id, section path, opening, length) as reviewed; LAWSEARCH_REGEN_GOLDEN=1 rewrites."""
     assert_golden(f"{name}.json", golden_view(parse_seed(name)))
+
+
+def _teachers_law_text() -> tuple[str, list[dict[str, str]]]:
+    """The 教师法 as its text is published (title, history, 目录, 第一章　总则, 第一条　…), from its 43 real
+    articles in tests/data/cited-laws.jsonl, and those records."""
+    records = [json.loads(line) for line in LAWS.read_text(encoding="utf-8").splitlines()]
+    articles = [record for record in records if record["law"] == "中华人民共和国教师法"]
+    chapters = list(dict.fromkeys(record["section"] for record in articles))
+    lines = [
+        "中华人民共和国教师法",
+        "（1993年10月31日第八届全国人民代表大会常务委员会第四次会议通过　根据2009年8月27日第十一届全国人民代表大会"
+        "常务委员会第十次会议《关于修改部分法律的决定》修正）",
+        "目　　录",
+        *(chapter.replace(" ", "　") for chapter in chapters),
+    ]
+    chapter = None
+    for record in articles:
+        if record["section"] != chapter:
+            chapter = record["section"]
+            lines.append(chapter.replace(" ", "　"))
+        lines.append(f"{record['article_no']}　{record['text']}")
+    return "\n".join(lines), articles
+
+
+def test_a_law_text_is_split_into_its_articles_under_their_chapters() -> None:
+    """A law as a text file (not JSONL): each article one passage, its section path its chapter and number, as a
+    JSONL article's; it was cut at every （一） item, which became the section of the next article."""
+    text, articles = _teachers_law_text()
+    parsed = split_report(text, doc_id="教师法").parsed
+    document = parsed.document
+    assert (document.title, document.collection, document.org, document.region) == (
+        "中华人民共和国教师法",
+        "laws",
+        "",
+        "",
+    )
+    history, *rest = parsed.passages
+    assert history.text.startswith("（1993年10月31日") and history.section == ()
+    assert [(p.section, p.text) for p in rest] == [
+        ((record["section"], record["article_no"]), f"{record['article_no']}　{record['text']}") for record in articles
+    ]
+    # published without the space after the number (第一条为了…), the same articles
+    unspaced = split_report(text.replace("条　", "条"), doc_id="教师法").parsed.passages
+    assert [p.section for p in unspaced] == [p.section for p in parsed.passages]
+    # a report that quotes articles is no law: the five reports keep their layout
+    assert all(parse_seed(path.stem).document.collection == "reports" for path in REPORTS)
+
+
+def test_a_law_file_is_searched_and_linked_like_a_jsonl_law(tmp_path: Path) -> None:
+    text, _ = _teachers_law_text()
+    (tmp_path / "laws").mkdir()
+    (tmp_path / "laws" / "教师法.txt").write_text(text, encoding="utf-8")
+    index = lawsearch.Index.create(tmp_path / "index")
+    index.update([CORPUS, tmp_path / "laws"])
+    assert index.search("教师法第13条", limit=1).hits[0].passage.section == ("第三章 资格和任用", "第十三条")
+    assert index.search("collection:laws 教师资格").total >= 3
+    # shanzhou-edu-2023#7 has its teachers study 《教师法》: the law file's articles are what it cites
+    found = index.cited_articles("shanzhou-edu-2023#7", "教师 权利 义务", limit=3)
+    assert found.hits and {hit.document.id for hit in found.hits} == {"教师法"}
+    index.close()

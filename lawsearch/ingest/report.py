@@ -23,6 +23,12 @@ per item, plus its lead-in; each item passage carries its own item heading (``�
 of its section path. Items are self-contained: they do not label the paragraphs after them.
 Paragraphs longer than ``MAX_PASSAGE_CHARS`` are cut at sentence ends (else at clause ends, else at spaces, else
 hard at the limit), so no passage is longer, whatever the input.
+
+A law's text (法律、条例 as published: a title, its history in brackets, 目录, 第一章 总则, 第一条　…) has another
+layout, recognized by its lines that start articles, 第一条 first (``_is_law``). Each article is a passage (its
+lines, items （一）… included, cut like a long paragraph if need be) whose section path is its 编, 章 and 节 and
+ends in its number (``第一章 总则 › 第十三条``), as a JSONL law article's ``article_no`` ends it; the title is
+the first short line, the document has no organization or region, and its collection is ``laws``.
 """
 
 from __future__ import annotations
@@ -83,6 +89,13 @@ _GENERIC_REGION = frozenset({
 })  # fmt: skip
 _ORG_IN_TEXT = re.compile(r"(?:[\u4e00-\u9fff]{2,3}[区县市])?(教育和体育局|教育体育局|教体局|教育局)")
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+# a law's layout: lines that start an article (第十三条　…, 第二百三十四条之一　…) and its 编, 分编, 章 and 节
+_LAW_NUMBER = "零〇一二三四五六七八九十百千"
+# (with or without a space after the number: 第一条　为了… and 第一条为了…; not 第一条例)
+_ARTICLE_START = re.compile(rf"^第[{_LAW_NUMBER}]+条(?:之[{_NUMERALS}]+)?(?!例)")
+_LAW_PART = re.compile(rf"^第[{_LAW_NUMBER}]+(编|分编|章|节)(?=[\s\u3000]|$)")
+_LAW_PART_RANK = {"编": 0, "分编": 1, "章": 2, "节": 3}
+_LAW_MIN_ARTICLES = 3
 
 
 @attrs.frozen
@@ -109,11 +122,12 @@ def split_report(text: str, *, doc_id: str, path: str = "") -> ReportLayout:
             meta.update(parse_meta_line(line.text))
     content = [line for line in lines if not line.dropped]
 
-    masthead = _find_masthead(content)
+    law = _is_law(content)
+    masthead = [] if law else _find_masthead(content)
     if masthead:
         dropped += tuple(attrs.evolve(line, dropped="masthead") for line in masthead)
         content = content[len(masthead) :]
-    title_lines = _find_title(content)
+    title_lines = _find_law_title(content) if law else _find_title(content)
     after = content[len(title_lines)] if title_lines and len(content) > len(title_lines) else None
     if after is not None and _DOCUMENT_NUMBER.match(after.text.strip()):  # the number under the title
         dropped += (attrs.evolve(after, dropped="masthead"),)
@@ -122,16 +136,16 @@ def split_report(text: str, *, doc_id: str, path: str = "") -> ReportLayout:
     body = [line for line in content if line not in title_lines]
     body_text = "\n".join(line.text for line in body)
 
-    region = _find_region(title, body_text)
-    org = _find_org(title, body_text, region)
+    region = "" if law else _find_region(title, body_text)
+    org = "" if law else _find_org(title, body_text, region)
     if not region and org:  # named once, in the signature (汉阳区教育局): the organization's region
         region = _find_region(org, "")
-    year = _find_year(title, body_text)
+    year = _find_year(title, body_text)  # a law's: of its enactment or last amendment, as its history says
     derived = not title
     if derived:
-        title = _derive_title(org or region, year, body_text)
+        title = doc_id if law else _derive_title(org or region, year, body_text)
 
-    passages = tuple(_passages(body, doc_id))
+    passages = tuple(_law_passages(body, doc_id) if law else _passages(body, doc_id))
     document = Document(
         id=doc_id,
         title=title,
@@ -142,6 +156,7 @@ def split_report(text: str, *, doc_id: str, path: str = "") -> ReportLayout:
         publisher=meta.get("发布者", meta.get("发布机构", meta.get("发文机关", ""))),
         published=_iso_date(meta.get("发布日期", meta.get("发布时间", meta.get("成文日期", "")))),
         title_derived=derived,
+        collection="laws" if law else "reports",
     )
     return ReportLayout(
         parsed=ParsedDocument(document, passages),
@@ -300,15 +315,80 @@ def _passages(body: Sequence[CleanLine], doc_id: str) -> Iterator[Passage]:
                 continue  # the lead-in before 一是… is only the line's heading: it labels the items
             for piece in _split_long(chunk):
                 number += 1
-                yield Passage(
-                    id=f"{doc_id}#{number}",
-                    document_id=doc_id,
-                    number=number,
-                    text=piece,
-                    section=section + ((item_heading,) if item_heading else ()),
-                    is_heading=is_heading or bool(item_heading),
+                yield _passage(
+                    doc_id,
+                    number,
+                    piece,
+                    section + ((item_heading,) if item_heading else ()),
+                    is_heading or bool(item_heading),
                 )
                 is_heading = False
+
+
+def _is_law(content: Sequence[CleanLine]) -> bool:
+    """Whether the text is laid out as a law: at least ``_LAW_MIN_ARTICLES`` lines start articles, the first of
+    them 第一条 (a report that quotes an article or two is no law)."""
+    starts = [match.group() for line in content if (match := _ARTICLE_START.match(line.text.strip()))]
+    return len(starts) >= _LAW_MIN_ARTICLES and starts[0] == "第一条"
+
+
+def _find_law_title(content: Sequence[CleanLine]) -> list[CleanLine]:
+    """A law's title: its first line, when short and no sentence, article, part or bracketed history."""
+    for line in content[:1]:
+        text = line.text.strip()
+        if (
+            len(text) <= 50
+            and not _SENTENCE_END.search(text)
+            and not _ARTICLE_START.match(text)
+            and not _LAW_PART.match(text)
+            and not text.startswith(("（", "("))
+            and _SPACE.sub("", text) != "目录"
+        ):
+            return [line]
+    return []
+
+
+def _law_passages(body: Sequence[CleanLine], doc_id: str) -> Iterator[Passage]:
+    """A law's passages: each article with its lines, under its 编, 章 and 节; the lines before the first article
+    (its history, 公布 notice) each a passage of their own; 目录 and its list of parts none."""
+    stack: list[tuple[int, str]] = []
+    article: list[str] = []
+    number = 0
+    parts: list[tuple[tuple[str, ...], str]] = []  # (section, text) in order
+    for line in body:
+        text = line.text.strip()
+        part = _LAW_PART.match(text)
+        start = _ARTICLE_START.match(text)
+        if part and len(text) <= _MAX_HEADING_CHARS and not _SENTENCE_END.search(text):
+            if article:
+                parts.append((tuple(h for _, h in stack), "\n".join(article)))
+                article = []
+            rank = _LAW_PART_RANK[part.group(1)]
+            stack = [entry for entry in stack if entry[0] < rank]
+            stack.append((rank, _SPACE.sub(" ", text)))
+        elif start:
+            if article:
+                parts.append((tuple(h for _, h in stack), "\n".join(article)))
+            stack = [entry for entry in stack if entry[0] < len(_LAW_PART_RANK)]
+            stack.append((len(_LAW_PART_RANK), start.group()))
+            article = [text]
+        elif article:
+            article.append(text)
+        elif _SPACE.sub("", text) != "目录":
+            parts.append((tuple(h for _, h in stack), text))
+    if article:
+        parts.append((tuple(h for _, h in stack), "\n".join(article)))
+    for section, text in parts:
+        for piece in _split_long(text):
+            number += 1
+            yield _passage(doc_id, number, piece, section, False)
+
+
+def _passage(doc_id: str, number: int, text: str, section: tuple[str, ...], is_heading: bool) -> Passage:
+    """The ``number``-th passage of document ``doc_id`` (its id ``doc_id#number``)."""
+    return Passage(
+        id=f"{doc_id}#{number}", document_id=doc_id, number=number, text=text, section=section, is_heading=is_heading
+    )
 
 
 def _split_heading(text: str) -> tuple[str, str]:
