@@ -604,7 +604,8 @@ def _related(
     that of the words inside the keywords alone (no coordination: they match none of the typed words);
     ``search`` lists them after every match, so a keyword's matches still come first and ``total`` still
     counts only them."""
-    keywords = plan.terms[: plan.typed]
+    # not inside an article number: 十七条 of 第五十七条 would relate every 第十七条 and 第二十七条
+    keywords = [keyword for keyword in plan.terms[: plan.typed] if not is_article_word(keyword)]
     words = tuple(
         term
         for term in plan.terms[plan.typed :]

@@ -520,6 +520,9 @@ def test_a_law_and_an_article_number_find_that_article_first(reports_and_laws) -
         q for p, q, _ in lookups if index.search(q, limit=1, related=False, weights=off).hits[0].passage.id != p
     ]
     assert missed_off == ["行政处罚法第五十七条", "行政处罚法第六十九条"]  # cited in 第六十五条 and 第五十三条
+    # the words inside an article number relate nothing: 十七条 of 第五十七条 is in every 第十七条 and 第二十七条
+    assert index.search("行政处罚法第57条").within == ("行政处罚", "处罚法")
+    assert index.search("第57条").related == 0
     assert compile_query(parse_query("未成年人保护法第一百零五条"), Weights()).terms[:2] == (
         "未成年人保护法",
         "第一百零五条",
