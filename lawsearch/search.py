@@ -116,15 +116,14 @@ class Weights:
     phrase: float = 1.0
     #: a document the query names by its title (劳动合同法 in 劳动合同法第三十九条, 民法典, 刑法 第20条: a stretch of
     #: the query between word boundaries that is a document's title, as ``cites:`` spells it): its passages gain
-    #: ``named`` × the idf
-    #: of its share of the passages, as a section kind's boost (``_named_boosts``), so 民法典第九条 is the 民法典's
-    #: and not that of a judicial interpretation whose title also says 民法典
+    #: ``named`` × the idf of its share of the passages, as a section kind's boost (``_named_boosts``), so
+    #: 民法典第九条 is the 民法典's and not that of a judicial interpretation whose title also says 民法典
     named: float = 1.0
     #: a law's article the query names by its number (第三十九条 in 劳动合同法第三十九条; 第39条 is searched as
     #: 第三十九条): the passages that are that article (their section path ends in it, as a law's articles' do)
     #: gain ``article`` × the idf of their share of the passages, as a section kind's boost (``_article_boosts``),
-    #: so the article itself comes before the articles and reports that cite it (2: the article came first for
-    #: 99.7% of 2,870 lookups of the law corpus, ``benchmarks.lookups``; 1: 99.4%; 0: 97.7%)
+    #: so the article itself comes before the articles and reports that cite it (``benchmarks.lookups``: of 2,870
+    #: lookups of the law corpus the article came first for 0.998 at 2, 0.994 at 1, 0.978 at 0)
     article: float = 2.0
 
     @classmethod
