@@ -553,8 +553,14 @@ def test_a_law_text_is_split_into_its_articles_under_their_chapters() -> None:
     # published without the space after the number (第一条为了…), the same articles
     unspaced = split_report(text.replace("条　", "条"), doc_id="教师法").parsed.passages
     assert [p.section for p in unspaced] == [p.section for p in parsed.passages]
-    # a report that quotes articles is no law: the five reports keep their layout
+    # a report that quotes articles is no law: the five reports keep their layout, also with a regulation
+    # attached after their own sections (附件：… 第一条 …)
     assert all(parse_seed(path.stem).document.collection == "reports" for path in REPORTS)
+    report = (CORPUS / "hanyang-edu-2024.txt").read_text(encoding="utf-8")
+    alone = split_report(report, doc_id="r").parsed
+    attached = split_report(report + "\n附件：\n" + text, doc_id="r").parsed
+    assert attached.document == alone.document
+    assert attached.passages[: len(alone.passages)] == alone.passages
 
 
 def test_a_law_file_is_searched_and_linked_like_a_jsonl_law(tmp_path: Path) -> None:

@@ -96,6 +96,7 @@ _ARTICLE_START = re.compile(rf"^第[{_LAW_NUMBER}]+条(?:之[{_NUMERALS}]+)?(?!�
 _LAW_PART = re.compile(rf"^第[{_LAW_NUMBER}]+(编|分编|章|节)(?=[\s\u3000]|$)")
 _LAW_PART_RANK = {"编": 0, "分编": 1, "章": 2, "节": 3}
 _LAW_MIN_ARTICLES = 3
+_LAW_PREAMBLE_LINES = 10  # a 主席令 and its 公布 notice, a title, its history
 
 
 @attrs.frozen
@@ -327,9 +328,15 @@ def _passages(body: Sequence[CleanLine], doc_id: str) -> Iterator[Passage]:
 
 def _is_law(content: Sequence[CleanLine]) -> bool:
     """Whether the text is laid out as a law: at least ``_LAW_MIN_ARTICLES`` lines start articles, the first of
-    them 第一条 (a report that quotes an article or two is no law)."""
-    starts = [match.group() for line in content if (match := _ARTICLE_START.match(line.text.strip()))]
-    return len(starts) >= _LAW_MIN_ARTICLES and starts[0] == "第一条"
+    them 第一条, and before it at most ``_LAW_PREAMBLE_LINES`` lines besides 目录 and the 编, 章 and 节 (a title,
+    its history, a 公布 notice). A report that quotes an article or two is no law, nor one with a regulation
+    attached after its own sections (附件：…办法 第一条 …)."""
+    starts = [at for at, line in enumerate(content) if _ARTICLE_START.match(line.text.strip())]
+    if len(starts) < _LAW_MIN_ARTICLES or not content[starts[0]].text.strip().startswith("第一条"):
+        return False
+    before = [line.text.strip() for line in content[: starts[0]]]
+    preamble = [text for text in before if not _LAW_PART.match(text) and _SPACE.sub("", text) != "目录"]
+    return len(preamble) <= _LAW_PREAMBLE_LINES
 
 
 def _find_law_title(content: Sequence[CleanLine]) -> list[CleanLine]:
