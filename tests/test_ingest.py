@@ -550,6 +550,14 @@ def test_a_law_text_is_split_into_its_articles_under_their_chapters() -> None:
     assert [(p.section, p.text) for p in rest] == [
         ((record["section"], record["article_no"]), f"{record['article_no']}　{record['text']}") for record in articles
     ]
+    # under the 主席令 that promulgated it (主席令第十五号, 1993), the title is still the law's
+    decree = (
+        "中华人民共和国主席令\n第十五号\n《中华人民共和国教师法》已由中华人民共和国第八届全国人民代表大会常务委员会"
+        "第四次会议于1993年10月31日通过，现予公布，自1994年1月1日起施行。\n中华人民共和国主席　江泽民\n1993年10月31日\n"
+    )
+    promulgated = split_report(decree + text, doc_id="教师法").parsed
+    assert promulgated.document.title == "中华人民共和国教师法"
+    assert [(p.section, p.text) for p in promulgated.passages[-len(articles) :]] == [(p.section, p.text) for p in rest]
     # published without the space after the number (第一条为了…), the same articles
     unspaced = split_report(text.replace("条　", "条"), doc_id="教师法").parsed.passages
     assert [p.section for p in unspaced] == [p.section for p in parsed.passages]

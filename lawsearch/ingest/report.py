@@ -96,6 +96,7 @@ _ARTICLE_START = re.compile(rf"^第[{_LAW_NUMBER}]+条(?:之[{_NUMERALS}]+)?(?!�
 _LAW_PART = re.compile(rf"^第[{_LAW_NUMBER}]+(编|分编|章|节)(?=[\s\u3000]|$)")
 _LAW_PART_RANK = {"编": 0, "分编": 1, "章": 2, "节": 3}
 _LAW_MIN_ARTICLES = 3
+_LAW_NAME_END = re.compile(r"(法|条例|规定|办法|细则|规则|决定|解释|准则|章程)(（[^）]*）|\([^)]*\))?$")
 _LAW_PREAMBLE_LINES = 10  # a 主席令 and its 公布 notice, a title, its history
 
 
@@ -340,19 +341,18 @@ def _is_law(content: Sequence[CleanLine]) -> bool:
 
 
 def _find_law_title(content: Sequence[CleanLine]) -> list[CleanLine]:
-    """A law's title: its first line, when short and no sentence, article, part or bracketed history."""
-    for line in content[:1]:
+    """A law's title: of the short lines before its first article, part or 目录 that are no sentence or bracketed
+    history, the first that ends as a law's name does (…法, …条例: not the 中华人民共和国主席令 and 第十五号 of a
+    公布 notice above it), else the first."""
+    candidates = []
+    for line in content[: _LAW_PREAMBLE_LINES + 1]:
         text = line.text.strip()
-        if (
-            len(text) <= 50
-            and not _SENTENCE_END.search(text)
-            and not _ARTICLE_START.match(text)
-            and not _LAW_PART.match(text)
-            and not text.startswith(("（", "("))
-            and _SPACE.sub("", text) != "目录"
-        ):
-            return [line]
-    return []
+        if _ARTICLE_START.match(text) or _LAW_PART.match(text) or _SPACE.sub("", text) == "目录":
+            break
+        if len(text) <= 50 and not _SENTENCE_END.search(text) and not text.startswith(("（", "(")):
+            candidates.append(line)
+    named = [line for line in candidates if _LAW_NAME_END.search(line.text.strip())]
+    return (named or candidates)[:1]
 
 
 def _law_passages(body: Sequence[CleanLine], doc_id: str) -> Iterator[Passage]:
