@@ -28,7 +28,8 @@ A law's text (法律、条例 as published: a title, its history in brackets, �
 layout, recognized by its lines that start articles, 第一条 first (``_is_law``). Each article is a passage (its
 lines, items （一）… included, cut like a long paragraph if need be) whose section path is its 编, 章 and 节 and
 ends in its number (``第一章 总则 › 第十三条``), as a JSONL law article's ``article_no`` ends it; the title is
-the first short line, the document has no organization or region, and its collection is ``laws``.
+the first short line before the articles that ends as a law's name does (…法, …条例; not the 主席令 above it),
+the document has no organization or region, and its collection is ``laws``.
 """
 
 from __future__ import annotations
