@@ -96,6 +96,7 @@ _LAW_NUMBER = "零〇一二三四五六七八九十百千"
 _ARTICLE_START = re.compile(rf"^第[{_LAW_NUMBER}]+条(?:之[{_NUMERALS}]+)?(?!例)")
 _LAW_PART = re.compile(rf"^第[{_LAW_NUMBER}]+(编|分编|章|节)(?=[\s\u3000]|$)")
 _LAW_PART_RANK = {"编": 0, "分编": 1, "章": 2, "节": 3}
+_ARTICLE_RANK = len(_LAW_PART_RANK)  # an article's number ends the path, below its 节
 _LAW_MIN_ARTICLES = 3
 _LAW_NAME_END = re.compile(r"(法|条例|规定|办法|细则|规则|决定|解释|准则|章程)(（[^）]*）|\([^)]*\))?$")
 _LAW_PREAMBLE_LINES = 10  # a 主席令 and its 公布 notice, a title, its history
@@ -337,7 +338,7 @@ def _is_law(content: Sequence[CleanLine]) -> bool:
     if len(starts) < _LAW_MIN_ARTICLES or not content[starts[0]].text.strip().startswith("第一条"):
         return False
     before = [line.text.strip() for line in content[: starts[0]]]
-    preamble = [text for text in before if not _LAW_PART.match(text) and _SPACE.sub("", text) != "目录"]
+    preamble = [text for text in before if not _LAW_PART.match(text) and not _is_contents(text)]
     return len(preamble) <= _LAW_PREAMBLE_LINES
 
 
@@ -348,7 +349,7 @@ def _find_law_title(content: Sequence[CleanLine]) -> list[CleanLine]:
     candidates = []
     for line in content[: _LAW_PREAMBLE_LINES + 1]:
         text = line.text.strip()
-        if _ARTICLE_START.match(text) or _LAW_PART.match(text) or _SPACE.sub("", text) == "目录":
+        if _ARTICLE_START.match(text) or _LAW_PART.match(text) or _is_contents(text):
             break
         if len(text) <= 50 and not _SENTENCE_END.search(text) and not text.startswith(("（", "(")):
             candidates.append(line)
@@ -360,36 +361,34 @@ def _law_passages(body: Sequence[CleanLine], doc_id: str) -> Iterator[Passage]:
     """A law's passages: each article with its lines, under its 编, 章 and 节; the lines before the first article
     (its history, 公布 notice) each a passage of their own; 目录 and its list of parts none."""
     stack: list[tuple[int, str]] = []
-    article: list[str] = []
-    number = 0
-    parts: list[tuple[tuple[str, ...], str]] = []  # (section, text) in order
+    parts: list[tuple[tuple[str, ...], list[str]]] = []  # (section, lines), in order
+    in_article = False
     for line in body:
         text = line.text.strip()
         part = _LAW_PART.match(text)
         start = _ARTICLE_START.match(text)
         if part and len(text) <= _MAX_HEADING_CHARS and not _SENTENCE_END.search(text):
-            if article:
-                parts.append((tuple(h for _, h in stack), "\n".join(article)))
-                article = []
             rank = _LAW_PART_RANK[part.group(1)]
-            stack = [entry for entry in stack if entry[0] < rank]
-            stack.append((rank, _SPACE.sub(" ", text)))
+            stack = [*(entry for entry in stack if entry[0] < rank), (rank, _SPACE.sub(" ", text))]
+            in_article = False
         elif start:
-            if article:
-                parts.append((tuple(h for _, h in stack), "\n".join(article)))
-            stack = [entry for entry in stack if entry[0] < len(_LAW_PART_RANK)]
-            stack.append((len(_LAW_PART_RANK), start.group()))
-            article = [text]
-        elif article:
-            article.append(text)
-        elif _SPACE.sub("", text) != "目录":
-            parts.append((tuple(h for _, h in stack), text))
-    if article:
-        parts.append((tuple(h for _, h in stack), "\n".join(article)))
-    for section, text in parts:
-        for piece in _split_long(text):
+            stack = [*(entry for entry in stack if entry[0] < _ARTICLE_RANK), (_ARTICLE_RANK, start.group())]
+            parts.append((tuple(heading for _, heading in stack), [text]))
+            in_article = True
+        elif in_article:
+            parts[-1][1].append(text)
+        elif not _is_contents(text):
+            parts.append((tuple(heading for _, heading in stack), [text]))
+    number = 0
+    for section, lines in parts:
+        for piece in _split_long("\n".join(lines)):
             number += 1
             yield _passage(doc_id, number, piece, section, False)
+
+
+def _is_contents(text: str) -> bool:
+    """Whether a line is 目录 (目　　录), the heading of a law's list of parts."""
+    return _SPACE.sub("", text) == "目录"
 
 
 def _passage(doc_id: str, number: int, text: str, section: tuple[str, ...], is_heading: bool) -> Passage:
