@@ -68,6 +68,7 @@ __all__ = [
     "analyze",
     "analyze_query",
     "analyzer_fingerprint",
+    "article_in_words",
     "chinese_numeral",
     "cited_tokens",
     "fold",
@@ -1039,8 +1040,17 @@ class QueryAnalysis:
 
 def searched_text(text: str) -> str:
     """A run of query words as ``analyze_query`` cuts it: folded, article numbers in words (第15条 → 第十五条)."""
-    folded = fold(text)
-    return _ARTICLE_NUMBER.sub(_article_in_words, folded) if "第" in folded else folded
+    return article_in_words(fold(text))
+
+
+def article_in_words(text: str) -> str:
+    """``text`` with its article numbers in digits written as laws write them (第15条 → 第十五条; the digits
+    folded to half width first: ``fold``).
+
+    >>> article_in_words("依照第15条、第 105 条和第十六条")
+    '依照第十五条、第一百零五条和第十六条'
+    """
+    return _ARTICLE_NUMBER.sub(_article_in_words, text) if "第" in text else text
 
 
 @functools.lru_cache(maxsize=4096)

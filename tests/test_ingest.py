@@ -10,6 +10,7 @@ import attrs
 import pytest
 
 import lawsearch
+from lawsearch.analysis import chinese_numeral
 from lawsearch.errors import IngestError
 from lawsearch.ingest import decode_bytes, discover, parse_jsonl, read_file, split_report
 from lawsearch.models import ParsedDocument
@@ -297,6 +298,26 @@ def test_jsonl_records_become_passages_grouped_by_document(tmp_path: Path) -> No
     assert education.passages[0].id == "7" and education.document.metadata_dict() == {"status": "现行有效"}
 
 
+def test_jsonl_article_numbers_in_digits_are_written_as_laws_write_them(tmp_path: Path) -> None:
+    """``article_no`` 15, "15", "第15条" and "第１５条" all end the section path as 第十五条, so a lookup of the article
+    finds them as it finds the law corpus's (第十五条 in words); other values are kept as given, bad ones named."""
+    values = [15, "15", "第15条", "第１５条", "第十五条", "第十五条之一", "Art. 15"]
+    records = [
+        {"id": f"a{n}", "text": "用人单位应当依法建立劳动规章制度", "law": f"法{n}", "article_no": value}
+        for n, value in enumerate(values)
+    ]
+    path = tmp_path / "laws.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
+    sections = [doc.passages[0].section for doc in read_file(path)]
+    assert sections == [("第十五条",)] * 5 + [("第十五条之一",), ("Art. 15",)]
+    for bad in (0, 10000, True, 1.5, ["第一条"]):
+        path.write_text(json.dumps({"id": "b", "text": "正文", "article_no": bad}), encoding="utf-8")
+        with pytest.raises(
+            IngestError, match=r"laws.jsonl:1: field 'article_no' must be a string like 第十五条 or a number"
+        ):
+            read_file(path)
+
+
 @pytest.mark.parametrize(
     ("line", "message"),
     [
@@ -561,6 +582,16 @@ def test_a_law_text_is_split_into_its_articles_under_their_chapters() -> None:
     # published without the space after the number (第一条为了…), the same articles
     unspaced = split_report(text.replace("条　", "条"), doc_id="教师法").parsed.passages
     assert [p.section for p in unspaced] == [p.section for p in parsed.passages]
+    # numbered in digits (第13条, 第１３条, as some local regulations are), the same articles, numbered in words
+    for digits in ("0123456789", "０１２３４５６７８９"):
+        numbered = text
+        for n, record in enumerate(articles, 1):
+            assert record["article_no"] == f"第{chinese_numeral(n)}条"
+            in_digits = str(n).translate(str.maketrans("0123456789", digits))
+            numbered = numbered.replace(f"{record['article_no']}　", f"第{in_digits}条　", 1)
+        arabic = split_report(numbered, doc_id="教师法").parsed
+        assert f"第{digits[1]}{digits[3]}条　" in numbered and arabic.document.collection == "laws"
+        assert [p.section for p in arabic.passages] == [p.section for p in parsed.passages]
     # a report that quotes articles is no law: the five reports keep their layout, also with a regulation
     # attached after their own sections (附件：… 第一条 …)
     assert all(parse_seed(path.stem).document.collection == "reports" for path in REPORTS)

@@ -3,7 +3,8 @@
 Fields: ``id`` (or ``docid``; required, string or integer), ``text`` (required, non-empty string),
 optional ``title`` (the document title, e.g. the law's name; ``law`` is read as a title too),
 ``document`` (document id; default: the title, else the file name), ``section`` (or ``chapter``; string or list
-of strings), ``article_no`` (a law article's number, 第十五条: it ends the section path, so it is searchable),
+of strings), ``article_no`` (a law article's number, 第十五条, or 15, "15", 第15条, which become 第十五条: it ends the
+section path, so it is searchable),
 ``year`` (integer), ``org``, ``region``, ``collection``; any other scalar field is kept as metadata.
 Passages of one document keep the order of their lines. Control characters in ``text`` (a ``\\u0000``) are dropped.
 
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from lawsearch.analysis import article_in_words, fold
 from lawsearch.errors import IngestError
 from lawsearch.ingest.clean import drop_control_characters
 from lawsearch.models import YEARS, Document, ParsedDocument, Passage
@@ -199,10 +201,22 @@ def _section_path(record: dict[str, Any], path: str | Path, number: int) -> tupl
 
 
 def _article(record: dict[str, Any], path: str | Path, number: int) -> tuple[str, ...]:
-    """A law article's number (``article_no``: 第十五条) ends its section path, so it can be searched for."""
+    """A law article's number (``article_no``: 第十五条) ends its section path, so it can be searched for; a number
+    in digits is written as laws write it (第15条, "15" and 15 become 第十五条), so it is found as one."""
     value = record.get("article_no", record.get("article"))
     if value is None or value == "":
         return ()
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 10000:
+        value = str(value)
     if isinstance(value, str):
-        return (value.strip(),) if value.strip() else ()
-    raise IngestError(f"field 'article_no' must be a string like 第十五条, got {_shown(value)}", path=path, line=number)
+        text = value.strip()
+        folded = fold(text)
+        if folded.isascii() and folded.isdigit() and 0 < int(folded) < 10000:
+            folded = f"第{folded}条"
+        in_words = article_in_words(folded)
+        return (in_words if in_words != fold(text) else text,) if text else ()
+    raise IngestError(
+        f"field 'article_no' must be a string like 第十五条 or a number from 1 to 9999, got {_shown(value)}",
+        path=path,
+        line=number,
+    )

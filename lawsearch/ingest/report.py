@@ -25,11 +25,11 @@ Paragraphs longer than ``MAX_PASSAGE_CHARS`` are cut at sentence ends (else at c
 hard at the limit), so no passage is longer, whatever the input.
 
 A law's text (法律、条例 as published: a title, its history in brackets, 目录, 第一章 总则, 第一条　…) has another
-layout, recognized by its lines that start articles, 第一条 first (``_is_law``). Each article is a passage (its
-lines, items （一）… included, cut like a long paragraph if need be) whose section path is its 编, 章 and 节 and
-ends in its number (``第一章 总则 › 第十三条``), as a JSONL law article's ``article_no`` ends it; the title is
-the first short line before the articles that ends as a law's name does (…法, …条例; not the 主席令 above it),
-the document has no organization or region, and its collection is ``laws``.
+layout, recognized by its lines that start articles, 第一条 (or 第1条) first (``_is_law``). Each article is a
+passage (its lines, items （一）… included, cut like a long paragraph if need be) whose section path is its 编, 章
+and 节 and ends in its number in words (``第一章 总则 › 第十三条``, also for 第13条), as a JSONL law article's
+``article_no`` ends it; the title is the first short line before the articles that ends as a law's name does
+(…法, …条例; not the 主席令 above it), the document has no organization or region, and its collection is ``laws``.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from collections.abc import Iterator, Sequence
 
 import attrs
 
+from lawsearch.analysis import article_in_words, fold
 from lawsearch.ingest.clean import CleanLine, clean_lines, parse_meta_line
 from lawsearch.models import Document, ParsedDocument, Passage
 
@@ -92,8 +93,9 @@ _ORG_IN_TEXT = re.compile(r"(?:[\u4e00-\u9fff]{2,3}[区县市])?(教育和体育
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 # a law's layout: lines that start an article (第十三条　…, 第二百三十四条之一　…) and its 编, 分编, 章 and 节
 _LAW_NUMBER = "零〇一二三四五六七八九十百千"
-# (with or without a space after the number: 第一条　为了… and 第一条为了…; not 第一条例)
-_ARTICLE_START = re.compile(rf"^第[{_LAW_NUMBER}]+条(?:之[{_NUMERALS}]+)?(?!例)")
+# (with or without a space after the number: 第一条　为了… and 第一条为了…; not 第一条例; in digits too, as some
+# local regulations and drafts number them: 第1条, 第１条)
+_ARTICLE_START = re.compile(rf"^第(?:[{_LAW_NUMBER}]+|\s*[0-9０-９]{{1,4}}\s*)条(?:之[{_NUMERALS}]+)?(?!例)")
 _LAW_PART = re.compile(rf"^第[{_LAW_NUMBER}]+(编|分编|章|节)(?=[\s\u3000]|$)")
 _LAW_PART_RANK = {"编": 0, "分编": 1, "章": 2, "节": 3}
 _ARTICLE_RANK = len(_LAW_PART_RANK)  # an article's number ends the path, below its 节
@@ -335,7 +337,7 @@ def _is_law(content: Sequence[CleanLine]) -> bool:
     its history, a 公布 notice). A report that quotes an article or two is no law, nor one with a regulation
     attached after its own sections (附件：…办法 第一条 …)."""
     starts = [at for at, line in enumerate(content) if _ARTICLE_START.match(line.text.strip())]
-    if len(starts) < _LAW_MIN_ARTICLES or not content[starts[0]].text.strip().startswith("第一条"):
+    if len(starts) < _LAW_MIN_ARTICLES or _article_number(content[starts[0]].text.strip()) != "第一条":
         return False
     before = [line.text.strip() for line in content[: starts[0]]]
     preamble = [text for text in before if not _LAW_PART.match(text) and not _is_contents(text)]
@@ -372,7 +374,7 @@ def _law_passages(body: Sequence[CleanLine], doc_id: str) -> Iterator[Passage]:
             stack = [*(entry for entry in stack if entry[0] < rank), (rank, _SPACE.sub(" ", text))]
             in_article = False
         elif start:
-            stack = [*(entry for entry in stack if entry[0] < _ARTICLE_RANK), (_ARTICLE_RANK, start.group())]
+            stack = [*(entry for entry in stack if entry[0] < _ARTICLE_RANK), (_ARTICLE_RANK, _article_number(text))]
             parts.append((tuple(heading for _, heading in stack), [text]))
             in_article = True
         elif in_article:
@@ -384,6 +386,13 @@ def _law_passages(body: Sequence[CleanLine], doc_id: str) -> Iterator[Passage]:
         for piece in _split_long("\n".join(lines)):
             number += 1
             yield _passage(doc_id, number, piece, section, False)
+
+
+def _article_number(line: str) -> str:
+    """The number of the article a line starts, as laws write it: 第十三条 (also for 第13条 and 第１３条), 第十三条之一;
+    "" for a line that starts none."""
+    start = _ARTICLE_START.match(line)
+    return article_in_words(fold(start.group())) if start else ""
 
 
 def _is_contents(text: str) -> bool:
