@@ -52,8 +52,12 @@ def test_search_json_finds_all_five_reports_with_spans_on_the_term(index_dir: st
     assert all(isinstance(h["cites"], list) for h in data["hits"])
     for h in data["hits"]:
         assert h["spans"]
-        assert any("法治副校长" in nfkc(h["text"][start:end]) for start, end in h["spans"])
-        assert all(nfkc(h["text"][start:end]) == "法治副校长" for start, end in h["spans"])
+        assert all(nfkc(h["text"][start:end]) == term == "法治副校长" for start, end, term in h["spans"])
+    # each span names the index term it is an occurrence of: a phrase's, an expansion's (执法证 → 行政执法证)
+    assert main(["search", '"双随机一公开" OR 执法证', "--index", index_dir, "--json", "--limit", "20"]) == 0
+    spans = [(h["text"][s:e], term) for h in json.loads(capsys.readouterr().out)["hits"] for s, e, term in h["spans"]]
+    assert ("双随机、一公开", "双随机一公开") in spans and ("行政执法证", "行政执法证") in spans
+    assert {term for _, term in spans} <= {"双随机一公开", "执法证", "行政执法证", "执法资格证", "执法"}
 
 
 def test_related_passages_are_marked_in_json_and_listings_and_can_be_left_out(index_dir: str, capsys) -> None:

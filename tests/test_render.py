@@ -211,7 +211,7 @@ def test_results_to_dict_is_json_ready_and_spans_index_the_text(seed_index) -> N
     assert first["document"]["metadata"] == {}
     for h in data["hits"]:
         assert h["id"].startswith(h["document"]["id"] + "#")
-        assert all(unicodedata.normalize("NFKC", h["text"][s:e]) == "法治副校长" for s, e in h["spans"])
+        assert all(unicodedata.normalize("NFKC", h["text"][s:e]) == "法治副校长" for s, e, _ in h["spans"])
         assert "<mark>法治副校长</mark>" in h["highlight"]
         assert h["section_path"] == " › ".join(h["section"])
 
