@@ -102,6 +102,7 @@ _ARTICLE_RANK = len(_LAW_PART_RANK)  # an article's number ends the path, below 
 _LAW_MIN_ARTICLES = 3
 _LAW_NAME_END = re.compile(r"(法|条例|规定|办法|细则|规则|决定|解释|准则|章程)(（[^）]*）|\([^)]*\))?$")
 _LAW_PREAMBLE_LINES = 10  # a 主席令 and its 公布 notice, a title, its history
+_LAW_PREAMBLE_CHARS = 200  # the short lines before a law's articles are joined into passages up to this long
 
 
 @attrs.frozen
@@ -361,10 +362,13 @@ def _find_law_title(content: Sequence[CleanLine]) -> list[CleanLine]:
 
 def _law_passages(body: Sequence[CleanLine], doc_id: str) -> Iterator[Passage]:
     """A law's passages: each article with its lines, under its 编, 章 and 节; the lines before the first article
-    (its history, 公布 notice) each a passage of their own; 目录 and its list of parts none."""
+    (its 公布 notice, history) as passages of up to ``_LAW_PREAMBLE_CHARS`` characters, a longer line or the
+    bracketed history starting one, so the notice's 主席令, 第十五号, text, signature and date are one passage, not
+    five; 目录 and its list of parts none."""
     stack: list[tuple[int, str]] = []
     parts: list[tuple[tuple[str, ...], list[str]]] = []  # (section, lines), in order
     in_article = False
+    joinable = False  # whether the last part is preamble that the next preamble line may join
     for line in body:
         text = line.text.strip()
         part = _LAW_PART.match(text)
@@ -372,15 +376,24 @@ def _law_passages(body: Sequence[CleanLine], doc_id: str) -> Iterator[Passage]:
         if part and len(text) <= _MAX_HEADING_CHARS and not _SENTENCE_END.search(text):
             rank = _LAW_PART_RANK[part.group(1)]
             stack = [*(entry for entry in stack if entry[0] < rank), (rank, _SPACE.sub(" ", text))]
-            in_article = False
+            in_article = joinable = False
         elif start:
             stack = [*(entry for entry in stack if entry[0] < _ARTICLE_RANK), (_ARTICLE_RANK, _article_number(text))]
             parts.append((tuple(heading for _, heading in stack), [text]))
-            in_article = True
+            in_article, joinable = True, False
         elif in_article:
             parts[-1][1].append(text)
-        elif not _is_contents(text):
+        elif _is_contents(text):
+            joinable = False
+        elif (
+            joinable
+            and not text.startswith(("（", "("))  # the history in brackets starts its own
+            and sum(map(len, parts[-1][1])) + len(text) <= _LAW_PREAMBLE_CHARS
+        ):
+            parts[-1][1].append(text)
+        else:
             parts.append((tuple(heading for _, heading in stack), [text]))
+            joinable = True
     number = 0
     for section, lines in parts:
         for piece in _split_long("\n".join(lines)):
