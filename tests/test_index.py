@@ -13,6 +13,7 @@ import pytest
 import whoosh.index
 
 import lawsearch.index
+import lawsearch.ingest
 from lawsearch.errors import IndexLockedError, IndexMismatchError, IndexNotFoundError, IngestError, InvalidArgumentError
 from lawsearch.index import Index, bundled_corpus, default_index_path
 from lawsearch.ingest import discover, read_file
@@ -61,6 +62,17 @@ def test_reindexing_skips_unchanged_files(fresh: Index, corpus_copy: Path) -> No
     report = fresh.update([corpus_copy])
     assert (report.added, report.changed, report.removed, report.unchanged, report.passages) == (0, 0, 0, 5, 0)
     assert len(fresh) == 108
+
+
+def test_files_are_read_again_when_ingest_changes(fresh: Index, corpus_copy: Path, monkeypatch) -> None:
+    """A newer lawsearch whose ingest makes other passages of the same bytes (``INGEST_VERSION``) reads the files
+    again at the next update, instead of keeping what the older rules made of them; then they are unchanged."""
+    before = [(d, fresh.passages(d.id)) for d in fresh.documents()]
+    monkeypatch.setattr(lawsearch.ingest, "INGEST_VERSION", lawsearch.ingest.INGEST_VERSION + 1)
+    report = fresh.update([corpus_copy])
+    assert (report.changed, report.unchanged, report.passages) == (5, 0, 108)
+    assert [(d, fresh.passages(d.id)) for d in fresh.documents()] == before
+    assert fresh.update([corpus_copy]).unchanged == 5
 
 
 def test_an_unchanged_update_and_len_load_no_segment(fresh: Index, corpus_copy: Path) -> None:
