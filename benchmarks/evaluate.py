@@ -307,10 +307,12 @@ def corpus_hash(paths: Sequence[str | Path]) -> str:
 
 def index_key(content: str) -> str:
     """The cache key of an index: corpus content, analyzer fingerprint, lawsearch version, and the source of
-    lawsearch's ingest and segment code (a change there changes what is indexed without changing the version)."""
+    lawsearch's ingest, analysis and segment code and its data files (a change there changes what is indexed
+    without changing the version; the fingerprint changes only when ``ANALYZER_VERSION`` is bumped)."""
     package = Path(lawsearch.__file__).resolve().parent
     code = hashlib.sha256()
-    for path in sorted([*package.joinpath("ingest").glob("*.py"), package / "ranking.py", package / "schema.py"]):
+    sources = [*package.joinpath("ingest").glob("*.py"), *package.joinpath("data").glob("*.txt")]
+    for path in sorted([*sources, package / "analysis.py", package / "ranking.py", package / "schema.py"]):
         code.update(path.read_bytes())
     parts = (content, lawsearch.analyzer_fingerprint(), lawsearch.__version__, code.hexdigest())
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
