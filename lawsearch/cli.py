@@ -70,7 +70,7 @@ query syntax:
   "食品安全"                 a phrase: these characters in this order
   (A OR B) AND C             grouping (brackets right after a word are part of it: 刑法修正案（十一）)
   year:2024  year:2023..2024  org:…  region:…  section:…  title:…  doc:…  collection:…   filters
-  kind:problems (or 问题, 计划 …)  cites:未成年人保护法                                     filters
+  province:河南  city:焦作 (region:河南 too)  kind:problems (or 问题, 计划 …)  cites:未成年人保护法   filters
 
 After the matches of keywords come the related passages, which have none of the keywords but words inside
 one covering more than half of it (学宪法 → 宪法), marked "related"; --no-related leaves them out.
@@ -212,7 +212,9 @@ def _build_parser() -> argparse.ArgumentParser:
     search.add_argument("--page", type=_positive, default=1, metavar="N", help="page to show (default: 1)")
     search.add_argument("--json", action="store_true", help="print the results as one JSON object")
     search.add_argument(
-        "--facets", action="store_true", help="also count year, org, region, kind and cites over all matches"
+        "--facets",
+        action="store_true",
+        help="also count year, org, region, province, city, kind and cites over all matches",
     )
     search.add_argument(
         "--group", choices=("report",), help="one hit per report: its best passage, and how many matched there"

@@ -1071,7 +1071,8 @@ def _check_text(parsed: ParsedDocument) -> None:
     """Raise ``IngestError`` for the first string of ``parsed`` that has a lone surrogate (which cannot be stored)."""
     document = parsed.document
     named = [("document id", document.id), ("title", document.title), ("path", document.path), ("org", document.org)]
-    named += [("region", document.region), ("publisher", document.publisher), ("published", document.published)]
+    named += [("region", document.region), ("province", document.province), ("city", document.city)]
+    named += [("publisher", document.publisher), ("published", document.published)]
     named += [("collection", document.collection), *((f"metadata {k!r}", f"{k}{v}") for k, v in document.metadata)]
     for passage in parsed.passages:
         named += [(f"passage {passage.id!r}", passage.id), (f"passage {passage.id!r}", passage.text)]

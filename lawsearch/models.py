@@ -102,6 +102,8 @@ def _headings(instance: object, attribute: attrs.Attribute[tuple[str, ...]], val
 class Document:
     """One report (报告) or other source document; passages point to it by ``id``.
 
+    ``region`` is the county-level region (区/县) a report is about, ``province`` and ``city`` where that lies
+    (``ingest.places``; "" where unknown).
     ``title_derived`` is true when the file had no title line and lawsearch made one up from region and year.
     ``metadata`` holds any further string fields (from JSONL records), as sorted ``(key, value)`` pairs.
     """
@@ -111,6 +113,8 @@ class Document:
     path: str = attrs.field(default="", converter=_path_text, validator=_text)
     org: str = attrs.field(default="", validator=_text)
     region: str = attrs.field(default="", validator=_text)
+    province: str = attrs.field(default="", validator=_text)
+    city: str = attrs.field(default="", validator=_text)
     year: int | None = attrs.field(default=None, converter=_whole, validator=_year)
     publisher: str = attrs.field(default="", validator=_text)
     published: str = attrs.field(default="", validator=_text)

@@ -4,7 +4,8 @@
     A AND B, A OR B, NOT A     boolean operators (upper case); precedence NOT > AND > juxtaposition > OR
     "食品安全" or “食品安全”    a phrase: those characters in that order (punctuation and spaces between them ignored)
     (A OR B) AND C             grouping
-    year:2024  year:2023..2024  org:汉阳区教育局  region:…  section:…  title:…  doc:…  collection:…
+    year:2024  year:2023..2024  org:汉阳区教育局  region:…  province:…  city:…  section:…  title:…  doc:…
+    collection:…
                                filters: in a juxtaposed list they are required and do not change scores
 
 Full-width forms are folded first, so （ ） ＂ ： work like ( ) " :.
@@ -31,7 +32,9 @@ __all__ = ["FIELDS", "And", "Field", "Node", "Not", "Or", "Phrase", "Soft", "Wor
 FIELDS = {
     "year": "the year reported on: 2024, or a range 2023..2024",
     "org": "the reporting organization (words of it), e.g. 汉阳区教育局",
-    "region": "the region, e.g. 湟中区",
+    "region": "the region: a county, e.g. 湟中区, or the city or province it lies in (西宁市, 青海)",
+    "province": "the province the region lies in, e.g. 河南 (of 河南省)",
+    "city": "the prefecture-level city the region lies in, e.g. 焦作 (of 焦作市)",
     "section": "words of the section headings, e.g. 存在问题",
     "title": "words of the document title (report title or law name)",
     "doc": "a document id, e.g. hanyang-edu-2024",
@@ -231,6 +234,8 @@ _EXAMPLES = {
     "year": "2024",
     "org": "汉阳区教育局",
     "region": "湟中区",
+    "province": "河南",
+    "city": "焦作",
     "section": "存在问题",
     "title": "法治政府",
     "doc": "hanyang-edu-2024",

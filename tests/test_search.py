@@ -133,6 +133,16 @@ def test_filters_restrict_without_changing_scores(seed_index) -> None:
     assert seed_index.search("region:湟中区", limit=50).total == 19
     assert seed_index.search("year:2023..2024", limit=1).total == seed_index.search("year:2020..2030", limit=1).total
     assert seed_index.search("doc:heping-edu-2024").total == 22
+    # a region is also the city and province it lies in; province: and city: name those alone
+    henan = {"shanzhou-edu-2023", "zhongzhan-edu-2024"}
+    for query in ("region:河南", "region:河南省", "province:河南", "province:河南省"):
+        assert {h.document.id for h in seed_index.search(query, limit=100).hits} == henan, query
+    assert {h.document.id for h in seed_index.search("city:焦作 OR region:西宁", limit=100).hits} == {
+        "zhongzhan-edu-2024",
+        "huangzhong-edu-2024",
+    }
+    assert seed_index.search("province:天津 法治副校长").total == 1
+    assert seed_index.search("province:河北").total == seed_index.search("city:中站区").total == 0
 
 
 @pytest.mark.parametrize(
@@ -699,7 +709,7 @@ def test_cites_filter_merges_the_long_and_short_law_names_and_highlights_the_cit
 def test_facets_count_all_matches_not_only_the_page(seed_index) -> None:
     results = seed_index.search("法治副校长", limit=1, facets=True)
     facets = {f.name: f for f in results.facets}
-    assert set(facets) == {"year", "org", "region", "kind", "cites"}
+    assert set(facets) == {"year", "org", "region", "province", "city", "kind", "cites"}
     assert sum(count for _, count in facets["year"].values) == results.total == 8
     assert dict(facets["year"].values) == {"2024": 7, "2023": 1}
     assert sum(count for _, count in facets["region"].values) + facets["region"].other == 8

@@ -262,7 +262,8 @@ def _readable(name: str) -> str:
 #: ``--index`` updates the bundled reports' first).
 # 1: the version joins the hash; laws numbered in digits (第1条) are split by articles and their 公布 notice is one
 #    passage (2026-12-01)
-INGEST_VERSION = 1
+# 2: a report's province and city (2026-12-01)
+INGEST_VERSION = 2
 
 
 def content_hash(data: bytes) -> str:

@@ -5,7 +5,8 @@ optional ``title`` (the document title, e.g. the law's name; ``law`` is read as 
 ``document`` (document id; default: the title, else the file name), ``section`` (or ``chapter``; string or list
 of strings), ``article_no`` (a law article's number, 第十五条, or 15, "15", 第15条, which become 第十五条: it ends the
 section path, so it is searchable),
-``year`` (integer), ``org``, ``region``, ``collection``; any other scalar field is kept as metadata.
+``year`` (integer), ``org``, ``region``, ``province``, ``city`` (found from ``region`` where not given and its
+name is of one county only: ``ingest.places``), ``collection``; any other scalar field is kept as metadata.
 Passages of one document keep the order of their lines. Control characters in ``text`` (a ``\\u0000``) are dropped.
 
 A bad line (not JSON, not an object, a missing or wrong field, an id an earlier line has) is one ``IngestError``
@@ -23,6 +24,7 @@ from typing import Any
 from lawsearch.analysis import article_in_words, fold
 from lawsearch.errors import IngestError
 from lawsearch.ingest.clean import drop_control_characters
+from lawsearch.ingest.places import Place, locate
 from lawsearch.models import YEARS, Document, ParsedDocument, Passage
 
 __all__ = ["parse_jsonl"]
@@ -41,6 +43,8 @@ _KNOWN = {
     "year",
     "org",
     "region",
+    "province",
+    "city",
     "collection",
 }
 
@@ -112,6 +116,9 @@ def _record(
             path=path,
             line=number,
         )
+    region = _string(record, "region", path, number)
+    province, city = _string(record, "province", path, number), _string(record, "city", path, number)
+    place = locate(region) if region and not (province and city) else Place()
     title = _string(record, "title", path, number) or _string(record, "law", path, number)
     doc_id = _string(record, "document", path, number) or title or default_document
     document = Document(
@@ -119,7 +126,9 @@ def _record(
         title=title or doc_id,
         path=str(path),
         org=_string(record, "org", path, number),
-        region=_string(record, "region", path, number),
+        region=region,
+        province=province or place.province,
+        city=city or place.city,
         year=_year(record, path, number),
         collection=_string(record, "collection", path, number) or "records",
         metadata={k: v for k, v in record.items() if k not in _KNOWN and isinstance(v, (str, int, float))},

@@ -42,6 +42,7 @@ import attrs
 
 from lawsearch.analysis import article_in_words, fold
 from lawsearch.ingest.clean import CleanLine, clean_lines, parse_meta_line
+from lawsearch.ingest.places import Place, locate
 from lawsearch.models import Document, ParsedDocument, Passage
 
 __all__ = ["MAX_PASSAGE_CHARS", "ReportLayout", "is_heading_line", "parse_report", "split_report"]
@@ -147,6 +148,7 @@ def split_report(text: str, *, doc_id: str, path: str = "") -> ReportLayout:
     org = "" if law else _find_org(title, body_text, region)
     if not region and org:  # named once, in the signature (汉阳区教育局): the organization's region
         region = _find_region(org, "")
+    place = Place() if law else locate(region, f"{title}\n{body_text}", title)
     year = _find_year(title, body_text)  # a law's: of its enactment or last amendment, as its history says
     derived = not title
     if derived:
@@ -159,6 +161,8 @@ def split_report(text: str, *, doc_id: str, path: str = "") -> ReportLayout:
         path=path,
         org=org,
         region=region,
+        province=place.province,
+        city=place.city,
         year=year,
         publisher=meta.get("发布者", meta.get("发布机构", meta.get("发文机关", ""))),
         published=_iso_date(meta.get("发布日期", meta.get("发布时间", meta.get("成文日期", "")))),
