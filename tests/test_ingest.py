@@ -412,8 +412,9 @@ def test_region_org_and_year_from_titles_as_reports_write_them(
         # 和平区 of 天津 and of 沈阳: the city named most; as often, neither
         (f"和平区教育局2024年度法治政府建设情况报告\n{_BODY}沈阳市…沈阳…天津…\n", "辽宁省", "沈阳市"),
         (f"和平区教育局2024年度法治政府建设情况报告\n{_BODY}沈阳…天津…\n", "", ""),
-        # no county: the city or province the title names; a municipality is its own city
-        (f"焦作市教育局2024年度法治政府建设工作报告\n{_BODY}", "河南省", "焦作市"),
+        # no county: the city or province the title names (a county its text names twice is not the region);
+        # a municipality is its own city
+        (f"焦作市教育局2024年度法治政府建设工作报告\n{_BODY}指导中站区、解放区……中站区\n", "河南省", "焦作市"),
         (f"河南省教育厅2024年度法治政府建设工作报告\n{_BODY}", "河南省", ""),
         (f"朝阳区教育委员会2024年度法治政府建设情况报告\n{_BODY}北京市教委…\n", "北京市", "北京市"),
         # no place at all
@@ -423,6 +424,8 @@ def test_region_org_and_year_from_titles_as_reports_write_them(
 def test_the_region_is_placed_in_its_city_and_province(text: str, province: str, city: str) -> None:
     document = split_report(text, doc_id="r").parsed.document
     assert (document.province, document.city) == (province, city)
+    if "焦作市教育局" in text:
+        assert document.region == ""
 
 
 def test_jsonl_regions_are_placed_unless_the_records_say_where() -> None:

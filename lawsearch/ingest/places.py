@@ -1,6 +1,7 @@
 """Where a report comes from: the city and province (行政区划) of its county, from ``data/regions.txt``.
 
 locate(region, text, title)   → Place(province, city): 湟中区 → 青海省, 西宁市
+names_city_or_province(text)  whether a title names a city or province in full (焦作市教育局…)
 
 A county's name is looked up whole, else without its 区/县/市/旗 (湟中县 of the 2020 list is 湟中区 today). Where
 several counties have the name (和平区: 天津市 and 沈阳市), the report's own text decides: the candidate whose city
@@ -18,7 +19,7 @@ import re
 
 import attrs
 
-__all__ = ["Place", "locate"]
+__all__ = ["Place", "locate", "names_city_or_province"]
 
 _MUNICIPALITIES = ("11", "12", "31", "50")  # 北京, 天津, 上海, 重庆: their counties lie in no other city
 _COUNTY_SUFFIX = re.compile("(?:区|县|市|旗)$")
@@ -81,6 +82,12 @@ def _short(name: str) -> str:
         return name[:2]  # every province's first two characters are its own (内蒙 of 内蒙古自治区 too)
     short = _CITY_SUFFIX.sub("", name)
     return short if len(short) >= 2 else name
+
+
+def names_city_or_province(text: str) -> bool:
+    """Whether ``text`` names a city or province in full (焦作市, 河南省): a report whose title does is about it,
+    not about a county its text names."""
+    return any(name in text for name in _gazetteer().whole)
 
 
 def locate(region: str, text: str = "", title: str = "") -> Place:

@@ -42,7 +42,7 @@ import attrs
 
 from lawsearch.analysis import article_in_words, fold
 from lawsearch.ingest.clean import CleanLine, clean_lines, parse_meta_line
-from lawsearch.ingest.places import Place, locate
+from lawsearch.ingest.places import Place, locate, names_city_or_province
 from lawsearch.models import Document, ParsedDocument, Passage
 
 __all__ = ["MAX_PASSAGE_CHARS", "ReportLayout", "is_heading_line", "parse_report", "split_report"]
@@ -232,8 +232,11 @@ def _heading_rank(line: str) -> int | None:
 
 
 def _find_region(title: str, body: str) -> str:
-    """The county-level region (区/县) the report is about: from the title, else the most frequent in the text."""
+    """The county-level region (区/县) the report is about: from the title, else the most frequent in the text
+    unless the title names a city or province (a 焦作市 report that speaks of its 中站区 is no 中站区 report)."""
     for source in (title, body):
+        if source is body and names_city_or_province(title):
+            break
         autonomous = _AUTONOMOUS.search(source)
         if autonomous and source is title:
             name = re.split(r"[省市州于]", autonomous.group(1))[-1]
