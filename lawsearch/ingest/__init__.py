@@ -262,7 +262,7 @@ def _readable(name: str) -> str:
 #: ``--index`` updates the bundled reports' first).
 # 1: the version joins the hash; laws numbered in digits (第1条) are split by articles and their 公布 notice is one
 #    passage (2026-12-01)
-# 2: a report's province and city (2026-12-01)
+# 2: a report's province and city; a report whose title names a city has no county from its text (2026-12-01)
 INGEST_VERSION = 2
 
 
