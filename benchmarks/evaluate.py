@@ -805,6 +805,7 @@ def _progress(message: str) -> None:
 
 
 def _main(args: argparse.Namespace) -> int:
+    commit = _commit()  # of the code that runs: read before a run that can take minutes, not after it
     notes: list[str] = []
     corpus, queries_path, qrels_path = _inputs(args, notes)
     names = [
@@ -847,7 +848,7 @@ def _main(args: argparse.Namespace) -> int:
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "versions": _versions(),
         "analyzer": lawsearch.analyzer_fingerprint(),
-        "commit": _commit(),
+        "commit": commit,
         "inputs": {
             "corpus": ", ".join(map(str, corpus)) + f" ({passages:,} passages)",
             "queries": f"{queries_path} ({len(queries):,}, {judged:,} with relevant judgments)",
