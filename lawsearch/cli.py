@@ -30,7 +30,7 @@ from lawsearch.analysis import ANALYZE_MODES, analyze
 from lawsearch.errors import IndexNotFoundError, LawsearchError, QuerySyntaxError
 from lawsearch.index import Index, ProgressCallback, UpdateReport, bundled_corpus, default_index_path
 from lawsearch.ingest import SUPPORTED_SUFFIXES, discover
-from lawsearch.models import Explanation, SearchResults, SplitWord
+from lawsearch.models import SORTS, Explanation, SearchResults, SplitWord
 from lawsearch.render import (
     explanation_to_dict,
     plural,
@@ -220,6 +220,12 @@ def _build_parser() -> argparse.ArgumentParser:
         "--group", choices=("report",), help="one hit per report: its best passage, and how many matched there"
     )
     search.add_argument(
+        "--sort",
+        choices=SORTS,
+        default="score",
+        help="the order of the matches: score (best first, the default), or newest or oldest year first",
+    )
+    search.add_argument(
         "--explain", action="store_true", help="show how each hit's score adds up: terms, fields, contributions"
     )
     search.add_argument(
@@ -398,6 +404,7 @@ def _search_options(args: argparse.Namespace) -> dict[str, Any]:
         "limit": args.limit,
         "facets": args.facets,
         "group": args.group,
+        "sort": args.sort,
         "semantic": args.semantic,
         "related": args.related,
     }

@@ -16,6 +16,7 @@ from lawsearch.errors import InvalidArgumentError
 
 __all__ = [
     "SECTION_SEPARATOR",
+    "SORTS",
     "YEARS",
     "AnalyzedToken",
     "Document",
@@ -343,6 +344,10 @@ class Explanation:
     semantic_weight: float = 0.0
 
 
+#: The orders ``search`` lists matches in: by score, or by the year reported on (newest or oldest first).
+SORTS = ("score", "newest", "oldest")
+
+
 @attrs.frozen
 class SearchResults:
     """A page of hits for a query; ``total`` counts every matching passage, not only this page.
@@ -368,6 +373,9 @@ class SearchResults:
     #: keywords jieba cuts in two whose parts no passage has together (不安 抗辩权 of 不安抗辩权): their matches
     #: have one of the parts, not the keyword
     apart: tuple[tuple[str, ...], ...] = attrs.field(default=(), converter=_string_tuples)
+    #: the order of the matches: ``"score"`` (best first), ``"newest"`` or ``"oldest"`` (by year, best first
+    #: within one)
+    sort: str = "score"
 
     @property
     def listed(self) -> int:

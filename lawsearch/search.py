@@ -54,7 +54,7 @@ from lawsearch.citations import extract_citations
 from lawsearch.compiled import speedups
 from lawsearch.errors import InvalidArgumentError
 from lawsearch.highlight import Matcher, best_fragments, matcher, phrase_pattern
-from lawsearch.models import Explanation, Facet, Hit, SearchResults, SplitWord, TermScore, trusted_hit
+from lawsearch.models import SORTS, Explanation, Facet, Hit, SearchResults, SplitWord, TermScore, trusted_hit
 from lawsearch.query import And, Field, Node, Not, Or, Phrase, Soft, Words, filter_nodes, parse_query
 from lawsearch.ranking import SCORED_FIELDS, Core, row_entry
 from lawsearch.sections import KINDS, QUERY_KIND_WORDS
@@ -221,6 +221,7 @@ def search(
     filters: Mapping[str, object] | None = None,
     semantic: bool = False,
     related: bool = True,
+    sort: str = "score",
 ) -> SearchResults:
     """Ranked, highlighted passages for ``query``; ``page`` is 1-based, ``limit`` hits per page.
 
@@ -234,11 +235,13 @@ def search(
     the 100 closest join the matches. ``related`` (ungrouped searches of keywords, with or without filters)
     lists after all the matches the passages that contain none of the keywords but a word inside one that is
     more than half of it (宪法 for 学宪法 讲宪法), best first, as ``Hit.related`` (``_related``);
-    ``SearchResults.related`` counts them.
+    ``SearchResults.related`` counts them. ``sort`` (``SORTS``): ``"score"``, best first; ``"newest"`` or
+    ``"oldest"``, by the year the document reports on, best first within a year, the documents of no known year
+    last (the related passages still follow, best first).
 
     Raises:
         QuerySyntaxError: the query is malformed.
-        InvalidArgumentError: page, limit, facets or group out of range.
+        InvalidArgumentError: page, limit, facets, group or sort out of range.
         ModelError: semantic search without an installed model (``semantic.py`` says how to install one).
     """
     _check_common(query, weights, semantic, filters)
@@ -248,6 +251,8 @@ def search(
         raise InvalidArgumentError(f"limit must be an integer from 1 to {MAX_LIMIT}, got {limit!r}")
     if group not in (None, "report"):
         raise InvalidArgumentError(f"group must be 'report' or None, got {group!r}")
+    if sort not in SORTS:
+        raise InvalidArgumentError(f"sort must be one of {', '.join(SORTS)}, got {sort!r}")
     wanted_facets = _facet_names(facets)
     for name, value, least in (("facet_size", facet_size, 1), ("fragments", fragments, 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < least:
@@ -267,7 +272,8 @@ def search(
     matches = rows  # the facets count over all of them, grouped or not
     if group:
         rows, ranked, counts = _best_per_document(core, rows, ranked)
-    order = _top(ranked, first + limit)[first:]
+    order = _top(ranked, first + limit)[first:] if sort == "score" else _by_year(core, rows, ranked, sort)[first:]
+    order = order[:limit]
     terms = frozenset(plan.terms) - plan.rank_only - plan.phrase_only
     marked = matcher(terms, plan.phrases)
     highlighter = _Highlighter(core, marked, marked, _cited_filters(plan.node))
@@ -290,7 +296,18 @@ def search(
         related=len(tail.rows),
         within=tail.words,
         apart=_apart(core, plan, weights) if len(rows) else (),
+        sort=sort,
     )
+
+
+def _by_year(
+    core: Core, rows: npt.NDArray[np.intp], ranked: npt.NDArray[np.float64], sort: str
+) -> npt.NDArray[np.intp]:
+    """Positions of ``rows`` by their documents' year (``sort``: newest or oldest first), best first within a
+    year, then in reading order; a document of no known year (0) last either way."""
+    years = core.years[rows].astype(np.int64)
+    key = np.where(years == 0, np.iinfo(np.int64).max, -years if sort == "newest" else years)
+    return np.lexsort((rows, -ranked, key))
 
 
 @attrs.frozen

@@ -456,6 +456,20 @@ def test_repl_session_pages_shows_helps_and_reports_errors(seed_index: Index) ->
     assert out.count("passages match '") == 2  # nothing after :quit ran
 
 
+def test_sort_on_the_command_line_and_in_the_repl(index_dir: str, seed_index: Index, capsys) -> None:
+    assert main(["search", "法治副校长", "--index", index_dir, "--json", "--sort", "oldest"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["sort"] == "oldest" and data["hits"][0]["document"]["year"] == 2023
+    assert main(["search", "法治副校长", "--index", index_dir, "--sort", "year"]) == 2
+    assert "invalid choice: 'year'" in capsys.readouterr().err
+    out = repl(seed_index, "法治副校长\n:sort oldest\n:show 6\n:sort by-year\n:sort score\n")
+    assert "sort oldest\n\n8 passages match '法治副校长', oldest first — showing 1–5, page 1 of 2" in out
+    sixth = seed_index.search("法治副校长", limit=10, sort="oldest").hits[5]  # on page 2: fetched in that order
+    assert f"▶ #{sixth.passage.number} " in out
+    assert "error: :sort takes score, newest, oldest, got 'by-year'" in out
+    assert "sort score\n\n8 passages match '法治副校长' — showing 1–5" in out
+
+
 def test_repl_switches_take_on_and_off_and_hit_numbers_are_decimal(seed_index: Index) -> None:
     out = repl(
         seed_index, "法治副校长\n:related off\n:related off\n:facets on\n:facets on\n:group maybe\n:show ²\n:show ３\n"

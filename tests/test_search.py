@@ -734,6 +734,40 @@ def facet_values(index: Index, passage_id: str, name: str) -> tuple[str, ...]:
     return (KINDS[core.section_kinds()[row]],) if name == "kind" else core.cited_laws()[row]
 
 
+def test_sort_by_year_lists_newest_or_oldest_first_best_first_within_a_year(seed_index, tmp_path) -> None:
+    by_score = seed_index.search("法治 依法", limit=1000)
+    for sort, years in (("newest", (2024, 2023)), ("oldest", (2023, 2024))):
+        results = seed_index.search("法治 依法", limit=1000, sort=sort)
+        assert results.sort == sort and results.total == by_score.total
+        assert [h.rank for h in results.hits] == list(range(1, results.total + 1))
+        assert [h.document.year for h in results.hits] == sorted(
+            (h.document.year for h in results.hits), key=years.index
+        )
+        for year in years:  # within a year, as by score
+            assert [h.passage.id for h in results.hits if h.document.year == year] == [
+                h.passage.id for h in by_score.hits if h.document.year == year
+            ]
+        # the pages are slices of that order
+        pages = [seed_index.search("法治 依法", limit=7, page=n, sort=sort).hits for n in (1, 2, 3)]
+        assert [h.passage.id for page in pages for h in page] == [h.passage.id for h in results.hits[:21]]
+    grouped = seed_index.search("法治副校长", group="report", sort="oldest")
+    assert grouped.hits[0].document.id == "shanzhou-edu-2023" and grouped.total == 5
+    assert render.render_results(grouped, style="plain").startswith("5 reports match '法治副校长', oldest first")
+    assert render.results_to_dict(grouped)["sort"] == "oldest" and "sort" not in render.results_to_dict(by_score)
+    with pytest.raises(InvalidArgumentError, match="sort must be one of score, newest, oldest, got 'year'"):
+        seed_index.search("法治", sort="year")
+    # a document of no known year comes last, newest or oldest first
+    (tmp_path / "notes.jsonl").write_text(
+        json.dumps({"id": "n1", "text": "聘请法治副校长的做法", "title": "工作笔记"}, ensure_ascii=False), "utf-8"
+    )
+    index = Index.create(tmp_path / "index")
+    index.update([CORPUS, tmp_path / "notes.jsonl"])
+    for sort in ("newest", "oldest"):
+        assert index.search("法治副校长", limit=20, sort=sort).hits[-1].passage.id == "n1"
+    assert index.search("法治副校长", limit=20).hits[-1].passage.id != "n1"
+    index.close()
+
+
 def test_group_by_report_gives_each_reports_best_passage_and_its_count(seed_index) -> None:
     plain = seed_index.search("法治副校长", limit=50)
     grouped = seed_index.search("法治副校长", limit=50, group="report", facets=["year"])
