@@ -272,8 +272,10 @@ def search(
     matches = rows  # the facets count over all of them, grouped or not
     if group:
         rows, ranked, counts = _best_per_document(core, rows, ranked)
-    order = _top(ranked, first + limit)[first:] if sort == "score" else _by_year(core, rows, ranked, sort)[first:]
-    order = order[:limit]
+    if sort == "score":
+        order = _top(ranked, first + limit)[first:]
+    else:
+        order = _by_year(core, rows, ranked, sort)[first : first + limit]
     terms = frozenset(plan.terms) - plan.rank_only - plan.phrase_only
     marked = matcher(terms, plan.phrases)
     highlighter = _Highlighter(core, marked, marked, _cited_filters(plan.node))
@@ -1245,7 +1247,7 @@ def _filter_mask(core: Core, node: Field) -> npt.NDArray[np.bool_]:
 
 def _named_mask(core: Core, field: str, value: str) -> npt.NDArray[np.bool_]:
     """The passages of the documents whose ``field`` (folded) contains ``value``."""
-    named = np.array([bool(name) and value in name for name in core.folded_field(field)] or [False])
+    named = np.array([value in name for name in core.folded_field(field)] or [False])
     return named[core.passage_document] if core.size else np.zeros(0, dtype=bool)
 
 

@@ -220,10 +220,9 @@ def _article(record: dict[str, Any], path: str | Path, number: int) -> tuple[str
     if isinstance(value, str):
         text = value.strip()
         folded = fold(text)
-        if folded.isascii() and folded.isdigit() and 0 < int(folded) < 10000:
-            folded = f"第{folded}条"
-        in_words = article_in_words(folded)
-        return (in_words if in_words != fold(text) else text,) if text else ()
+        numbered = f"第{folded}条" if folded.isascii() and folded.isdigit() and 0 < int(folded) < 10000 else folded
+        in_words = article_in_words(numbered)
+        return (in_words if in_words != folded else text,) if text else ()
     raise IngestError(
         f"field 'article_no' must be a string like 第十五条 or a number from 1 to 9999, got {_shown(value)}",
         path=path,

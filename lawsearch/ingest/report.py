@@ -344,10 +344,10 @@ def _is_law(content: Sequence[CleanLine]) -> bool:
     them 第一条, and before it at most ``_LAW_PREAMBLE_LINES`` lines besides 目录 and the 编, 章 and 节 (a title,
     its history, a 公布 notice). A report that quotes an article or two is no law, nor one with a regulation
     attached after its own sections (附件：…办法 第一条 …)."""
-    starts = [at for at, line in enumerate(content) if _ARTICLE_START.match(line.text.strip())]
-    if len(starts) < _LAW_MIN_ARTICLES or _article_number(content[starts[0]].text.strip()) != "第一条":
+    starts = [(at, start) for at, line in enumerate(content) if (start := _ARTICLE_START.match(line.text.strip()))]
+    if len(starts) < _LAW_MIN_ARTICLES or _article_number(starts[0][1]) != "第一条":
         return False
-    before = [line.text.strip() for line in content[: starts[0]]]
+    before = [line.text.strip() for line in content[: starts[0][0]]]
     preamble = [text for text in before if not _LAW_PART.match(text) and not _is_contents(text)]
     return len(preamble) <= _LAW_PREAMBLE_LINES
 
@@ -385,7 +385,7 @@ def _law_passages(body: Sequence[CleanLine], doc_id: str) -> Iterator[Passage]:
             stack = [*(entry for entry in stack if entry[0] < rank), (rank, _SPACE.sub(" ", text))]
             in_article = joinable = False
         elif start:
-            stack = [*(entry for entry in stack if entry[0] < _ARTICLE_RANK), (_ARTICLE_RANK, _article_number(text))]
+            stack = [*(entry for entry in stack if entry[0] < _ARTICLE_RANK), (_ARTICLE_RANK, _article_number(start))]
             parts.append((tuple(heading for _, heading in stack), [text]))
             in_article, joinable = True, False
         elif in_article:
@@ -408,11 +408,10 @@ def _law_passages(body: Sequence[CleanLine], doc_id: str) -> Iterator[Passage]:
             yield _passage(doc_id, number, piece, section, False)
 
 
-def _article_number(line: str) -> str:
-    """The number of the article a line starts, as laws write it: 第十三条 (also for 第13条 and 第１３条), 第十三条之一;
-    "" for a line that starts none."""
-    start = _ARTICLE_START.match(line)
-    return article_in_words(fold(start.group())) if start else ""
+def _article_number(start: re.Match[str]) -> str:
+    """The number of the article a line starts (its ``_ARTICLE_START`` match), as laws write it: 第十三条 (also for
+    第13条 and 第１３条), 第十三条之一."""
+    return article_in_words(fold(start.group()))
 
 
 def _is_contents(text: str) -> bool:
